@@ -1,0 +1,333 @@
+"""The rule vocabulary that widgets.md spec blocks may use.
+
+A spec block names rules by ``rule`` and gives their parameters; each name maps to one
+model below (unknown names and parameters are refused when the catalog loads). A rule
+checks one value of the full-form widget, located by its ``field`` path, and may look at
+the object holding it (``parent``), e.g. a question's choices for its answer index.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Loc = tuple[str | int, ...]
+Violation = tuple[Loc, str]
+
+# Numbering a client adds itself: "1. Intro", "2) Setup", "1.2. Details".
+_MANUAL_NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*[.)]\s")
+
+
+class _Rule(BaseModel):
+    """Common shape of every rule: which field it checks, and its stable error code."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    field: str
+    code: ClassVar[str]
+
+    def violations(self, value: Any, parent: Any) -> Iterator[Violation]:
+        """Yield (location relative to the value, message) for each violation."""
+        message = self.message(value, parent)
+        if message is not None:
+            yield (), message
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Return why the value breaks the rule, or None when it holds."""
+        raise NotImplementedError
+
+
+class NonEmpty(_Rule):
+    """A string with visible text, or an array with at least one element."""
+
+    rule: Literal["non_empty"]
+    code: ClassVar[str] = "value.empty"
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Empty or blank strings and empty arrays break the rule."""
+        if isinstance(value, str) and not value.strip():
+            return "must not be empty"
+        if isinstance(value, list) and not value:
+            return "must not be empty"
+        return None
+
+
+class MaxLength(_Rule):
+    """A string of at most ``max`` characters."""
+
+    rule: Literal["max_length"]
+    max: int = Field(ge=1)
+    code: ClassVar[str] = "value.too_long"
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Strings longer than ``max`` break the rule."""
+        if isinstance(value, str) and len(value) > self.max:
+            return f"is {len(value)} characters long; at most {self.max} advised"
+        return None
+
+
+class MinItems(_Rule):
+    """An array with at least ``min`` elements."""
+
+    rule: Literal["min_items"]
+    min: int = Field(ge=1)
+    code: ClassVar[str] = "value.too_few"
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Arrays shorter than ``min`` break the rule."""
+        if isinstance(value, list) and len(value) < self.min:
+            return f"has {len(value)} element(s); at least {self.min} required"
+        return None
+
+
+class ExactItems(_Rule):
+    """An array with exactly ``count`` elements."""
+
+    rule: Literal["exact_items"]
+    count: int = Field(ge=1)
+    code: ClassVar[str] = "value.wrong_count"
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Arrays of any other length break the rule."""
+        if isinstance(value, list) and len(value) != self.count:
+            return f"has {len(value)} element(s); exactly {self.count} required"
+        return None
+
+
+class Contains(_Rule):
+    """A string that contains ``text``."""
+
+    rule: Literal["contains"]
+    text: str = Field(min_length=1)
+    code: ClassVar[str] = "value.missing_text"
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Strings without ``text`` break the rule."""
+        if isinstance(value, str) and self.text not in value:
+            return f"must contain {self.text!r}"
+        return None
+
+
+class Pattern(_Rule):
+    """A string that matches ``regex`` from its start."""
+
+    rule: Literal["pattern"]
+    regex: str
+    code: ClassVar[str] = "value.pattern_mismatch"
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, regex: str) -> str:
+        re.compile(regex)
+        return regex
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Strings that do not match break the rule."""
+        if isinstance(value, str) and not re.match(self.regex, value):
+            return f"must match {self.regex}"
+        return None
+
+
+class OneOf(_Rule):
+    """A value equal to one of ``values`` (same JSON type, so 0 is not false)."""
+
+    rule: Literal["one_of"]
+    values: list[str | int] = Field(min_length=1)
+    code: ClassVar[str] = "value.not_allowed"
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Any other value breaks the rule."""
+        if not any(type(value) is type(v) and value == v for v in self.values):
+            allowed = ", ".join(json.dumps(v) for v in self.values)
+            return f"must be one of {allowed}"
+        return None
+
+
+class MinValue(_Rule):
+    """An integer of at least ``min``."""
+
+    rule: Literal["min_value"]
+    min: int
+    code: ClassVar[str] = "value.too_small"
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Integers below ``min`` break the rule."""
+        if isinstance(value, int) and value < self.min:
+            return f"must be at least {self.min}"
+        return None
+
+
+class ValidRegex(_Rule):
+    """A string that is a valid regular expression."""
+
+    rule: Literal["valid_regex"]
+    code: ClassVar[str] = "value.invalid_regex"
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Strings that do not compile break the rule."""
+        if not isinstance(value, str):
+            return None
+        try:
+            re.compile(value)
+        except re.error as exc:
+            return f"is not a valid regular expression: {exc}"
+        return None
+
+
+class EqualWidth(_Rule):
+    """Rows of an array with equal lengths, or lines of a text of equal length."""
+
+    rule: Literal["equal_width"]
+    code: ClassVar[str] = "value.ragged"
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Rows or lines of different widths break the rule."""
+        if isinstance(value, str):
+            widths = {len(line) for line in value.splitlines()}
+        elif isinstance(value, list):
+            widths = {len(row) for row in value if isinstance(row, list)}
+        else:
+            return None
+        return "rows have different widths" if len(widths) > 1 else None
+
+
+class NoNumbering(_Rule):
+    """A string that does not start with manual numbering (the client numbers)."""
+
+    rule: Literal["no_numbering"]
+    code: ClassVar[str] = "value.manual_numbering"
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Strings such as ``1. Intro`` break the rule."""
+        if isinstance(value, str) and _MANUAL_NUMBERING.match(value):
+            return "starts with manual numbering; the client numbers for you"
+        return None
+
+
+class Distinct(_Rule):
+    """An array of strings with no repeated element."""
+
+    rule: Literal["distinct"]
+    code: ClassVar[str] = "value.duplicate"
+
+    def violations(self, value: Any, parent: Any) -> Iterator[Violation]:
+        """Yield each element that repeats an earlier one."""
+        if not isinstance(value, list):
+            return
+        seen: set[str] = set()
+        for index, element in enumerate(value):
+            if isinstance(element, str):
+                folded = element.strip().casefold()
+                if folded in seen:
+                    yield (index,), "repeats an earlier choice"
+                seen.add(folded)
+
+
+class IndexInto(_Rule):
+    """An integer that is a valid 0-based index into the sibling array ``list``."""
+
+    rule: Literal["index_into"]
+    list: str
+    code: ClassVar[str] = "value.index_out_of_range"
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Indexes outside ``0 <= value < len(list)`` break the rule."""
+        target = parent.get(self.list) if isinstance(parent, dict) else None
+        if not isinstance(value, int) or not isinstance(target, list):
+            return None
+        if 0 <= value < len(target):
+            return None
+        return f"must be between 0 and {len(target) - 1} (an index into {self.list!r})"
+
+
+class MaxDepth(_Rule):
+    """Nested node lists (records with a ``kind``) at most ``max`` levels deep."""
+
+    rule: Literal["max_depth"]
+    max: int = Field(ge=1)
+    count_root: bool
+    code: ClassVar[str] = "value.too_deep"
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Deeper nesting breaks the rule."""
+        depth = node_list_levels(value) - (0 if self.count_root else 1)
+        if depth > self.max:
+            return f"nests {depth} levels deep; at most {self.max} allowed"
+        return None
+
+
+class ConsoleMode(_Rule):
+    """Console entries of the kind the mode asks for; guided tasks only when interactive.
+
+    It checks the whole widget (``field`` is ``.``), as it relates several fields.
+    """
+
+    rule: Literal["console_mode"]
+    code: ClassVar[str] = "console.mode_mismatch"
+    _KINDS: ClassVar[dict[int, str]] = {0: "scripted", 1: "interactive"}
+
+    def violations(self, value: Any, parent: Any) -> Iterator[Violation]:
+        """Yield each entry of the wrong kind, and guided tasks on a scripted console."""
+        mode = value.get("mode") if isinstance(value, dict) else None
+        expected = self._KINDS.get(mode) if type(mode) is int else None
+        entries = value.get("entries") if isinstance(value, dict) else None
+        if expected is None or not isinstance(entries, list):
+            return
+        for index, entry in enumerate(entries):
+            if isinstance(entry, dict) and entry.get("kind") != expected:
+                yield ("entries", index), f"mode {mode} takes {expected} entries"
+        if expected == "scripted" and value.get("guided") is not None:
+            yield ("guided",), "guided tasks need the interactive mode (1)"
+
+
+class LessonObject(_Rule):
+    """An object with ``blocks``, or a JSON string of one."""
+
+    rule: Literal["lesson_object"]
+    code: ClassVar[str] = "value.not_a_lesson"
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Anything else breaks the rule."""
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return "is neither a lesson object nor a JSON string of one"
+        if isinstance(value, dict) and isinstance(value.get("blocks"), list):
+            return None
+        return "must be a lesson object with 'blocks', or a JSON string of one"
+
+
+def node_list_levels(value: Any) -> int:
+    """Count nested levels of node lists: arrays holding records tagged with ``kind``."""
+    if isinstance(value, dict):
+        return max((node_list_levels(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        inner = max((node_list_levels(v) for v in value), default=0)
+        is_node_list = any(isinstance(v, dict) and "kind" in v for v in value)
+        return inner + 1 if is_node_list else inner
+    return 0
+
+
+Rule = Annotated[
+    NonEmpty
+    | MaxLength
+    | MinItems
+    | ExactItems
+    | Contains
+    | Pattern
+    | OneOf
+    | MinValue
+    | ValidRegex
+    | EqualWidth
+    | NoNumbering
+    | Distinct
+    | IndexInto
+    | MaxDepth
+    | ConsoleMode
+    | LessonObject,
+    Field(discriminator="rule"),
+]

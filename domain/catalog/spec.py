@@ -1,0 +1,150 @@
+"""What a widget is, as read from a widgets.md spec block: shapes, fields, types, rules.
+
+These are the compiled, immutable forms the validator, the converters and the schema
+exporter walk. ``loader`` builds them from the text; nothing else creates them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from domain.catalog.rules import Rule
+
+Shorthand = Literal["string", "list", "positional", "object"]
+Severity = Literal["error", "warning"]
+SCALARS = frozenset({"string", "integer", "boolean", "object"})
+
+
+@dataclass(frozen=True, slots=True)
+class ScalarType:
+    """One or more JSON scalar types (``object`` is any JSON object)."""
+
+    names: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ListType:
+    """An array of ``item``."""
+
+    item: TypeNode
+
+
+@dataclass(frozen=True, slots=True)
+class RecordType:
+    """A record defined in the widget's ``records``."""
+
+    name: str
+
+
+TypeNode = ScalarType | ListType | RecordType
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One full-form field; in positional shorthand, its index is its position."""
+
+    name: str
+    type: TypeNode
+    required: bool
+    default: Any = None
+
+    def is_default(self, value: Any) -> bool:
+        """Whether ``value`` means "not set" (same JSON type and value as the default)."""
+        return not self.required and type(value) is type(self.default) and value == self.default
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """How a record or widget carries its fields in shorthand, and in full form."""
+
+    shorthand: Shorthand
+    fields: tuple[FieldSpec, ...]
+    kind: str | None = None  # set on the variants of a variant record
+    when: Any = None  # the selecting value, for variants chosen by another field
+
+    def field(self, name: str) -> FieldSpec | None:
+        """The field called ``name``, if any."""
+        return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def json_kind(self) -> type:
+        """The JSON type of this shape's shorthand value."""
+        return {"string": str, "list": list, "positional": list, "object": dict}[self.shorthand]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSpec:
+    """A nested value: one shape, or several variants told apart by ``kind``."""
+
+    name: str
+    shapes: tuple[Shape, ...]
+    select_by: str | None = None
+
+    @property
+    def is_variant(self) -> bool:
+        """Whether the full form tags this record with a ``kind``."""
+        return self.shapes[0].kind is not None
+
+    def variant(self, kind: Any) -> Shape | None:
+        """The variant whose ``kind`` is given, if any."""
+        return next((s for s in self.shapes if s.kind == kind), None)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """A rule applied to a field path of a widget, with its severity and source."""
+
+    rule: Rule
+    path: tuple[str, ...]
+    severity: Severity
+    source: str
+
+    @property
+    def code(self) -> str:
+        """The stable error code of this rule."""
+        return self.rule.code
+
+
+@dataclass(frozen=True, slots=True)
+class WidgetSpec:
+    """A widget of one catalog version, as its spec block defines it."""
+
+    key: str
+    shape: Shape
+    records: Mapping[str, RecordSpec]
+    rules: tuple[RuleSpec, ...]
+    block: bool
+    anchor: str
+    description: str
+
+    def resolve(self, node: TypeNode) -> RecordSpec | None:
+        """The record a type names, if it names one."""
+        return self.records.get(node.name) if isinstance(node, RecordType) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A ``dle-example`` block: one valid shorthand item of a widget."""
+
+    widget: str
+    item: Any
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """One catalog version: its widgets, examples, text and content hash."""
+
+    schema_version: str
+    file_name: str
+    text: str
+    widgets_version: str
+    widgets: Mapping[str, WidgetSpec]
+    examples: tuple[Example, ...] = field(default=())
+
+    @property
+    def block_widget(self) -> WidgetSpec:
+        """The widget that may also stand as a block (the quiz)."""
+        return next(w for w in self.widgets.values() if w.block)

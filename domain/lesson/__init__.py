@@ -1,0 +1,1 @@
+"""Pydantic models of the full-form lesson document, one module per catalog version."""

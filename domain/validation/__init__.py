@@ -1,0 +1,1 @@
+"""Lesson validation: one place that decides what a valid DLE lesson is."""

@@ -1,0 +1,236 @@
+"""``validate_lesson``: the one verdict on a lesson payload, shared by every entry point.
+
+Accepts shorthand, full form or a mix, for any supported ``schema_version``. Blocks and
+items are dispatched on their key first; each widget is then expanded, checked by its
+own pydantic model and by its spec's rules (see ``widget``). All errors are collected.
+When there are none, the document model is constructed from the validated widgets.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from domain.catalog.registry import SUPPORTED_VERSIONS, WidgetRegistry, get_registry
+from domain.catalog.spec import Catalog, WidgetSpec
+from domain.lesson.models import MODELS, LessonModels
+from domain.validation.result import SCHEMA_SOURCE, Path, Reporter, ValidationResult
+from domain.validation.widget import check_widget
+
+_DOCUMENT_KEYS = frozenset({"schema_version", "title", "blocks"})
+_SECTION_KEYS = frozenset({"section", "items", "subsections"})
+_TITLE_ADVISED_MAX = 40
+_MANUAL_NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*[.)]\s")
+_JSON_TYPES = {str: "a string", list: "an array", dict: "an object"}
+
+
+def validate_lesson(
+    payload: object,
+    schema_version: str | None = None,
+    *,
+    registry: WidgetRegistry | None = None,
+) -> ValidationResult:
+    """Validate any JSON value as a lesson; never raises on JSON input.
+
+    ``schema_version`` is the version to validate against when the payload names none
+    (default: the registry's default); a payload naming another version is an error.
+    """
+    registry = registry or get_registry()
+    report = Reporter()
+    if not isinstance(payload, dict):
+        report.add((), "document.not_object", "a lesson must be a JSON object", SCHEMA_SOURCE)
+        return _result(False, None, report, None)
+    version = _resolve_version(payload, schema_version, registry, report)
+    if version is None:
+        return _result(False, None, report, None)
+    lesson = _DocumentCheck(registry.catalog(version), MODELS[version], report).run(payload)
+    return _result(lesson is not None and not report.errors, version, report, lesson)
+
+
+def _result(
+    ok: bool, version: str | None, report: Reporter, lesson: BaseModel | None
+) -> ValidationResult:
+    return ValidationResult(
+        ok, version, tuple(report.errors), tuple(report.warnings), lesson if ok else None
+    )
+
+
+def _resolve_version(
+    payload: dict[str, Any], requested: str | None, registry: WidgetRegistry, report: Reporter
+) -> str | None:
+    declared = payload.get("schema_version")
+    supported = ", ".join(SUPPORTED_VERSIONS)
+    if requested is not None and requested not in registry.catalogs:
+        message = f"unsupported schema_version {requested!r}; supported: {supported}"
+        report.add((), "schema_version.unsupported", message, SCHEMA_SOURCE)
+        return None
+    if declared is None:
+        return requested or registry.default_version
+    if not isinstance(declared, str) or declared not in registry.catalogs:
+        message = f"unsupported schema_version; supported: {supported}"
+        report.add(("schema_version",), "schema_version.unsupported", message, SCHEMA_SOURCE)
+        return None
+    if requested is not None and declared != requested:
+        message = f"the lesson declares {declared}, but {requested} was requested"
+        report.add(("schema_version",), "schema_version.mismatch", message, SCHEMA_SOURCE)
+        return None
+    return declared
+
+
+class _DocumentCheck:
+    """One validation run over a document of a known catalog version."""
+
+    def __init__(self, catalog: Catalog, models: LessonModels, report: Reporter) -> None:
+        self.catalog = catalog
+        self.models = models
+        self.report = report
+        self.document_source = f"{catalog.file_name}#document"
+
+    def run(self, payload: dict[str, Any]) -> BaseModel | None:
+        for key in payload:
+            if key not in _DOCUMENT_KEYS:
+                self._error((key,), "field.unknown", f"unknown field {key!r}")
+        title = self._text_field(payload, "title", ())
+        if isinstance(title, str) and len(title) > _TITLE_ADVISED_MAX:
+            message = f"is {len(title)} characters long; at most {_TITLE_ADVISED_MAX} advised"
+            self._warn(("title",), "value.too_long", message)
+        blocks = self._array_field(payload, "blocks", (), required=True)
+        if blocks == []:
+            self.report.add(("blocks",), "value.empty", "must not be empty", self.document_source)
+        checked = [self._block(b, ("blocks", i)) for i, b in enumerate(blocks or [])]
+        if blocks and not self._ends_with_quiz(blocks):
+            self._warn(("blocks",), "document.no_final_quiz", "end the lesson with a quiz")
+        if self.report.errors or title is None or blocks is None:
+            return None
+        return self._construct(title, checked)
+
+    def _construct(self, title: str, blocks: list[Any]) -> BaseModel | None:
+        document = {"schema_version": self.catalog.schema_version, "title": title, "blocks": blocks}
+        try:
+            return self.models.lesson.model_validate(document)
+        except ValidationError:  # pragma: no cover - every part was validated above
+            self._error((), "document.invalid", "the lesson could not be constructed")
+            return None
+
+    def _block(self, block: Any, path: Path) -> Any:
+        quiz_key = self.models.quiz_key
+        if isinstance(block, dict) and "section" in block:
+            return self._section(block, path)
+        if isinstance(block, dict) and list(block) == [quiz_key]:
+            # The block carries the quiz widget's payload: same spec, same model, no ``type``.
+            widget = self.catalog.block_widget
+            quiz = self._widget(widget, block[quiz_key], (*path, quiz_key), full_form=False)
+            return None if quiz is None else {quiz_key: quiz.model_dump(exclude={"type"})}
+        message = f"a block is a section or a {quiz_key!r} block"
+        self._error(path, "block.unknown", message)
+        return None
+
+    def _section(self, section: dict[str, Any], path: Path) -> Any:
+        for key in section:
+            if key not in _SECTION_KEYS:
+                self._error((*path, key), "field.unknown", f"unknown field {key!r}")
+        title = self._text_field(section, "section", path)
+        if isinstance(title, str) and _MANUAL_NUMBERING.match(title):
+            message = "starts with manual numbering; the client numbers sections"
+            self._warn((*path, "section"), "value.manual_numbering", message)
+        items = self._array_field(section, "items", path, required=True) or []
+        subsections = self._array_field(section, "subsections", path, required=False) or []
+        if not items and not subsections:
+            self._warn(path, "section.empty", "a section should hold items or subsections")
+        return {
+            "section": title,
+            "items": [self._item(item, (*path, "items", i)) for i, item in enumerate(items)],
+            "subsections": None
+            if section.get("subsections") is None
+            else [
+                self._section_or_error(s, (*path, "subsections", i))
+                for i, s in enumerate(subsections)
+            ],
+        }
+
+    def _section_or_error(self, value: Any, path: Path) -> Any:
+        if isinstance(value, dict):
+            return self._section(value, path)
+        self._error(path, "field.wrong_type", "a subsection must be an object")
+        return None
+
+    def _item(self, item: Any, path: Path) -> Any:
+        widgets = self.catalog.widgets
+        if isinstance(item, str):
+            return self._widget(widgets["p"], item, path, full_form=False)
+        if not isinstance(item, dict):
+            message = "an item is a string, a {widget: value} object or a full-form object"
+            self._error(path, "item.wrong_type", message)
+            return None
+        if "type" in item:
+            key = item["type"]
+            widget = widgets.get(key) if isinstance(key, str) else None
+            if widget is None:
+                self._error((*path, "type"), "widget.unknown_key", _unknown(key, self.catalog))
+                return None
+            return self._widget(widget, item, path, full_form=True)
+        if len(item) != 1:
+            message = f"an item has exactly one widget key, found {len(item)}"
+            self._error(path, "item.multiple_keys", message)
+            return None
+        key, value = next(iter(item.items()))
+        widget = widgets.get(key)
+        if widget is None:
+            self._error((*path, key), "widget.unknown_key", _unknown(key, self.catalog))
+            return None
+        return self._widget(widget, value, (*path, key), full_form=False)
+
+    def _widget(self, widget: WidgetSpec, given: Any, path: Path, *, full_form: bool) -> Any:
+        model = self.models.widgets[widget.key]
+        return check_widget(widget, model, given, path, self.report, full_form=full_form)
+
+    def _text_field(self, holder: dict[str, Any], key: str, path: Path) -> str | None:
+        value = holder.get(key)
+        if key not in holder:
+            self._error((*path, key), "field.missing", f"required field {key!r} is missing")
+        elif not isinstance(value, str):
+            self._error((*path, key), "field.wrong_type", "must be a string")
+        elif not value.strip():
+            self.report.add((*path, key), "value.empty", "must not be empty", self.document_source)
+        else:
+            return value
+        return None
+
+    def _array_field(
+        self, holder: dict[str, Any], key: str, path: Path, *, required: bool
+    ) -> list[Any] | None:
+        value = holder.get(key)
+        if isinstance(value, list):
+            return value
+        if key not in holder or (value is None and not required):
+            if required:
+                self._error((*path, key), "field.missing", f"required field {key!r} is missing")
+            return None
+        self._error((*path, key), "field.wrong_type", "must be an array")
+        return None
+
+    def _ends_with_quiz(self, blocks: list[Any]) -> bool:
+        last = blocks[-1]
+        quiz_key = self.models.quiz_key
+        while isinstance(last, dict) and "section" in last:
+            nested = last.get("subsections") or last.get("items")
+            if not isinstance(nested, list) or not nested:
+                return False
+            last = nested[-1]
+        if not isinstance(last, dict):
+            return False
+        return quiz_key in last or last.get("type") == quiz_key
+
+    def _error(self, path: Path, code: str, message: str) -> None:
+        self.report.add(path, code, message, SCHEMA_SOURCE)
+
+    def _warn(self, path: Path, code: str, message: str) -> None:
+        self.report.add(path, code, message, self.document_source, warning=True)
+
+
+def _unknown(key: Any, catalog: Catalog) -> str:
+    kind = _JSON_TYPES.get(type(key), "a value")
+    shown = repr(key) if isinstance(key, str) else kind
+    return f"unknown widget {shown} in catalog {catalog.schema_version}"
