@@ -1,0 +1,1 @@
+"""Adapters: the ports implemented over frameworks, stores and model providers."""

@@ -1,0 +1,1 @@
+"""The domain: what a DLE lesson is, decided in pure code."""

@@ -121,7 +121,10 @@ class Pattern(_Rule):
     @field_validator("regex")
     @classmethod
     def _compiles(cls, regex: str) -> str:
-        re.compile(regex)
+        try:
+            re.compile(regex)
+        except re.error as exc:  # not a ValueError: pydantic would let it escape
+            raise ValueError(f"invalid regex: {exc}") from exc
         return regex
 
     def message(self, value: Any, parent: Any) -> str | None:

@@ -23,7 +23,7 @@ _DOCUMENT_KEYS = frozenset({"schema_version", "title", "blocks"})
 _SECTION_KEYS = frozenset({"section", "items", "subsections"})
 _TITLE_ADVISED_MAX = 40
 _MANUAL_NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*[.)]\s")
-_JSON_TYPES = {str: "a string", list: "an array", dict: "an object"}
+_JSON_TYPES: dict[type, str] = {str: "a string", list: "an array", dict: "an object"}
 
 
 def validate_lesson(

@@ -36,7 +36,7 @@ class Expander:
 
     def shaped(self, shape: Shape, value: Any, path: Path) -> dict[str, Any] | None:
         """Read a value in the shape's shorthand; None if its JSON type does not fit."""
-        if not isinstance(value, shape.json_kind):
+        if not _fits(value, shape):
             return None
         if shape.shorthand == "object":
             return self.object_fields(shape, value, path)
@@ -102,7 +102,7 @@ class Expander:
             selector = _sibling(shape, siblings, record.select_by)
             candidates = [s for s in record.shapes if _same(s.when, selector)]
         else:
-            candidates = [s for s in record.shapes if isinstance(value, s.json_kind)]
+            candidates = [s for s in record.shapes if _fits(value, s)]
         if not candidates:
             return value
         variant = candidates[0]
@@ -116,6 +116,11 @@ def _sibling(shape: Shape, holder: Any, name: str) -> Any:
         return holder.get(name)
     index = next(i for i, f in enumerate(shape.fields) if f.name == name)
     return holder[index] if isinstance(holder, list) and index < len(holder) else None
+
+
+def _fits(value: Any, shape: Shape) -> bool:
+    """Whether a value has the JSON type of the shape's shorthand."""
+    return isinstance(value, shape.json_kind)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -63,7 +63,9 @@ class Reporter:
         self.warnings: list[Issue] = []
         self._seen: set[tuple[str, str, bool]] = set()
 
-    def add(self, path: Path, code: str, message: str, source: str, *, warning: bool = False) -> None:
+    def add(
+        self, path: Path, code: str, message: str, source: str, *, warning: bool = False
+    ) -> None:
         """Record an issue unless the same code was already reported at the same path."""
         where = pointer(path)
         key = (where, code, warning)

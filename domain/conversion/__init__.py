@@ -1,0 +1,1 @@
+"""Conversions of valid lessons: shorthand <-> full form, and between catalog versions."""

@@ -1,0 +1,1 @@
+"""JSON Schemas of the lesson: for DLE tooling, and for providers' structured output."""
