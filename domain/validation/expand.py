@@ -17,11 +17,16 @@ TooMany = tuple[Path, int]
 
 
 class Expander:
-    """Expands values of one widget; positions past the last field are collected in ``too_many``."""
+    """Expands values of one widget, noting what it cannot read.
+
+    ``too_many`` collects arrays with positions past the last field; ``unselectable``
+    the selector fields (e.g. a console's ``mode``) whose value picks no variant.
+    """
 
     def __init__(self, widget: WidgetSpec) -> None:
         self.widget = widget
         self.too_many: list[TooMany] = []
+        self.unselectable: set[str] = set()
 
     def widget_value(self, value: Any, *, full_form: bool) -> dict[str, Any] | None:
         """Expand a widget given in shorthand, or canonicalise one given in full form.
@@ -101,6 +106,8 @@ class Expander:
         if record.select_by is not None:
             selector = _sibling(shape, siblings, record.select_by)
             candidates = [s for s in record.shapes if _same(s.when, selector)]
+            if not candidates:
+                self.unselectable.add(record.select_by)
         else:
             candidates = [s for s in record.shapes if _fits(value, s)]
         if not candidates:

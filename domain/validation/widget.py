@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,6 +34,14 @@ def check_widget(
         expected = describe(widget.shape, widget)
         report.add(base, "shorthand.wrong_type", f"{widget.key} takes {expected}", widget.anchor)
         return None
+    for name in sorted(expander.unselectable):
+        record = next(r for r in widget.records.values() if r.select_by == name)
+        allowed = ", ".join(json.dumps(s.when) for s in record.shapes)
+        where = locate(widget, given, (name,)).path
+        message = f"must be one of {allowed}: it selects the shape of the {record.name} values"
+        report.add((*base, *where), "value.not_allowed", message, widget.anchor)
+    if expander.unselectable:
+        return None  # the values it selects cannot be read; their errors would be noise
     for path, count in expander.too_many:
         report.add(
             (*base, *path, count),
