@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 Loc = tuple[str | int, ...]
 Violation = tuple[Loc, str]
@@ -28,6 +28,7 @@ class _Rule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
     field: str
     code: ClassVar[str]
+    several: ClassVar[bool] = False  # reports several places: use violations(), not message()
 
     def violations(self, value: Any, parent: Any) -> Iterator[Violation]:
         """Yield (location relative to the value, message) for each violation."""
@@ -117,6 +118,11 @@ class Pattern(_Rule):
     rule: Literal["pattern"]
     regex: str
     code: ClassVar[str] = "value.pattern_mismatch"
+    _compiled: re.Pattern[str] = PrivateAttr()
+
+    def model_post_init(self, context: Any) -> None:
+        """Compile the regex once."""
+        self._compiled = re.compile(self.regex)
 
     @field_validator("regex")
     @classmethod
@@ -129,7 +135,7 @@ class Pattern(_Rule):
 
     def message(self, value: Any, parent: Any) -> str | None:
         """Strings that do not match break the rule."""
-        if isinstance(value, str) and not re.match(self.regex, value):
+        if isinstance(value, str) and not self._compiled.match(value):
             return f"must match {self.regex}"
         return None
 
@@ -140,10 +146,16 @@ class OneOf(_Rule):
     rule: Literal["one_of"]
     values: list[str | int] = Field(min_length=1)
     code: ClassVar[str] = "value.not_allowed"
+    _allowed: frozenset[tuple[type, Any]] = PrivateAttr()
+
+    def model_post_init(self, context: Any) -> None:
+        """Key the allowed values by JSON type too, so that 0 is not false."""
+        self._allowed = frozenset((type(v), v) for v in self.values)
 
     def message(self, value: Any, parent: Any) -> str | None:
         """Any other value breaks the rule."""
-        if not any(type(value) is type(v) and value == v for v in self.values):
+        hashable = value is None or isinstance(value, str | int | float)
+        if not hashable or (type(value), value) not in self._allowed:
             allowed = ", ".join(json.dumps(v) for v in self.values)
             return f"must be one of {allowed}"
         return None
@@ -215,6 +227,7 @@ class Distinct(_Rule):
 
     rule: Literal["distinct"]
     code: ClassVar[str] = "value.duplicate"
+    several: ClassVar[bool] = True
 
     def violations(self, value: Any, parent: Any) -> Iterator[Violation]:
         """Yield each element that repeats an earlier one."""
@@ -270,6 +283,7 @@ class ConsoleMode(_Rule):
 
     rule: Literal["console_mode"]
     code: ClassVar[str] = "console.mode_mismatch"
+    several: ClassVar[bool] = True
     _KINDS: ClassVar[dict[int, str]] = {0: "scripted", 1: "interactive"}
 
     def violations(self, value: Any, parent: Any) -> Iterator[Violation]:
@@ -306,12 +320,21 @@ class LessonObject(_Rule):
 
 def node_list_levels(value: Any) -> int:
     """Count nested levels of node lists: arrays holding records tagged with ``kind``."""
+    deepest = 0
     if isinstance(value, dict):
-        return max((node_list_levels(v) for v in value.values()), default=0)
+        for item in value.values():
+            if isinstance(item, dict | list):
+                deepest = max(deepest, node_list_levels(item))
+        return deepest
     if isinstance(value, list):
-        inner = max((node_list_levels(v) for v in value), default=0)
-        is_node_list = any(isinstance(v, dict) and "kind" in v for v in value)
-        return inner + 1 if is_node_list else inner
+        is_node_list = False
+        for item in value:
+            if isinstance(item, dict):
+                is_node_list = is_node_list or "kind" in item
+                deepest = max(deepest, node_list_levels(item))
+            elif isinstance(item, list):
+                deepest = max(deepest, node_list_levels(item))
+        return deepest + 1 if is_node_list else deepest
     return 0
 
 

@@ -7,7 +7,8 @@ exporter walk. ``loader`` builds them from the text; nothing else creates them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, Literal
 
 from domain.catalog.rules import Rule
@@ -55,6 +56,9 @@ class FieldSpec:
         return not self.required and type(value) is type(self.default) and value == self.default
 
 
+_JSON_KINDS: dict[str, type] = {"string": str, "list": list, "positional": list, "object": dict}
+
+
 @dataclass(frozen=True, slots=True)
 class Shape:
     """How a record or widget carries its fields in shorthand, and in full form."""
@@ -63,15 +67,17 @@ class Shape:
     fields: tuple[FieldSpec, ...]
     kind: str | None = None  # set on the variants of a variant record
     when: Any = None  # the selecting value, for variants chosen by another field
+    json_kind: type = dataclass_field(init=False)  # the JSON type of the shorthand value
+    _by_name: dict[str, FieldSpec] = dataclass_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Validation reads these for every widget: computed once, not per call.
+        object.__setattr__(self, "json_kind", _JSON_KINDS[self.shorthand])
+        object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
 
     def field(self, name: str) -> FieldSpec | None:
         """The field called ``name``, if any."""
-        return next((f for f in self.fields if f.name == name), None)
-
-    @property
-    def json_kind(self) -> type:
-        """The JSON type of this shape's shorthand value."""
-        return {"string": str, "list": list, "positional": list, "object": dict}[self.shorthand]
+        return self._by_name.get(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +113,7 @@ class RuleSpec:
         return self.rule.code
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # identity: compiled checks are cached per widget
 class WidgetSpec:
     """A widget of one catalog version, as its spec block defines it."""
 
@@ -142,7 +148,7 @@ class Catalog:
     text: str
     widgets_version: str
     widgets: Mapping[str, WidgetSpec]
-    examples: tuple[Example, ...] = field(default=())
+    examples: tuple[Example, ...] = dataclass_field(default=())
 
     @property
     def block_widget(self) -> WidgetSpec:

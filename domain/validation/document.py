@@ -3,7 +3,11 @@
 Accepts shorthand, full form or a mix, for any supported ``schema_version``. Blocks and
 items are dispatched on their key first; each widget is then expanded, checked by its
 own pydantic model and by its spec's rules (see ``widget``). All errors are collected.
-When there are none, the document model is constructed from the validated widgets.
+
+Valid lessons take one fast path: the whole expanded document goes through the lesson
+model in a single pydantic call (its discriminated union dispatches on the widget key),
+then the compiled rules run. Only when that call fails is each widget validated on its
+own, to report every error at the place it was given.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from domain.catalog.registry import SUPPORTED_VERSIONS, WidgetRegistry, get_regi
 from domain.catalog.spec import Catalog, WidgetSpec
 from domain.lesson.models import MODELS, LessonModels
 from domain.validation.result import SCHEMA_SOURCE, Path, Reporter, ValidationResult
-from domain.validation.widget import check_widget
+from domain.validation.widget import PendingWidget, apply_rules, model_accepts, read_widget
 
 _DOCUMENT_KEYS = frozenset({"schema_version", "title", "blocks"})
 _SECTION_KEYS = frozenset({"section", "items", "subsections"})
@@ -86,6 +90,7 @@ class _DocumentCheck:
         self.catalog = catalog
         self.models = models
         self.report = report
+        self.pending: list[PendingWidget] = []
         self.document_source = f"{catalog.file_name}#document"
 
     def run(self, payload: dict[str, Any]) -> BaseModel | None:
@@ -99,20 +104,29 @@ class _DocumentCheck:
         blocks = self._array_field(payload, "blocks", (), required=True)
         if blocks == []:
             self.report.add(("blocks",), "value.empty", "must not be empty", self.document_source)
-        checked = [self._block(b, ("blocks", i)) for i, b in enumerate(blocks or [])]
+        full_blocks = [self._block(b, ("blocks", i)) for i, b in enumerate(blocks or [])]
         if blocks and not self._ends_with_quiz(blocks):
             self._warn(("blocks",), "document.no_final_quiz", "end the lesson with a quiz")
-        if self.report.errors or title is None or blocks is None:
-            return None
-        return self._construct(title, checked)
+        lesson = None
+        if not self.report.errors and title is not None and blocks is not None:
+            document = {"schema_version": self.catalog.schema_version, "title": title}
+            lesson = self._construct({**document, "blocks": full_blocks})
+        for pending in self.pending:
+            if lesson is not None or model_accepts(pending, self._model(pending), self.report):
+                apply_rules(pending, self.report)
+        if lesson is None and not self.report.errors:  # pragma: no cover - a model/spec drift
+            self._error((), "document.invalid", "the lesson could not be constructed")
+        return lesson
 
-    def _construct(self, title: str, blocks: list[Any]) -> BaseModel | None:
-        document = {"schema_version": self.catalog.schema_version, "title": title, "blocks": blocks}
+    def _construct(self, document: dict[str, Any]) -> BaseModel | None:
+        """The lesson model of the whole document, or None if any widget's model refuses it."""
         try:
             return self.models.lesson.model_validate(document)
-        except ValidationError:  # pragma: no cover - every part was validated above
-            self._error((), "document.invalid", "the lesson could not be constructed")
-            return None
+        except ValidationError:
+            return None  # the per-widget pass reports each error where it was given
+
+    def _model(self, pending: PendingWidget) -> type[BaseModel]:
+        return self.models.widgets[pending.widget.key]
 
     def _block(self, block: Any, path: Path) -> Any:
         quiz_key = self.models.quiz_key
@@ -122,7 +136,9 @@ class _DocumentCheck:
             # The block carries the quiz widget's payload: same spec, same model, no ``type``.
             widget = self.catalog.block_widget
             quiz = self._widget(widget, block[quiz_key], (*path, quiz_key), full_form=False)
-            return None if quiz is None else {quiz_key: quiz.model_dump(exclude={"type"})}
+            return (
+                None if quiz is None else {quiz_key: {k: v for k, v in quiz.items() if k != "type"}}
+            )
         message = f"a block is a section or a {quiz_key!r} block"
         self._error(path, "block.unknown", message)
         return None
@@ -183,8 +199,11 @@ class _DocumentCheck:
         return self._widget(widget, value, (*path, key), full_form=False)
 
     def _widget(self, widget: WidgetSpec, given: Any, path: Path, *, full_form: bool) -> Any:
-        model = self.models.widgets[widget.key]
-        return check_widget(widget, model, given, path, self.report, full_form=full_form)
+        pending = read_widget(widget, given, path, self.report, full_form=full_form)
+        if pending is None:
+            return None
+        self.pending.append(pending)
+        return pending.expanded
 
     def _text_field(self, holder: dict[str, Any], key: str, path: Path) -> str | None:
         value = holder.get(key)

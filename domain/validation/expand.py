@@ -4,92 +4,116 @@ The canonical full form has every field present, ``None`` for an optional field 
 not set (a value equal to the field's default counts as not set), and ``kind`` on every
 variant record. Expansion never judges types: values it cannot reshape are passed on
 unchanged so that the widget's pydantic model reports them, once, where they are.
+
+This runs for every widget of every lesson, so it avoids per-call work: scalar fields
+are copied without recursion and field lookups use the shapes' precomputed tables.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from domain.catalog.spec import ListType, RecordType, Shape, TypeNode, WidgetSpec
+from domain.catalog.spec import ListType, RecordType, ScalarType, Shape, TypeNode, WidgetSpec
 from domain.validation.result import Path
 
-TooMany = tuple[Path, int]
 
+@dataclass(slots=True)
+class Expansion:
+    """A widget in canonical full form (None if unreadable), and what could not be read.
 
-class Expander:
-    """Expands values of one widget, noting what it cannot read.
-
-    ``too_many`` collects arrays with positions past the last field; ``unselectable``
-    the selector fields (e.g. a console's ``mode``) whose value picks no variant.
+    ``too_many`` lists arrays given more positions than the shape has fields, as
+    (path, field count); ``unselectable`` the selector fields (a console's ``mode``)
+    whose value picks no variant.
     """
 
+    value: dict[str, Any] | None
+    too_many: list[tuple[Path, int]] = field(default_factory=list)
+    unselectable: set[str] = field(default_factory=set)
+
+    @property
+    def readable(self) -> bool:
+        """Whether the model may validate the value: nothing was left unread."""
+        return self.value is not None and not self.too_many and not self.unselectable
+
+
+def _text_widget(widget: WidgetSpec, value: str) -> Expansion:
+    """Paragraphs and callouts, most items of a lesson: no reshaping needed."""
+    return Expansion({"type": widget.key, widget.shape.fields[0].name: value})
+
+
+def expand_widget(widget: WidgetSpec, value: Any, *, full_form: bool) -> Expansion:
+    """Expand a widget given in shorthand, or canonicalise one given in full form."""
+    shape = widget.shape
+    if not full_form and shape.shorthand == "string" and isinstance(value, str):
+        return _text_widget(widget, value)
+    run = _Run(widget)
+    if full_form:
+        fields = {k: v for k, v in value.items() if k != "type"}
+        expanded: dict[str, Any] | None = {"type": value["type"], **run.by_name(shape, fields, ())}
+    else:
+        body = run.shaped(shape, value, ())
+        expanded = None if body is None else {"type": widget.key, **body}
+    run.expansion.value = expanded
+    return run.expansion
+
+
+class _Run:
     def __init__(self, widget: WidgetSpec) -> None:
         self.widget = widget
-        self.too_many: list[TooMany] = []
-        self.unselectable: set[str] = set()
-
-    def widget_value(self, value: Any, *, full_form: bool) -> dict[str, Any] | None:
-        """Expand a widget given in shorthand, or canonicalise one given in full form.
-
-        Returns None when a shorthand value has the wrong JSON type for the widget.
-        """
-        if full_form:
-            fields = {k: v for k, v in value.items() if k != "type"}
-            return {"type": value["type"], **self.object_fields(self.widget.shape, fields, ())}
-        expanded = self.shaped(self.widget.shape, value, ())
-        return None if expanded is None else {"type": self.widget.key, **expanded}
+        self.expansion = Expansion(None)
 
     def shaped(self, shape: Shape, value: Any, path: Path) -> dict[str, Any] | None:
         """Read a value in the shape's shorthand; None if its JSON type does not fit."""
         if not _fits(value, shape):
             return None
         if shape.shorthand == "object":
-            return self.object_fields(shape, value, path)
-        if shape.shorthand != "positional":
-            only = shape.fields[0]
-            return {only.name: self.value(only.type, value, path, shape, value)}
+            return self.by_name(shape, value, path)
         fields = shape.fields
+        if shape.shorthand != "positional":
+            only = fields[0]
+            return {only.name: self.value(only.type, value, path, shape, value)}
         if len(value) > len(fields):
-            self.too_many.append((path, len(fields)))
+            self.expansion.too_many.append((path, len(fields)))
         out: dict[str, Any] = {}
-        for index, field in enumerate(fields):
+        for index, spec in enumerate(fields):
             if index >= len(value):
-                if not field.required:
-                    out[field.name] = None
+                if not spec.required:
+                    out[spec.name] = None
                 continue
             item = value[index]
-            out[field.name] = (
-                None
-                if field.is_default(item)
-                else self.value(field.type, item, (*path, index), shape, value)
-            )
+            if not spec.required and spec.is_default(item):
+                out[spec.name] = None
+            elif isinstance(spec.type, ScalarType):
+                out[spec.name] = item
+            else:
+                out[spec.name] = self.value(spec.type, item, (*path, index), shape, value)
         return out
 
-    def object_fields(self, shape: Shape, value: dict[str, Any], path: Path) -> dict[str, Any]:
+    def by_name(self, shape: Shape, value: dict[str, Any], path: Path) -> dict[str, Any]:
         """Canonicalise an object carrying the shape's fields by name."""
         out: dict[str, Any] = {}
         for name, item in value.items():
-            field = shape.field(name)
-            if field is None:
-                out[name] = item  # the model refuses it as an unknown field
+            spec = shape.field(name)
+            if spec is None or isinstance(spec.type, ScalarType):
+                out[name] = item  # unknown fields are left for the model to refuse
             else:
-                out[name] = (
-                    None
-                    if field.is_default(item)
-                    else self.value(field.type, item, (*path, name), shape, value)
-                )
-        for field in shape.fields:
-            if not field.required and field.name not in out:
-                out[field.name] = None
+                out[name] = self.value(spec.type, item, (*path, name), shape, value)
+            if spec is not None and not spec.required and spec.is_default(item):
+                out[name] = None
+        for spec in shape.fields:
+            if not spec.required and spec.name not in out:
+                out[spec.name] = None
         return out
 
-    def value(self, node: TypeNode, value: Any, path: Path, shape: Shape, siblings: Any) -> Any:
-        """Expand a value of the given type; ``siblings`` is the raw value holding it."""
+    def value(self, node: TypeNode, value: Any, path: Path, shape: Shape, holder: Any) -> Any:
+        """Expand a value of the given type; ``holder`` is the raw value holding it."""
         if isinstance(node, ListType):
-            if not isinstance(value, list):
+            if not isinstance(value, list) or not _holds_records(node):
                 return value
             return [
-                self.value(node.item, v, (*path, i), shape, siblings) for i, v in enumerate(value)
+                self.value(node.item, v, (*path, i), shape, holder) for i, v in enumerate(value)
             ]
         if not isinstance(node, RecordType):
             return value
@@ -102,19 +126,32 @@ class Expander:
             if variant is None:
                 return value  # the model reports the unknown kind
             fields = {k: v for k, v in value.items() if k != "kind"}
-            return {"kind": variant.kind, **self.object_fields(variant, fields, path)}
+            return {"kind": variant.kind, **self.by_name(variant, fields, path)}
         if record.select_by is not None:
-            selector = _sibling(shape, siblings, record.select_by)
+            selector = _sibling(shape, holder, record.select_by)
             candidates = [s for s in record.shapes if _same(s.when, selector)]
             if not candidates:
-                self.unselectable.add(record.select_by)
+                self.expansion.unselectable.add(record.select_by)
         else:
-            candidates = [s for s in record.shapes if _fits(value, s)]
+            candidates = [s for s in record.shapes if isinstance(value, s.json_kind)]
         if not candidates:
             return value
         variant = candidates[0]
         expanded = self.shaped(variant, value, path)
         return value if expanded is None else {"kind": variant.kind, **expanded}
+
+
+@cache
+def _holds_records(node: TypeNode) -> bool:
+    """Whether values of this type contain records to reshape (not just scalars)."""
+    if isinstance(node, ListType):
+        return _holds_records(node.item)
+    return isinstance(node, RecordType)
+
+
+def _fits(value: Any, shape: Shape) -> bool:
+    """Whether a value has the JSON type of the shape's shorthand (kept apart: mypy narrows)."""
+    return isinstance(value, shape.json_kind)
 
 
 def _sibling(shape: Shape, holder: Any, name: str) -> Any:
@@ -123,11 +160,6 @@ def _sibling(shape: Shape, holder: Any, name: str) -> Any:
         return holder.get(name)
     index = next(i for i, f in enumerate(shape.fields) if f.name == name)
     return holder[index] if isinstance(holder, list) and index < len(holder) else None
-
-
-def _fits(value: Any, shape: Shape) -> bool:
-    """Whether a value has the JSON type of the shape's shorthand."""
-    return isinstance(value, shape.json_kind)
 
 
 def _same(a: Any, b: Any) -> bool:

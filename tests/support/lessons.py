@@ -36,7 +36,7 @@ def _recursive(widget: WidgetSpec, shape: Shape) -> bool:
 def value_of(widget: WidgetSpec, node: TypeNode, depth: int) -> st.SearchStrategy[Json]:
     if isinstance(node, ListType):
         item = value_of(widget, node.item, depth)
-        if isinstance(node.item, ScalarType) or isinstance(node.item, ListType):
+        if isinstance(node.item, ScalarType | ListType):
             return st.lists(item, min_size=2, max_size=2)
         return st.lists(item, min_size=1, max_size=2)
     if isinstance(node, RecordType):

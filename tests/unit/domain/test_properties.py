@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.catalog.registry import SUPPORTED_VERSIONS, get_registry
-from domain.conversion.forms import compact, compact_full, expand
+from domain.conversion.forms import compact, expand
 from domain.validation.document import validate_lesson
 from domain.validation.result import ValidationResult
 from tests.support.lessons import full_lessons, json_scalars, json_values, paths_of
