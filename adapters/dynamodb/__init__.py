@@ -1,0 +1,1 @@
+"""The DynamoDB store: one table, keys by prefix (see ``keys``), aioboto3 underneath."""

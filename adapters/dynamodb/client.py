@@ -1,0 +1,117 @@
+"""The DynamoDB table connection: one long-lived client, bounded retries, typed errors.
+
+botocore's ``standard`` retry mode is the only retry layer: it retries throttling and
+transient faults with backoff, up to ``max_attempts``. What still fails becomes a
+``StoreUnavailableError``; conditional failures become ``ConditionFailed`` or
+``TransactionCanceled`` for the adapters to interpret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from application.errors import StoreUnavailableError
+
+
+@dataclass(frozen=True, slots=True)
+class DynamoSettings:
+    """Where the table is and how patiently to talk to it."""
+
+    table: str
+    region: str = "us-east-1"
+    endpoint_url: str | None = None
+    max_attempts: int = 4
+    connect_timeout: float = 2.0
+    read_timeout: float = 5.0
+    compress_above: int = 4096
+
+
+class ConditionFailed(Exception):
+    """A conditional write's condition did not hold."""
+
+    def __init__(self, old: dict[str, Any] | None = None) -> None:
+        super().__init__("condition failed")
+        self.old = old
+
+
+class TransactionCanceled(Exception):
+    """A transaction was cancelled; ``reasons`` holds one code per action ("None" if fine)."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(f"transaction cancelled: {reasons}")
+        self.reasons = reasons
+
+
+class DynamoTable:
+    """Calls on one table through a client created on first use and kept open."""
+
+    def __init__(self, settings: DynamoSettings) -> None:
+        self.settings = settings
+        self.name = settings.table
+        self._client: Any = None
+        self._stack: AsyncExitStack | None = None
+        self._lock = asyncio.Lock()
+
+    async def call(self, operation: str, **arguments: Any) -> dict[str, Any]:
+        """Call a DynamoDB operation; vendor errors come out as application errors."""
+        client = self._client or await self._open()
+        try:
+            response: dict[str, Any] = await getattr(client, operation)(**arguments)
+        except ClientError as exc:
+            raise _translate(exc, operation, self.name) from exc
+        except BotoCoreError as exc:  # connection refused, timeouts...
+            raise StoreUnavailableError(f"DynamoDB did not answer ({type(exc).__name__})") from exc
+        return response
+
+    async def wait_until_exists(self) -> None:
+        """Wait for a table being created to become active."""
+        client = self._client or await self._open()
+        await client.get_waiter("table_exists").wait(TableName=self.name)
+
+    async def close(self) -> None:
+        """Close the client."""
+        if self._stack is not None:
+            await self._stack.aclose()
+        self._client = self._stack = None
+
+    async def _open(self) -> Any:
+        async with self._lock:
+            if self._client is None:
+                import aioboto3  # heavy: only the DynamoDB path pays for it
+
+                settings = self.settings
+                config = Config(
+                    retries={"mode": "standard", "max_attempts": settings.max_attempts},
+                    connect_timeout=settings.connect_timeout,
+                    read_timeout=settings.read_timeout,
+                )
+                stack = AsyncExitStack()
+                self._client = await stack.enter_async_context(
+                    aioboto3.Session().client(
+                        "dynamodb",
+                        region_name=settings.region,
+                        endpoint_url=settings.endpoint_url,
+                        config=config,
+                    )
+                )
+                self._stack = stack
+        return self._client
+
+
+def _translate(exc: ClientError, operation: str, table: str) -> Exception:
+    error = exc.response.get("Error", {})
+    code = error.get("Code", "")
+    if code == "ConditionalCheckFailedException":
+        return ConditionFailed(exc.response.get("Item"))
+    if code == "TransactionCanceledException":
+        reasons = exc.response.get("CancellationReasons") or []
+        return TransactionCanceled([r.get("Code", "None") for r in reasons])
+    if code == "ResourceNotFoundException":
+        return StoreUnavailableError(f"table {table!r} not found: run `dgs store init`")
+    return StoreUnavailableError(f"DynamoDB {operation} failed: {code or 'unknown error'}")

@@ -1,0 +1,254 @@
+"""``LessonRepository`` on DynamoDB (keys: see ``adapters.dynamodb.keys``)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from adapters.dynamodb import codec, keys
+from adapters.dynamodb.client import DynamoTable, TransactionCanceled
+from adapters.serialization import (
+    meta_from_dict,
+    meta_json,
+    parse_timestamp,
+    search_text,
+    timestamp,
+)
+from application.cursor import CursorCodec, Position
+from application.errors import AlreadyExistsError, NotFoundError, VersionConflictError
+from application.ports.clock import Clock
+from application.records import LessonChanges, LessonQuery, LessonRecord, LessonSummary, Page
+
+MAX_QUERIES_PER_PAGE = 10  # filters may leave pages short: read on, but not forever
+_SUMMARY_FIELDS = (
+    "lesson_id", "topic", "title", "tags", "created_at", "updated_at", "version",
+    "schema_version", "status",
+)  # fmt: skip
+
+
+class DynamoLessonRepository:
+    """Lessons as a summary item (listing) plus a body item (get), written together."""
+
+    def __init__(self, table: DynamoTable, cursors: CursorCodec, clock: Clock) -> None:
+        self._table = table
+        self._cursors = cursors
+        self._clock = clock
+
+    async def save(self, record: LessonRecord) -> None:
+        """Write the body and the summary in one transaction."""
+        try:
+            await self._table.call(
+                "transact_write_items", TransactItems=lesson_puts(self._table, record)
+            )
+        except TransactionCanceled as exc:
+            if "ConditionalCheckFailed" in exc.reasons:
+                raise AlreadyExistsError(f"lesson {record.lesson_id} exists") from exc
+            raise
+
+    async def get(self, lesson_id: str) -> LessonRecord:
+        """One consistent GetItem of the body item."""
+        response = await self._table.call(
+            "get_item",
+            TableName=self._table.name,
+            Key=codec.to_attributes(keys.body_key(lesson_id)),
+            ConsistentRead=True,
+        )
+        if "Item" not in response:
+            raise NotFoundError(f"no lesson {lesson_id}")
+        return _record(codec.from_attributes(response["Item"]))
+
+    async def list_summaries(self, query: LessonQuery) -> Page:
+        """Query the summary partition newest first; keep reading while filters drop items.
+
+        Each Query asks for one more item than the page still needs, so a full page
+        tells whether another follows. Reading stops after ``MAX_QUERIES_PER_PAGE``
+        queries even if filters left the page short; the cursor then resumes after the
+        last key examined.
+        """
+        after = self._cursors.decode(query.cursor, query) if query.cursor else None
+        arguments = self._query_arguments(query)
+        start = None
+        if after is not None:
+            start = {"pk": keys.TENANT_PK, "sk": keys.summary_sk(after.created_at, after.lesson_id)}
+        found: list[dict[str, Any]] = []
+        at_end = False
+        for _ in range(MAX_QUERIES_PER_PAGE):
+            page_arguments = dict(arguments, Limit=query.limit + 1 - len(found))
+            if start is not None:
+                page_arguments["ExclusiveStartKey"] = codec.to_attributes(start)
+            response = await self._table.call("query", **page_arguments)
+            found += [codec.from_attributes(item) for item in response.get("Items", [])]
+            last = response.get("LastEvaluatedKey")
+            if last is None:
+                at_end = True
+                break
+            start = codec.from_attributes(last)
+            if len(found) > query.limit:
+                break
+        items = tuple(_summary(item) for item in found[: query.limit])
+        if len(found) > query.limit:
+            position = Position(timestamp(items[-1].created_at), items[-1].lesson_id)
+        elif not at_end and start is not None:
+            _, created_at, lesson_id = start["sk"].split("#", 2)
+            position = Position(created_at, lesson_id)
+        else:
+            return Page(items, None)
+        return Page(items, self._cursors.encode(position, query))
+
+    def _query_arguments(self, query: LessonQuery) -> dict[str, Any]:
+        low = keys.LESSON_PREFIX + (timestamp(query.created_from) if query.created_from else "")
+        high = (
+            keys.LESSON_PREFIX + timestamp(query.created_to)
+            if query.created_to
+            else keys.LESSON_RANGE_END
+        )
+        filters = ["#status = :ok"]
+        values: dict[str, Any] = {":pk": keys.TENANT_PK, ":low": low, ":high": high, ":ok": "ok"}
+        if query.tag is not None:
+            filters.append("contains(tags, :tag)")
+            values[":tag"] = query.tag
+        if query.q:
+            filters.append("contains(search_text, :q)")
+            values[":q"] = query.q.casefold()
+        names = {f"#p{i}": name for i, name in enumerate(_SUMMARY_FIELDS)}
+        return {
+            "TableName": self._table.name,
+            # BETWEEN is inclusive, but "LESSON#{to}" sorts before every "LESSON#{to}#id":
+            # lessons created exactly at ``to`` fall outside, as ``to`` is exclusive.
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
+            "FilterExpression": " AND ".join(filters),
+            "ProjectionExpression": ", ".join(names),
+            "ExpressionAttributeNames": {"#status": "status", **names},
+            "ExpressionAttributeValues": {k: codec.value(v) for k, v in values.items()},
+            "ScanIndexForward": False,
+        }
+
+    async def update(
+        self, lesson_id: str, expected_version: int, changes: LessonChanges
+    ) -> LessonRecord:
+        """Update body and summary together, on condition of the expected version."""
+        current = await self.get(lesson_id)
+        if current.version != expected_version:
+            raise VersionConflictError(expected_version, current.version)
+        now = self._clock.now()
+        title = current.title if changes.title is None else changes.title
+        tags = current.tags if changes.tags is None else changes.tags
+        lesson_json = current.lesson_json if changes.lesson_json is None else changes.lesson_json
+        updated = replace(
+            current,
+            title=title,
+            tags=tags,
+            lesson_json=lesson_json,
+            updated_at=now,
+            version=expected_version + 1,
+        )
+        puts = lesson_puts(self._table, updated, expected_version=expected_version)
+        try:
+            await self._table.call("transact_write_items", TransactItems=puts)
+        except TransactionCanceled as exc:
+            if "ConditionalCheckFailed" not in exc.reasons:
+                raise
+            latest = await self.get(lesson_id)
+            raise VersionConflictError(expected_version, latest.version) from exc
+        return updated
+
+    async def ping(self) -> None:
+        """One cheap data-plane read: the table exists and answers."""
+        await self._table.call(
+            "get_item", TableName=self._table.name, Key=codec.to_attributes(keys.body_key("ping"))
+        )
+
+
+def lesson_puts(
+    table: DynamoTable, record: LessonRecord, expected_version: int | None = None
+) -> list[dict[str, Any]]:
+    """The transaction items writing a lesson's body and summary.
+
+    A new lesson's body must not exist; an update's body must be at ``expected_version``.
+    """
+    body = {
+        **keys.body_key(record.lesson_id),
+        **_summary_fields(record),
+        "prompt_version": record.prompt_version,
+        "widgets_version": record.widgets_version,
+        "idempotency_key": record.idempotency_key,
+        "provider_a": record.provider_a,
+        "model_a": record.model_a,
+        "provider_b": record.provider_b,
+        "model_b": record.model_b,
+        "meta": meta_json(record.meta),
+    }
+    codec.pack_text(body, "lesson_json", record.lesson_json, table.settings.compress_above)
+    codec.guard_size(body)
+    summary = {
+        "pk": keys.TENANT_PK,
+        "sk": keys.summary_sk(timestamp(record.created_at), record.lesson_id),
+        **_summary_fields(record),
+    }
+    if expected_version is None:
+        condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+    else:
+        condition = {
+            "ConditionExpression": "version = :expected",
+            "ExpressionAttributeValues": {":expected": codec.value(expected_version)},
+        }
+    return [
+        {"Put": {"TableName": table.name, "Item": codec.to_attributes(body), **condition}},
+        {"Put": {"TableName": table.name, "Item": codec.to_attributes(summary)}},
+    ]
+
+
+def _summary_fields(record: LessonRecord) -> dict[str, Any]:
+    return {
+        "lesson_id": record.lesson_id,
+        "topic": record.topic,
+        "title": record.title,
+        "tags": list(record.tags),
+        "search_text": search_text(record.title, record.topic),
+        "created_at": timestamp(record.created_at),
+        "updated_at": timestamp(record.updated_at),
+        "version": record.version,
+        "schema_version": record.schema_version,
+        "status": record.status,
+    }
+
+
+def _summary(item: dict[str, Any]) -> LessonSummary:
+    return LessonSummary(
+        lesson_id=item["lesson_id"],
+        topic=item["topic"],
+        title=item["title"],
+        tags=tuple(item.get("tags", ())),
+        created_at=parse_timestamp(item["created_at"]),
+        updated_at=parse_timestamp(item["updated_at"]),
+        version=int(item["version"]),
+        schema_version=item["schema_version"],
+        status=item["status"],
+    )
+
+
+def _record(item: dict[str, Any]) -> LessonRecord:
+    summary = _summary(item)
+    lesson_json = codec.unpack_text(item, "lesson_json")
+    assert lesson_json is not None
+    return LessonRecord(
+        lesson_id=summary.lesson_id,
+        topic=summary.topic,
+        title=summary.title,
+        tags=summary.tags,
+        created_at=summary.created_at,
+        updated_at=summary.updated_at,
+        version=summary.version,
+        schema_version=summary.schema_version,
+        prompt_version=item["prompt_version"],
+        widgets_version=item["widgets_version"],
+        idempotency_key=item.get("idempotency_key"),
+        provider_a=item["provider_a"],
+        model_a=item["model_a"],
+        provider_b=item["provider_b"],
+        model_b=item["model_b"],
+        meta=meta_from_dict(json.loads(item["meta"])),
+        status=summary.status,
+        lesson_json=lesson_json,
+    )

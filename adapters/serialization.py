@@ -1,0 +1,51 @@
+"""Record fields as stored: timestamps and generation meta, the same for every store."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from application.records import GenerationMeta, StepUsage
+
+_TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def timestamp(moment: datetime) -> str:
+    """Fixed-width UTC text, so that text order is time order (keys and indexes rely on it)."""
+    if moment.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return moment.astimezone(UTC).strftime(_TIMESTAMP)
+
+
+def parse_timestamp(text: str) -> datetime:
+    """The inverse of ``timestamp``."""
+    return datetime.strptime(text, _TIMESTAMP).replace(tzinfo=UTC)
+
+
+def meta_to_dict(meta: GenerationMeta) -> dict[str, Any]:
+    """Generation meta as plain JSON-compatible data."""
+    return asdict(meta)
+
+
+def meta_from_dict(data: dict[str, Any]) -> GenerationMeta:
+    """The inverse of ``meta_to_dict``."""
+    usage = tuple(StepUsage(**step) for step in data.get("usage", ()))
+    return GenerationMeta(
+        latency_ms=int(data["latency_ms"]),
+        usage=usage,
+        cost_usd=float(data["cost_usd"]),
+        repaired=bool(data["repaired"]),
+        cache=data.get("cache"),
+    )
+
+
+def meta_json(meta: GenerationMeta) -> str:
+    """Generation meta as JSON text."""
+    return json.dumps(meta_to_dict(meta), separators=(",", ":"))
+
+
+def search_text(title: str, topic: str) -> str:
+    """What ``q`` matches against: case-folded title and topic (folded once, at write)."""
+    return f"{title.casefold()}\n{topic.casefold()}"

@@ -1,0 +1,143 @@
+"""One SQLite file shared by the SQLite adapters: connections, schema and transactions.
+
+Calls run in worker threads (``asyncio.to_thread``) so the event loop never blocks;
+each thread keeps its own connection. WAL lets readers proceed during a write, and
+every write runs in ``BEGIN IMMEDIATE`` so concurrent read-modify-write steps
+(claims, version checks, token buckets) serialise instead of racing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from application.errors import StoreUnavailableError
+
+T = TypeVar("T")
+BUSY_TIMEOUT_MS = 5000
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS lessons (
+    lesson_id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    title TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    search_text TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    schema_version TEXT NOT NULL,
+    prompt_version TEXT NOT NULL,
+    widgets_version TEXT NOT NULL,
+    idempotency_key TEXT,
+    provider_a TEXT NOT NULL,
+    model_a TEXT NOT NULL,
+    provider_b TEXT NOT NULL,
+    model_b TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    status TEXT NOT NULL
+);
+-- Listing reads this index in order (newest first) and stops at the page size.
+CREATE INDEX IF NOT EXISTS lessons_newest_first
+    ON lessons (tenant, status, created_at DESC, lesson_id DESC);
+-- Bodies live apart, so listing never touches them.
+CREATE TABLE IF NOT EXISTS lesson_bodies (
+    lesson_id TEXT PRIMARY KEY REFERENCES lessons (lesson_id),
+    lesson_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+    tenant TEXT NOT NULL,
+    route TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    state TEXT NOT NULL,
+    lease_until TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    lesson_id TEXT,
+    response TEXT,
+    PRIMARY KEY (tenant, route, key)
+);
+CREATE TABLE IF NOT EXISTS cache (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rate_buckets (
+    identity TEXT PRIMARY KEY,
+    tokens REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+"""
+
+
+class SqliteDatabase:
+    """The database file, its schema, and units of work run off the event loop."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._schema_ready = False
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+
+    def close(self) -> None:
+        """Close every connection (at shutdown; no call may be running)."""
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+            self._local = threading.local()
+
+    async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` on a connection, outside any explicit transaction."""
+        return await asyncio.to_thread(self._run, work, write=False)
+
+    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction: all of it, or none."""
+        return await asyncio.to_thread(self._run, work, write=True)
+
+    def _run(self, work: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
+        try:
+            connection = self._connection()
+            if not write:
+                return work(connection)
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(connection)
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+            return result
+        except sqlite3.OperationalError as exc:  # locked past the timeout, disk errors...
+            raise StoreUnavailableError(f"the SQLite store failed: {exc}") from exc
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Each connection stays with the thread that opened it; close() may end them all.
+            connection = sqlite3.connect(
+                self.path,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+            )
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            with self._lock:
+                if not self._schema_ready:
+                    connection.executescript(SCHEMA)
+                    self._schema_ready = True
+                self._connections.append(connection)
+            self._local.connection = connection
+        return connection

@@ -1,0 +1,80 @@
+"""Opaque, integrity-protected list cursors, shared by every store.
+
+A cursor names the last lesson a page covered (its created_at and id) and the filters
+it was made for, signed with HMAC-SHA256 under a server secret. A tampered cursor, one
+signed with another secret, or one replayed with other filters is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+
+from application.errors import InvalidCursorError
+from application.records import LessonQuery
+
+_MAX_CURSOR_LENGTH = 512
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a listing stopped: after this (created_at, lesson_id), newest first."""
+
+    created_at: str
+    lesson_id: str
+
+
+class CursorCodec:
+    """Signs and checks cursors with a server secret."""
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < 16:
+            raise ValueError("the cursor secret must be at least 16 bytes")
+        self._secret = secret
+
+    def encode(self, position: Position, query: LessonQuery) -> str:
+        """A cursor resuming ``query`` after ``position``."""
+        payload = json.dumps(
+            {"at": position.created_at, "id": position.lesson_id, "f": _filters_digest(query)},
+            separators=(",", ":"),
+        ).encode()
+        return f"{_b64(payload)}.{_b64(self._sign(payload))}"
+
+    def decode(self, cursor: str, query: LessonQuery) -> Position:
+        """The position in a cursor made by this server for this query's filters."""
+        if len(cursor) > _MAX_CURSOR_LENGTH or cursor.count(".") != 1:
+            raise InvalidCursorError("malformed cursor")
+        body, signature = cursor.split(".")
+        try:
+            payload = _unb64(body)
+            valid = hmac.compare_digest(_unb64(signature), self._sign(payload))
+        except ValueError:
+            raise InvalidCursorError("malformed cursor") from None
+        if not valid:
+            raise InvalidCursorError("the cursor was not issued by this server")
+        data = json.loads(payload)
+        if data.get("f") != _filters_digest(query):
+            raise InvalidCursorError("the cursor belongs to a listing with other filters")
+        return Position(str(data["at"]), str(data["id"]))
+
+    def _sign(self, payload: bytes) -> bytes:
+        return hmac.new(self._secret, payload, hashlib.sha256).digest()
+
+
+def _filters_digest(query: LessonQuery) -> str:
+    canonical = json.dumps(query.filters(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError) as exc:
+        raise ValueError("not base64") from exc

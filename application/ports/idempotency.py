@@ -1,0 +1,93 @@
+"""The idempotency store port: one generation per key, replayable for 24 hours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, Protocol, runtime_checkable
+
+from application.records import LessonRecord
+
+RECORD_TTL = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyScope:
+    """A key is only meaningful within its tenant and route."""
+
+    tenant: str
+    route: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """The caller owns the key now and must complete or release it."""
+
+    owner: str
+    outcome: Literal["claimed"] = "claimed"
+
+
+@dataclass(frozen=True, slots=True)
+class InProgress:
+    """Another attempt owns the key; try again after ``retry_after``."""
+
+    retry_after: timedelta
+    outcome: Literal["in_progress"] = "in_progress"
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    """The key was completed: replay ``response`` (the same request fingerprint)."""
+
+    lesson_id: str
+    response: str
+    outcome: Literal["completed"] = "completed"
+
+
+@dataclass(frozen=True, slots=True)
+class FingerprintMismatch:
+    """The key was used for a different request."""
+
+    outcome: Literal["mismatch"] = "mismatch"
+
+
+ClaimResult = Claimed | InProgress | Completed | FingerprintMismatch
+
+
+@runtime_checkable
+class IdempotencyStore(Protocol):
+    """Claims, completions and replays of idempotency keys.
+
+    A claim holds for ``lease``; after that another attempt may take it over with a new
+    owner token, and the late attempt's ``complete`` is refused (``FencedError``).
+    Records expire ``RECORD_TTL`` after they are claimed; expiry is checked in code.
+    """
+
+    async def claim(
+        self, scope: IdempotencyScope, fingerprint: str, lease: timedelta
+    ) -> ClaimResult:
+        """Claim the key atomically, or say who has it and what it produced."""
+        ...
+
+    async def complete(
+        self, scope: IdempotencyScope, owner: str, lesson: LessonRecord, response: str
+    ) -> None:
+        """Store the lesson and mark the key completed, atomically (both or neither).
+
+        Raises ``FencedError`` if ``owner`` no longer holds the claim.
+        """
+        ...
+
+    async def release(self, scope: IdempotencyScope, owner: str) -> None:
+        """Give the key up after a failure, if ``owner`` still holds it."""
+        ...
+
+    async def lookup(self, scope: IdempotencyScope) -> Completed | None:
+        """The completed result for a key, if any and not expired."""
+        ...
+
+
+def expires_at(claimed_at: datetime) -> datetime:
+    """When a record claimed at ``claimed_at`` stops counting."""
+    return claimed_at + RECORD_TTL

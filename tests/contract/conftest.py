@@ -1,0 +1,127 @@
+"""The stores every contract test runs against: SQLite, DynamoDB on moto, DynamoDB Local."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+from adapters.dynamodb.cache import DynamoCache
+from adapters.dynamodb.client import DynamoSettings, DynamoTable
+from adapters.dynamodb.idempotency import DynamoIdempotencyStore
+from adapters.dynamodb.lessons import DynamoLessonRepository
+from adapters.dynamodb.rate_limit import DynamoRateLimiter
+from adapters.dynamodb.schema import create_table
+from adapters.sqlite.cache import SqliteCache
+from adapters.sqlite.database import SqliteDatabase
+from adapters.sqlite.idempotency import SqliteIdempotencyStore
+from adapters.sqlite.lessons import SqliteLessonRepository
+from adapters.sqlite.rate_limit import SqliteRateLimiter
+from adapters.system import RandomIds
+from application.cursor import CursorCodec
+from application.ports.cache import Cache
+from application.ports.idempotency import IdempotencyStore
+from application.ports.lessons import LessonRepository
+from application.ports.rate_limit import RateLimiter
+from tests.support.docker_probe import docker_unavailable_reason
+from tests.support.dynamo_proxy import DynamoProxy
+from tests.support.fakes import FakeClock
+
+CURSOR_SECRET = b"contract-test-cursor-secret-0001"
+DYNAMODB_LOCAL_IMAGE = "amazon/dynamodb-local:2.5.4"
+
+
+@dataclass
+class Stores:
+    """One implementation of every storage port, sharing one clock."""
+
+    kind: str
+    lessons: LessonRepository
+    idempotency: IdempotencyStore
+    cache: Cache
+    rate: RateLimiter
+    clock: FakeClock
+    proxy: DynamoProxy | None = None
+    table: DynamoTable | None = None
+
+
+@pytest.fixture(scope="session")
+def moto_proxy() -> Iterator[DynamoProxy]:
+    """moto's DynamoDB on 127.0.0.1 (port 0), behind a recording, fault-injecting proxy."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    proxy = DynamoProxy(server.get_host_and_port())
+    proxy.start()
+    yield proxy
+    proxy.stop()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local() -> Iterator[str]:
+    """DynamoDB Local in a container, when a Docker engine answers; skipped otherwise."""
+    reason = docker_unavailable_reason()
+    if reason is not None:
+        pytest.skip(f"DynamoDB Local through testcontainers: {reason}")
+    from testcontainers.core.container import DockerContainer
+
+    container = DockerContainer(DYNAMODB_LOCAL_IMAGE).with_exposed_ports(8000)
+    container.start()
+    try:
+        yield f"http://{container.get_container_host_ip()}:{container.get_exposed_port(8000)}"
+    finally:
+        container.stop()
+
+
+@pytest.fixture(params=["sqlite", "dynamodb-moto", "dynamodb-local"])
+async def stores(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Stores]:
+    clock = FakeClock()
+    ids = RandomIds()
+    cursors = CursorCodec(CURSOR_SECRET)
+    if request.param == "sqlite":
+        database = SqliteDatabase(tmp_path / "data" / "dgs.sqlite3")
+        yield Stores(
+            "sqlite",
+            SqliteLessonRepository(database, cursors, clock),
+            SqliteIdempotencyStore(database, clock, ids),
+            SqliteCache(database, clock),
+            SqliteRateLimiter(database, clock),
+            clock,
+        )
+        database.close()
+        return
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    proxy: DynamoProxy | None = None
+    if request.param == "dynamodb-moto":
+        proxy = request.getfixturevalue("moto_proxy")
+        endpoint = proxy.url
+    else:
+        endpoint = request.getfixturevalue("dynamodb_local")
+    settings = DynamoSettings(
+        table=f"dgs-{uuid.uuid4().hex[:12]}", endpoint_url=endpoint, compress_above=2048
+    )
+    table = DynamoTable(settings)
+    await create_table(table)
+    if proxy is not None:
+        proxy.reset()
+    yield Stores(
+        request.param,
+        DynamoLessonRepository(table, cursors, clock),
+        DynamoIdempotencyStore(table, clock, ids),
+        DynamoCache(table, clock),
+        DynamoRateLimiter(table, clock),
+        clock,
+        proxy,
+        table,
+    )
+    if proxy is not None:
+        assert "Scan" not in proxy.operations(), "the DynamoDB adapter must never Scan"
+    await table.close()

@@ -1,0 +1,119 @@
+"""An HTTP proxy in front of moto's DynamoDB server that records and can fail requests.
+
+The DynamoDB adapter talks to it over real HTTP, so botocore's own retry logic meets
+the injected throttling exactly as it would meet AWS's.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+_THROTTLED = json.dumps(
+    {
+        "__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
+        "message": "Rate of requests exceeds the allowed throughput.",
+    }
+).encode()
+
+
+@dataclass
+class Recorded:
+    """One request: its operation and its JSON body."""
+
+    operation: str
+    body: dict[str, Any]
+
+
+@dataclass
+class Faults:
+    """Throttle the next ``fail_next`` requests, or every request while ``fail_always``."""
+
+    fail_next: int = 0
+    fail_always: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def should_fail(self) -> bool:
+        with self.lock:
+            if self.fail_always:
+                return True
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                return True
+            return False
+
+
+class DynamoProxy:
+    """Forwards to ``upstream`` (host, port); records every request; injects faults."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.requests: list[Recorded] = []
+        self.faults = Faults()
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+        self.faults = Faults()
+
+    def operations(self) -> list[str]:
+        with self._lock:
+            return [r.operation for r in self.requests]
+
+    def _record(self, operation: str, body: dict[str, Any]) -> None:
+        with self._lock:
+            self.requests.append(Recorded(operation, body))
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+                return
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                target = self.headers.get("X-Amz-Target", "")
+                operation = target.rsplit(".", 1)[-1]
+                proxy._record(operation, json.loads(raw or b"{}"))
+                if proxy.faults.should_fail():
+                    self._reply(400, _THROTTLED, "application/x-amz-json-1.0")
+                    return
+                upstream = http.client.HTTPConnection(*proxy.upstream, timeout=30)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                upstream.request("POST", self.path, body=raw, headers=headers)
+                response = upstream.getresponse()
+                body = response.read()
+                upstream.close()
+                self._reply(response.status, body, response.getheader("Content-Type", ""))
+
+            def _reply(self, status: int, body: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
