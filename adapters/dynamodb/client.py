@@ -87,7 +87,8 @@ class DynamoTable:
 
                 settings = self.settings
                 config = Config(
-                    retries={"mode": "standard", "max_attempts": settings.max_attempts},
+                    # total_max_attempts counts the first try too (max_attempts would not)
+                    retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
                     connect_timeout=settings.connect_timeout,
                     read_timeout=settings.read_timeout,
                 )
@@ -104,6 +105,27 @@ class DynamoTable:
         return self._client
 
 
+# Errors that mean "the store cannot serve now": throttling and faults still failing after
+# botocore's retries, and a table or credentials that do not let us in.
+_UNAVAILABLE = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "LimitExceededException",
+        "TransactionConflictException",
+        "AccessDeniedException",
+        "UnrecognizedClientException",
+    }
+)
+
+
+class DynamoRequestError(RuntimeError):
+    """DynamoDB refused a request as malformed: a bug here, not a user or store problem."""
+
+
 def _translate(exc: ClientError, operation: str, table: str) -> Exception:
     error = exc.response.get("Error", {})
     code = error.get("Code", "")
@@ -114,4 +136,6 @@ def _translate(exc: ClientError, operation: str, table: str) -> Exception:
         return TransactionCanceled([r.get("Code", "None") for r in reasons])
     if code == "ResourceNotFoundException":
         return StoreUnavailableError(f"table {table!r} not found: run `dgs store init`")
-    return StoreUnavailableError(f"DynamoDB {operation} failed: {code or 'unknown error'}")
+    if code in _UNAVAILABLE:
+        return StoreUnavailableError(f"DynamoDB {operation} failed: {code}")
+    return DynamoRequestError(f"DynamoDB refused {operation}: {code}")

@@ -103,9 +103,13 @@ class DynamoIdempotencyStore:
             "Update": {
                 "TableName": self._table.name,
                 "Key": codec.to_attributes(keys.idempotency_key(scope)),
-                "UpdateExpression": f"SET #state = :done, lesson_id = :id, {name} = :response",
+                "UpdateExpression": "SET #state = :done, lesson_id = :id, #response = :response",
                 "ConditionExpression": "#owner = :owner AND #state = :in_progress",
-                "ExpressionAttributeNames": {"#state": "state", "#owner": "owner"},
+                "ExpressionAttributeNames": {
+                    "#state": "state",
+                    "#owner": "owner",
+                    "#response": name,
+                },
                 "ExpressionAttributeValues": {k: codec.value(v) for k, v in values.items()},
             }
         }

@@ -21,6 +21,7 @@ from application.ports.clock import Clock
 from application.records import LessonChanges, LessonQuery, LessonRecord, LessonSummary, Page
 
 MAX_QUERIES_PER_PAGE = 10  # filters may leave pages short: read on, but not forever
+FILTERED_READ = 100  # items examined per Query when filters may drop some (summaries are small)
 _SUMMARY_FIELDS = (
     "lesson_id", "topic", "title", "tags", "created_at", "updated_at", "version",
     "schema_version", "status",
@@ -61,10 +62,12 @@ class DynamoLessonRepository:
     async def list_summaries(self, query: LessonQuery) -> Page:
         """Query the summary partition newest first; keep reading while filters drop items.
 
-        Each Query asks for one more item than the page still needs, so a full page
-        tells whether another follows. Reading stops after ``MAX_QUERIES_PER_PAGE``
-        queries even if filters left the page short; the cursor then resumes after the
-        last key examined.
+        Each Query asks for one more item than the page still needs (so a full page tells
+        whether another follows), or for ``FILTERED_READ`` items when tag or text filters
+        may drop some: DynamoDB applies ``Limit`` before filtering. Reading stops after
+        ``MAX_QUERIES_PER_PAGE`` queries even if the page is short; the cursor then
+        resumes after the last key examined. Extra items read are simply read again next
+        page, from the cursor after the last one returned.
         """
         after = self._cursors.decode(query.cursor, query) if query.cursor else None
         arguments = self._query_arguments(query)
@@ -73,8 +76,12 @@ class DynamoLessonRepository:
             start = {"pk": keys.TENANT_PK, "sk": keys.summary_sk(after.created_at, after.lesson_id)}
         found: list[dict[str, Any]] = []
         at_end = False
+        filtered = query.tag is not None or bool(query.q)
         for _ in range(MAX_QUERIES_PER_PAGE):
-            page_arguments = dict(arguments, Limit=query.limit + 1 - len(found))
+            needed = query.limit + 1 - len(found)
+            page_arguments = dict(
+                arguments, Limit=max(needed, FILTERED_READ) if filtered else needed
+            )
             if start is not None:
                 page_arguments["ExclusiveStartKey"] = codec.to_attributes(start)
             response = await self._table.call("query", **page_arguments)

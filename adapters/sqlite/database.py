@@ -130,12 +130,14 @@ class SqliteDatabase:
                 timeout=BUSY_TIMEOUT_MS / 1000,
             )
             connection.row_factory = sqlite3.Row
-            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
-            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             with self._lock:
                 if not self._schema_ready:
+                    # WAL is a property of the file: set once, not by every connection
+                    # (switching modes needs a lock other connections may hold).
+                    connection.execute("PRAGMA journal_mode=WAL")
                     connection.executescript(SCHEMA)
                     self._schema_ready = True
                 self._connections.append(connection)

@@ -102,6 +102,7 @@ async def stores(
     proxy: DynamoProxy | None = None
     if request.param == "dynamodb-moto":
         proxy = request.getfixturevalue("moto_proxy")
+        proxy.reset()  # no faults or records left over from another test
         endpoint = proxy.url
     else:
         endpoint = request.getfixturevalue("dynamodb_local")
