@@ -13,7 +13,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.config import Config
+from aiobotocore.config import AioConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from application.errors import StoreUnavailableError
@@ -34,10 +34,6 @@ class DynamoSettings:
 
 class ConditionFailed(Exception):
     """A conditional write's condition did not hold."""
-
-    def __init__(self, old: dict[str, Any] | None = None) -> None:
-        super().__init__("condition failed")
-        self.old = old
 
 
 class TransactionCanceled(Exception):
@@ -86,7 +82,7 @@ class DynamoTable:
                 import aioboto3  # heavy: only the DynamoDB path pays for it
 
                 settings = self.settings
-                config = Config(
+                config = AioConfig(
                     # total_max_attempts counts the first try too (max_attempts would not)
                     retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
                     connect_timeout=settings.connect_timeout,
@@ -130,7 +126,7 @@ def _translate(exc: ClientError, operation: str, table: str) -> Exception:
     error = exc.response.get("Error", {})
     code = error.get("Code", "")
     if code == "ConditionalCheckFailedException":
-        return ConditionFailed(exc.response.get("Item"))
+        return ConditionFailed(operation)
     if code == "TransactionCanceledException":
         reasons = exc.response.get("CancellationReasons") or []
         return TransactionCanceled([r.get("Code", "None") for r in reasons])

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from adapters.dynamodb.cache import DynamoCache
 from adapters.dynamodb.client import DynamoSettings, DynamoTable
@@ -27,6 +26,7 @@ from application.ports.cache import Cache
 from application.ports.idempotency import IdempotencyStore
 from application.ports.lessons import LessonRepository
 from application.ports.rate_limit import RateLimiter
+from tests.conftest import use_test_credentials
 from tests.support.docker_probe import docker_unavailable_reason
 from tests.support.dynamo_proxy import DynamoProxy
 from tests.support.fakes import FakeClock
@@ -47,18 +47,6 @@ class Stores:
     clock: FakeClock
     proxy: DynamoProxy | None = None
     table: DynamoTable | None = None
-
-
-@pytest.fixture(scope="session")
-def moto_proxy() -> Iterator[DynamoProxy]:
-    """moto's DynamoDB on 127.0.0.1 (port 0), behind a recording, fault-injecting proxy."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    proxy = DynamoProxy(server.get_host_and_port())
-    proxy.start()
-    yield proxy
-    proxy.stop()
-    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -96,9 +84,7 @@ async def stores(
         )
         database.close()
         return
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():  # fmt: skip
-        monkeypatch.setenv(name, value)
+    use_test_credentials(monkeypatch)
     proxy: DynamoProxy | None = None
     if request.param == "dynamodb-moto":
         proxy = request.getfixturevalue("moto_proxy")

@@ -124,7 +124,7 @@ async def test_a_page_cut_short_by_the_bound_resumes_where_reading_stopped(
     assert first.next_cursor is not None
     assert stores.proxy.operations() == ["Query", "Query"]
     found = [s.lesson_id for s in first.items]
-    cursor = first.next_cursor
+    cursor: str | None = first.next_cursor
     while cursor is not None:
         page = await stores.lessons.list_summaries(LessonQuery(limit=2, tag="rare", cursor=cursor))
         found += [s.lesson_id for s in page.items]

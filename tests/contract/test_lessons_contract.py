@@ -46,7 +46,7 @@ async def test_get_unknown_and_save_twice(stores: Stores) -> None:
 
 async def _seed(stores: Stores, count: int, **fields: object) -> list[str]:
     ids = []
-    for index in range(count):
+    for _ in range(count):
         stores.clock.advance(timedelta(seconds=1))
         record = make_record(stores.clock.now(), **fields)
         await stores.lessons.save(record)

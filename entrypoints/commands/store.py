@@ -1,0 +1,175 @@
+"""``dgs store init`` and ``dgs lessons list|get``: the store the settings select."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from application.errors import ApplicationError, InvalidCursorError, StoreUnavailableError
+from application.records import LessonQuery, LessonRecord, LessonSummary
+from entrypoints.commands import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE
+from entrypoints.container import Container, build_container
+from entrypoints.settings import SettingsError, load_settings
+
+
+def _run(name: str, work: Callable[[Container], Awaitable[int]]) -> int:
+    """Build the container from the settings and run ``work``; map errors to exit codes."""
+    try:
+        container = build_container(load_settings())
+    except SettingsError as exc:
+        print(f"dgs {name}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    async def run() -> int:
+        try:
+            return await work(container)
+        finally:
+            await _close(container)
+
+    try:
+        return asyncio.run(run())
+    except (SettingsError, InvalidCursorError) as exc:
+        print(f"dgs {name}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except StoreUnavailableError as exc:
+        print(f"dgs {name}: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except ApplicationError as exc:  # not found, and any other refusal
+        print(f"dgs {name}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+async def _close(container: Container) -> None:
+    settings = container.settings()
+    if settings.storage == "dynamodb":
+        await container.dynamo().close()
+    else:
+        container.sqlite().close()
+
+
+def store_init(args: argparse.Namespace) -> int:
+    """Create the store (the SQLite file and schema, or the DynamoDB table)."""
+
+    async def init(container: Container) -> int:
+        settings = container.settings()
+        if settings.storage == "sqlite":
+            await container.lessons().ping()
+            print(f"SQLite store ready at {settings.sqlite_path}")
+            return EXIT_OK
+        from adapters.dynamodb.schema import create_table
+
+        created = await create_table(container.dynamo())
+        state = "created" if created else "already exists"
+        print(f"DynamoDB table {settings.dynamodb_table!r} {state}")
+        return EXIT_OK
+
+    return _run("store init", init)
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO date or date-time; without a zone it is UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date or date-time: {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def page_limit(text: str) -> int:
+    """A list limit: an integer from 1 to 100."""
+    from application.records import MAX_LIMIT
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not 1 <= value <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_LIMIT}")
+    return value
+
+
+def summary_json(summary: LessonSummary) -> dict[str, Any]:
+    """A summary as JSON (the same shape the HTTP API lists)."""
+    return {
+        "lesson_id": summary.lesson_id,
+        "topic": summary.topic,
+        "title": summary.title,
+        "tags": list(summary.tags),
+        "created_at": summary.created_at.isoformat(),
+        "updated_at": summary.updated_at.isoformat(),
+        "version": summary.version,
+        "schema_version": summary.schema_version,
+        "status": summary.status,
+    }
+
+
+def lessons_list(args: argparse.Namespace) -> int:
+    """List lesson summaries, newest first."""
+
+    async def list_page(container: Container) -> int:
+        query = LessonQuery(
+            tag=args.tag,
+            q=args.q,
+            created_from=args.created_from,
+            created_to=args.created_to,
+            limit=args.limit,
+            cursor=args.cursor,
+        )
+        page = await container.lessons().list_summaries(query)
+        if args.json:
+            body = {"items": [summary_json(s) for s in page.items], "next_cursor": page.next_cursor}
+            print(json.dumps(body, ensure_ascii=False, indent=2))
+            return EXIT_OK
+        for item in page.items:
+            tags = ",".join(item.tags)
+            created = f"{item.created_at:%Y-%m-%d %H:%M}"
+            print(f"{item.lesson_id}  {created}  v{item.version}  {item.title}  [{tags}]")
+        if page.next_cursor:
+            print(f"next: --cursor {page.next_cursor}")
+        return EXIT_OK
+
+    return _run("lessons list", list_page)
+
+
+def lessons_get(args: argparse.Namespace) -> int:
+    """Show one lesson with its metadata."""
+
+    async def get(container: Container) -> int:
+        record = await container.lessons().get(args.lesson_id)
+        if args.json:
+            print(json.dumps(record_json(record), ensure_ascii=False, indent=2))
+        else:
+            print(
+                f"{record.title}  ({record.lesson_id}, v{record.version}, {record.schema_version})"
+            )
+            print(f"topic: {record.topic}  tags: {', '.join(record.tags) or '-'}")
+            print(
+                f"created {record.created_at.isoformat()}  by {record.provider_b}/{record.model_b}"
+            )
+            print(record.lesson_json)
+        return EXIT_OK
+
+    return _run("lessons get", get)
+
+
+def record_json(record: LessonRecord) -> dict[str, Any]:
+    """A whole record as JSON: the summary, the generation metadata and the lesson."""
+    from adapters.serialization import meta_to_dict
+
+    return {
+        **summary_json(record.summary()),
+        "prompt_version": record.prompt_version,
+        "widgets_version": record.widgets_version,
+        "idempotency_key": record.idempotency_key,
+        "provider_a": record.provider_a,
+        "model_a": record.model_a,
+        "provider_b": record.provider_b,
+        "model_b": record.model_b,
+        "meta": meta_to_dict(record.meta),
+        "lesson": json.loads(record.lesson_json),
+    }

@@ -1,0 +1,60 @@
+"""The composition root: which adapter serves each port, chosen by the settings.
+
+DynamoDB adapters come from ``dynamo_wiring`` factories, so their heavy imports
+(botocore, boto3) happen only when the settings select DynamoDB.
+"""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+
+from adapters.sqlite.cache import SqliteCache
+from adapters.sqlite.database import SqliteDatabase
+from adapters.sqlite.idempotency import SqliteIdempotencyStore
+from adapters.sqlite.lessons import SqliteLessonRepository
+from adapters.sqlite.rate_limit import SqliteRateLimiter
+from adapters.system import RandomIds, SystemClock
+from application.cursor import CursorCodec
+from entrypoints import dynamo_wiring
+from entrypoints.settings import Settings
+
+
+class Container(containers.DeclarativeContainer):
+    """Ports and their adapters; override a provider in tests instead of patching."""
+
+    settings = providers.Dependency(instance_of=Settings)
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(RandomIds)
+    cursors = providers.Singleton(
+        CursorCodec, secret=providers.Callable(Settings.cursor_secret_bytes, settings)
+    )
+    sqlite = providers.Singleton(SqliteDatabase, path=settings.provided.sqlite_path)
+    dynamo = providers.Singleton(dynamo_wiring.table, settings)
+
+    lessons = providers.Selector(
+        settings.provided.storage,
+        sqlite=providers.Singleton(SqliteLessonRepository, sqlite, cursors, clock),
+        dynamodb=providers.Singleton(dynamo_wiring.lessons, dynamo, cursors, clock),
+    )
+    idempotency = providers.Selector(
+        settings.provided.storage,
+        sqlite=providers.Singleton(SqliteIdempotencyStore, sqlite, clock, ids),
+        dynamodb=providers.Singleton(dynamo_wiring.idempotency, dynamo, clock, ids),
+    )
+    cache = providers.Selector(
+        settings.provided.storage,
+        sqlite=providers.Singleton(SqliteCache, sqlite, clock),
+        dynamodb=providers.Singleton(dynamo_wiring.cache, dynamo, clock),
+    )
+    rate_limiter = providers.Selector(
+        settings.provided.storage,
+        sqlite=providers.Singleton(SqliteRateLimiter, sqlite, clock),
+        dynamodb=providers.Singleton(dynamo_wiring.rate_limiter, dynamo, clock),
+    )
+
+
+def build_container(settings: Settings) -> Container:
+    """A container wired to ``settings``."""
+    container = Container(settings=settings)
+    container.check_dependencies()
+    return container

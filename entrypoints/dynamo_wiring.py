@@ -1,0 +1,62 @@
+"""Factories for the DynamoDB adapters that import them only when called.
+
+The container refers to these instead of the classes, so selecting SQLite never
+imports botocore or boto3 (about half a second of start-up).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from application.cursor import CursorCodec
+from application.ports.clock import Clock, IdGenerator
+from entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    from adapters.dynamodb.cache import DynamoCache
+    from adapters.dynamodb.client import DynamoTable
+    from adapters.dynamodb.idempotency import DynamoIdempotencyStore
+    from adapters.dynamodb.lessons import DynamoLessonRepository
+    from adapters.dynamodb.rate_limit import DynamoRateLimiter
+
+
+def table(settings: Settings) -> DynamoTable:
+    """The table connection the settings describe."""
+    from adapters.dynamodb.client import DynamoSettings, DynamoTable
+
+    return DynamoTable(
+        DynamoSettings(
+            table=settings.dynamodb_table,
+            region=settings.aws_region,
+            endpoint_url=settings.dynamodb_endpoint_url,
+            max_attempts=settings.dynamodb_max_attempts,
+        )
+    )
+
+
+def lessons(table: DynamoTable, cursors: CursorCodec, clock: Clock) -> DynamoLessonRepository:
+    """The DynamoDB lesson repository."""
+    from adapters.dynamodb.lessons import DynamoLessonRepository
+
+    return DynamoLessonRepository(table, cursors, clock)
+
+
+def idempotency(table: DynamoTable, clock: Clock, ids: IdGenerator) -> DynamoIdempotencyStore:
+    """The DynamoDB idempotency store."""
+    from adapters.dynamodb.idempotency import DynamoIdempotencyStore
+
+    return DynamoIdempotencyStore(table, clock, ids)
+
+
+def cache(table: DynamoTable, clock: Clock) -> DynamoCache:
+    """The DynamoDB cache."""
+    from adapters.dynamodb.cache import DynamoCache
+
+    return DynamoCache(table, clock)
+
+
+def rate_limiter(table: DynamoTable, clock: Clock) -> DynamoRateLimiter:
+    """The DynamoDB rate limiter."""
+    from adapters.dynamodb.rate_limit import DynamoRateLimiter
+
+    return DynamoRateLimiter(table, clock)

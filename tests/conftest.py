@@ -1,0 +1,35 @@
+"""Fixtures shared by every test package: moto's DynamoDB server and test credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+from tests.support.dynamo_proxy import DynamoProxy
+
+TEST_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def use_test_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Placeholder AWS credentials: DynamoDB tests only ever talk to 127.0.0.1."""
+    for name, value in TEST_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture(scope="session")
+def moto_proxy() -> Iterator[DynamoProxy]:
+    """moto's DynamoDB on 127.0.0.1 (port 0), behind a recording, fault-injecting proxy."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    proxy = DynamoProxy(server.get_host_and_port())
+    proxy.start()
+    yield proxy
+    proxy.stop()
+    server.stop()

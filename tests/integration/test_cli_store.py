@@ -1,0 +1,138 @@
+"""``dgs store init`` and ``dgs lessons list|get`` against the store the settings select."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from entrypoints.cli import main
+from entrypoints.container import build_container
+from entrypoints.settings import load_settings
+from tests.conftest import use_test_credentials
+from tests.support.dynamo_proxy import DynamoProxy
+from tests.support.records import make_record
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def store_env(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """Settings in the environment, as a user would set them."""
+    if request.param == "sqlite":
+        monkeypatch.setenv("DGS_SQLITE_PATH", str(tmp_path / "data" / "dgs.sqlite3"))
+        return "sqlite"
+    proxy: DynamoProxy = request.getfixturevalue("moto_proxy")
+    use_test_credentials(monkeypatch)
+    monkeypatch.setenv("DGS_STORAGE", "dynamodb")
+    monkeypatch.setenv("DGS_DYNAMODB_ENDPOINT_URL", proxy.url)
+    monkeypatch.setenv("DGS_DYNAMODB_TABLE", f"cli-{uuid.uuid4().hex[:10]}")
+    monkeypatch.setenv("DGS_CURSOR_SECRET", "cli-test-cursor-secret-000001")
+    return "dynamodb"
+
+
+def seed(count: int) -> list[str]:
+    """Save lessons through the same container the CLI builds."""
+
+    async def save() -> list[str]:
+        container = build_container(load_settings())
+        repository = container.lessons()
+        start = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+        ids = []
+        for n in range(count):
+            record = make_record(
+                start + timedelta(hours=n), title=f"Lesson {n}", tags=(f"t{n % 2}",)
+            )
+            await repository.save(record)
+            ids.append(record.lesson_id)
+        if container.settings().storage == "dynamodb":
+            await container.dynamo().close()
+        else:
+            container.sqlite().close()
+        return ids
+
+    return asyncio.run(save())
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_store_init_then_list_and_get(store_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "store", "init")
+    assert code == 0
+    assert ("SQLite store ready" if store_env == "sqlite" else "created") in out
+    if store_env == "dynamodb":
+        assert "already exists" in run(capsys, "store", "init")[1]
+    ids = seed(5)
+
+    code, out, _ = run(capsys, "lessons", "list", "--json", "--limit", "2")
+    assert code == 0
+    first = json.loads(out)
+    assert [i["lesson_id"] for i in first["items"]] == [ids[4], ids[3]]
+    assert first["next_cursor"]
+    code, out, _ = run(
+        capsys, "lessons", "list", "--json", "--limit", "2", "--cursor", first["next_cursor"]
+    )
+    assert [i["lesson_id"] for i in json.loads(out)["items"]] == [ids[2], ids[1]]
+
+    code, out, _ = run(
+        capsys, "lessons", "list", "--json", "--tag", "t0", "--from", "2026-11-01T13:00"
+    )
+    assert [i["lesson_id"] for i in json.loads(out)["items"]] == [ids[4], ids[2]]
+    code, out, _ = run(capsys, "lessons", "list", "--q", "LESSON 3")
+    assert ids[3] in out
+    assert ids[2] not in out
+
+    code, out, _ = run(capsys, "lessons", "get", ids[0], "--json")
+    assert code == 0
+    record = json.loads(out)
+    assert record["title"] == "Lesson 0"
+    assert record["meta"]["cost_usd"] == 0.000123456789
+    assert record["lesson"]["title"] == "Photosynthesis"
+
+
+def test_errors_have_exit_codes(store_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "store", "init")[0] == 0
+    code, _, err = run(capsys, "lessons", "get", str(uuid.uuid4()))
+    assert code == 1
+    assert "no lesson" in err
+    code, _, err = run(capsys, "lessons", "list", "--cursor", "forged.cursor")
+    assert code == 2
+    assert "cursor" in err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["lessons", "list", "--limit", "0"])
+    assert exit_info.value.code == 2
+
+
+def test_bad_settings_name_the_setting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DGS_STORAGE", "postgres")
+    code, _, err = run(capsys, "lessons", "list")
+    assert code == 2
+    assert "DGS_STORAGE" in err
+    monkeypatch.setenv("DGS_STORAGE", "dynamodb")
+    monkeypatch.delenv("DGS_CURSOR_SECRET", raising=False)
+    code, _, err = run(capsys, "lessons", "list")
+    assert code == 2
+    assert "DGS_CURSOR_SECRET" in err
+
+
+def test_an_unreachable_store_exits_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_test_credentials(monkeypatch)
+    monkeypatch.setenv("DGS_STORAGE", "dynamodb")
+    monkeypatch.setenv("DGS_DYNAMODB_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens
+    monkeypatch.setenv("DGS_DYNAMODB_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("DGS_CURSOR_SECRET", "cli-test-cursor-secret-000001")
+    code, _, err = run(capsys, "lessons", "list")
+    assert code == 3
+    assert "did not answer" in err

@@ -1,0 +1,40 @@
+"""Heavy libraries load only on the paths that need them (checked in a fresh interpreter)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ("botocore", "boto3", "aioboto3", "openai", "agents", "litestar")
+
+
+def loaded_after(code: str, tmp_path: Path) -> list[str]:
+    probe = (
+        f"{code}\nimport json, sys\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env={"DGS_SQLITE_PATH": str(tmp_path / "dgs.sqlite3"), "PATH": ""},
+    )
+    loaded: list[str] = json.loads(result.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+def test_importing_the_cli_loads_nothing_heavy(tmp_path: Path) -> None:
+    assert loaded_after("import entrypoints.cli", tmp_path) == []
+
+
+def test_the_sqlite_store_does_not_load_the_aws_sdk(tmp_path: Path) -> None:
+    code = (
+        "from entrypoints.container import build_container\n"
+        "from entrypoints.settings import load_settings\n"
+        "container = build_container(load_settings())\n"
+        "container.lessons(); container.idempotency(); container.cache(); container.rate_limiter()"
+    )
+    assert loaded_after(code, tmp_path) == []
