@@ -7,6 +7,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
+from application.ports.generation import RepairRecord
 from application.records import GenerationMeta, StepUsage
 
 _TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -49,3 +50,20 @@ def meta_json(meta: GenerationMeta) -> str:
 def search_text(title: str, topic: str) -> str:
     """What ``q`` matches against: case-folded title and topic (folded once, at write)."""
     return f"{title.casefold()}\n{topic.casefold()}"
+
+
+def repair_json(repair: RepairRecord) -> str:
+    """A repair record as one JSON document (the fine-tuning dataset's line)."""
+    return json.dumps(
+        {
+            "schema_version": repair.schema_version,
+            "prompt_version": repair.prompt_version,
+            "outcome": repair.outcome,
+            "idm": repair.idm.model_dump(mode="json"),
+            "invalid_lesson": repair.invalid_lesson,
+            "errors": [issue.to_dict() for issue in repair.errors],
+            "repaired_lesson": repair.repaired_lesson,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )

@@ -9,6 +9,12 @@ class ApplicationError(Exception):
     code = "internal"
 
 
+class InvalidRequestError(ApplicationError):
+    """The request itself is wrong (e.g. an empty topic); nothing was attempted."""
+
+    code = "invalid_request"
+
+
 class NotFoundError(ApplicationError):
     """The lesson (or record) does not exist."""
 
@@ -59,3 +65,65 @@ class AlreadyExistsError(ApplicationError):
     """A record with this id already exists."""
 
     code = "already_exists"
+
+
+class GenerationError(ApplicationError):
+    """A generation could not produce a valid lesson; nothing was stored."""
+
+    code = "generation_failed"
+
+
+class StructuredOutputUnavailableError(GenerationError):
+    """The selected model cannot do JSON-schema structured output (no call was made)."""
+
+    code = "structured_output_unavailable"
+
+
+class ProviderUnavailableError(GenerationError):
+    """The model provider failed or could not be reached, after the allowed attempts."""
+
+    code = "provider_unavailable"
+
+
+class ProviderRateLimitedError(GenerationError):
+    """The provider kept rate limiting within the request's deadline."""
+
+    code = "provider_rate_limited"
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ProviderTimeoutError(GenerationError):
+    """The model did not answer in time."""
+
+    code = "provider_timeout"
+
+
+class ModelRefusedError(GenerationError):
+    """The model refused to write the material."""
+
+    code = "model_refused"
+
+
+class OutputTruncatedError(GenerationError):
+    """The model ran out of output tokens (finish_reason length): no repair is attempted."""
+
+    code = "output_truncated"
+
+
+class BadModelOutputError(GenerationError):
+    """The model's output was not the JSON asked for."""
+
+    code = "bad_model_output"
+
+
+class InvalidLessonError(GenerationError):
+    """The lesson is invalid and repair is off, or the repair did not make it valid."""
+
+    code = "invalid_after_repair"
+
+    def __init__(self, message: str, errors: tuple[dict[str, str], ...]) -> None:
+        super().__init__(message)
+        self.errors = errors

@@ -21,6 +21,7 @@ class StepUsage:
     input_tokens: int = 0
     output_tokens: int = 0
     reasoning_tokens: int = 0
+    cost_usd: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

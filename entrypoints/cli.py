@@ -56,6 +56,20 @@ def _parser() -> argparse.ArgumentParser:
     catalog.add_argument("--schema-version", default=None, help="catalog version")
     catalog.set_defaults(handler="documents:catalog")
 
+    generate = commands.add_parser("generate", help="generate and store a lesson")
+    generate.add_argument("topic")
+    generate.add_argument(
+        "--level", default="Beginner", choices=["Newbie", "Beginner", "Intermediate", "Expert"]
+    )
+    generate.add_argument("--language", default="en", help="language of the lesson (default en)")
+    generate.add_argument(
+        "--length", default="Detailed", choices=["Highlights", "Detailed", "Training"]
+    )
+    generate.add_argument("--mode", default="balanced", choices=["fast", "balanced", "best"])
+    generate.add_argument("--schema-version", default="1.1", choices=["1.0", "1.1"])
+    generate.add_argument("--json", action="store_true", help="print the API's response body")
+    generate.set_defaults(handler="generate:generate")
+
     store = commands.add_parser("store", help="the lesson store")
     store_commands = store.add_subparsers(dest="store_command", required=True)
     init = store_commands.add_parser("init", help="create the SQLite file or DynamoDB table")

@@ -13,9 +13,12 @@ from adapters.sqlite.database import SqliteDatabase
 from adapters.sqlite.idempotency import SqliteIdempotencyStore
 from adapters.sqlite.lessons import SqliteLessonRepository
 from adapters.sqlite.rate_limit import SqliteRateLimiter
+from adapters.sqlite.repairs import SqliteRepairLog
 from adapters.system import RandomIds, SystemClock
+from adapters.llm.prompt_files import prompt_version
 from application.cursor import CursorCodec
-from entrypoints import dynamo_wiring
+from application.use_cases.generate_lesson import GenerateLesson
+from entrypoints import dynamo_wiring, llm_wiring
 from entrypoints.settings import Settings
 
 
@@ -50,6 +53,29 @@ class Container(containers.DeclarativeContainer):
         settings.provided.storage,
         sqlite=providers.Singleton(SqliteRateLimiter, sqlite, clock),
         dynamodb=providers.Singleton(dynamo_wiring.rate_limiter, dynamo, clock),
+    )
+    repair_log = providers.Selector(
+        settings.provided.storage,
+        sqlite=providers.Singleton(SqliteRepairLog, sqlite, clock, ids),
+        dynamodb=providers.Singleton(dynamo_wiring.repair_log, dynamo, clock, ids),
+    )
+
+    llm_settings = providers.Singleton(llm_wiring.llm_settings, settings)
+    provider_clients = providers.Singleton(llm_wiring.provider_clients, llm_settings)
+    gatherer = providers.Singleton(llm_wiring.gatherer, llm_settings, provider_clients.provider)
+    structurer = providers.Singleton(llm_wiring.structurer, llm_settings, provider_clients.provider)
+    repairer = providers.Singleton(llm_wiring.repairer, llm_settings, provider_clients.provider)
+    generate_lesson = providers.Factory(
+        GenerateLesson,
+        gatherer,
+        structurer,
+        repairer,
+        lessons,
+        repair_log,
+        clock,
+        ids,
+        repair_enabled=settings.provided.repair_enabled,
+        prompt_version=providers.Callable(prompt_version),
     )
 
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from adapters.dynamodb.idempotency import DynamoIdempotencyStore
     from adapters.dynamodb.lessons import DynamoLessonRepository
     from adapters.dynamodb.rate_limit import DynamoRateLimiter
+    from adapters.dynamodb.repairs import DynamoRepairLog
 
 
 def table(settings: Settings) -> DynamoTable:
@@ -60,3 +61,10 @@ def rate_limiter(table: DynamoTable, clock: Clock) -> DynamoRateLimiter:
     from adapters.dynamodb.rate_limit import DynamoRateLimiter
 
     return DynamoRateLimiter(table, clock)
+
+
+def repair_log(table: DynamoTable, clock: Clock, ids: IdGenerator) -> DynamoRepairLog:
+    """The DynamoDB repair log."""
+    from adapters.dynamodb.repairs import DynamoRepairLog
+
+    return DynamoRepairLog(table, clock, ids)

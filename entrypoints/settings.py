@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 ENV_PREFIX = "DGS_"
+Provider = Literal["gemini", "openrouter", "openai", "compatible", "offline"]
 _CURSOR_SECRET_FILE = ".cursor-secret"
 
 
@@ -31,7 +32,49 @@ class Settings(BaseModel):
     aws_region: str = "us-east-1"
     cursor_secret: str | None = Field(default=None, min_length=16)
 
-    @field_validator("dynamodb_endpoint_url", "cursor_secret", mode="before")
+    # Model providers: keys (never printed), routing per step and per mode.
+    gemini_api_key: SecretStr | None = None
+    openrouter_api_key: SecretStr | None = None
+    openai_api_key: SecretStr | None = None
+    compatible_base_url: str | None = None
+    compatible_api_key: SecretStr | None = None
+    compatible_structured_output: bool = True
+    gatherer_provider: Provider | None = None
+    gatherer_model: str | None = None
+    gatherer_model_fast: str | None = None
+    gatherer_model_best: str | None = None
+    structurer_provider: Provider | None = None
+    structurer_model: str | None = None
+    structurer_model_fast: str | None = None
+    structurer_model_best: str | None = None
+    repair_provider: Provider | None = None
+    repair_model: str | None = None
+    repair_enabled: bool = True
+    model_timeout_seconds: float = Field(default=60.0, gt=0, le=900)
+    generation_deadline_seconds: float = Field(default=150.0, gt=0, le=900)
+    model_max_attempts: int = Field(default=3, ge=1, le=6)
+    agents_tracing: bool = False
+
+    @field_validator(
+        "dynamodb_endpoint_url",
+        "cursor_secret",
+        "gemini_api_key",
+        "openrouter_api_key",
+        "openai_api_key",
+        "compatible_base_url",
+        "compatible_api_key",
+        "gatherer_provider",
+        "gatherer_model",
+        "gatherer_model_fast",
+        "gatherer_model_best",
+        "structurer_provider",
+        "structurer_model",
+        "structurer_model_fast",
+        "structurer_model_best",
+        "repair_provider",
+        "repair_model",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -55,7 +98,13 @@ class Settings(BaseModel):
 
 
 _ENV_NAMES = {name: f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
-_ENV_NAMES["aws_region"] = "AWS_REGION"
+# Provider keys keep the names their providers document.
+_ENV_NAMES.update(
+    aws_region="AWS_REGION",
+    gemini_api_key="GEMINI_API_KEY",
+    openrouter_api_key="OPENROUTER_API_KEY",
+    openai_api_key="OPENAI_API_KEY",
+)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -68,6 +68,12 @@ CREATE TABLE IF NOT EXISTS cache (
     value TEXT NOT NULL,
     expires_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS repairs (
+    repair_id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    record TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS rate_buckets (
     identity TEXT PRIMARY KEY,
     tokens REAL NOT NULL,

@@ -1,0 +1,1 @@
+"""Model providers: openai-agents agents over OpenAI-compatible APIs, and the offline provider."""

@@ -1,0 +1,100 @@
+"""See each Chat Completions response as it arrives: finish_reason, refusal, usage.
+
+openai-agents reports a cut-off JSON answer as a generic "invalid JSON" error. To tell
+truncation (finish_reason ``length``: no repair is worth trying) from bad output, the
+HTTP transport under the OpenAI client records what each completion said, for the step
+that is running (a context variable scopes it to that step).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import httpx2  # the HTTP library this openai SDK is built on
+
+
+@dataclass(slots=True)
+class Completion:
+    """What one completion response said about itself."""
+
+    status: int
+    finish_reason: str | None = None
+    refusal: str | None = None
+
+
+@dataclass(slots=True)
+class Observed:
+    """The completions (attempts) of one step."""
+
+    completions: list[Completion] = field(default_factory=list)
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the last completion stopped at the output-token limit."""
+        return bool(self.completions) and self.completions[-1].finish_reason == "length"
+
+
+_BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+_current: contextvars.ContextVar[Observed | None] = contextvars.ContextVar(
+    "dgs_observed", default=None
+)
+
+
+@contextmanager
+def observing() -> Iterator[Observed]:
+    """Record the completions made inside the block."""
+    observed = Observed()
+    token = _current.set(observed)
+    try:
+        yield observed
+    finally:
+        _current.reset(token)
+
+
+class ObservingTransport(httpx2.AsyncBaseTransport):
+    """Wraps a transport; reads non-streamed completion bodies to note what they said."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        """Forward the request; record the completion it returns."""
+        response = await self._inner.handle_async_request(request)
+        observed = _current.get()
+        if observed is None or not request.url.path.endswith("/chat/completions"):
+            return response
+        if "text/event-stream" in response.headers.get("content-type", ""):
+            observed.completions.append(Completion(response.status_code))
+            return response
+        body = await response.aread()  # decoded: the rebuilt response must not say gzip
+        observed.completions.append(_describe(response.status_code, body))
+        headers = [
+            (name, value)
+            for name, value in response.headers.multi_items()
+            if name.lower() not in _BODY_HEADERS
+        ]
+        return httpx2.Response(
+            status_code=response.status_code,
+            headers=headers,
+            content=body,
+            request=request,
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        """Close the wrapped transport."""
+        await self._inner.aclose()
+
+
+def _describe(status: int, body: bytes) -> Completion:
+    try:
+        data = json.loads(body)
+        choice = data["choices"][0]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return Completion(status)
+    message = choice.get("message") or {}
+    return Completion(status, choice.get("finish_reason"), message.get("refusal"))

@@ -1,0 +1,150 @@
+"""The three agents (Gatherer, Structurer, Repair) behind the generation ports.
+
+Each step builds its agent with the provider model of its route and the versioned prompt,
+runs it through ``run_step`` (retries, deadline, typed errors) and reports usage and cost.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from agents import Agent, ModelSettings
+
+from adapters.llm.catalogue import cost_usd
+from adapters.llm.clients import ProviderClients
+from adapters.llm.config import LlmSettings, Step
+from adapters.llm.lesson_output import LessonOutputSchema
+from adapters.llm.prompt_files import prompt
+from adapters.llm.step import StepOutcome, StepPolicy, run_step
+from application.ports.generation import Gathered, ModelRoute, Structured
+from application.records import StepUsage
+from domain.catalog.registry import get_registry
+from domain.generation import IntermediateDataModel, LessonConstraints
+from domain.validation.result import Issue
+
+_MAX_TOKENS = {"gatherer": 6000, "structurer": 12000, "repair": 12000}
+
+
+class _AgentStep:
+    step: Step
+
+    def __init__(self, settings: LlmSettings, clients: ProviderClients) -> None:
+        self._settings = settings
+        self._clients = clients
+
+    def route_for(self, constraints: LessonConstraints) -> ModelRoute:
+        """The route of this step for the request's mode."""
+        return self._settings.route(self.step, constraints)
+
+    async def _run(
+        self, route: ModelRoute, instructions: str, output: Any, user: str
+    ) -> tuple[StepOutcome, StepUsage]:
+        agent: Agent[Any] = Agent(
+            name=self.step,
+            instructions=instructions,
+            model=self._clients.model(route),
+            output_type=output,
+            model_settings=ModelSettings(
+                max_tokens=_MAX_TOKENS[self.step],
+                extra_body=self._clients.extra_body(route.provider) or None,
+            ),
+        )
+        policy = StepPolicy(
+            deadline=time.monotonic() + self._settings.deadline,
+            max_attempts=self._settings.max_attempts,
+            tracing=self._settings.tracing,
+        )
+        outcome = await run_step(agent, user, policy, self.step)
+        usage = StepUsage(
+            step=self.step,
+            provider=route.provider,
+            model=route.model,
+            input_tokens=outcome.input_tokens,
+            output_tokens=outcome.output_tokens,
+            reasoning_tokens=outcome.reasoning_tokens,
+            cost_usd=cost_usd(
+                route.provider,
+                route.model,
+                outcome.input_tokens,
+                outcome.output_tokens,
+                outcome.reasoning_tokens,
+                reasoning_in_output=self._clients.reasoning_in_output(route.provider),
+            ),
+        )
+        return outcome, usage
+
+
+class AgentsGatherer(_AgentStep):
+    """GathererAgent: topic and constraints in, IDM out."""
+
+    step: Step = "gatherer"
+
+    async def gather(self, topic: str, constraints: LessonConstraints) -> Gathered:
+        """One structured-output call producing the IDM."""
+        instructions = prompt("gatherer").format(
+            topic=topic,
+            level=constraints.learner_level,
+            language=constraints.language,
+            length=constraints.length,
+            sections=constraints.section_count,
+        )
+        outcome, usage = await self._run(
+            self.route_for(constraints), instructions, IntermediateDataModel, f"Topic: {topic}"
+        )
+        return Gathered(outcome.output, usage)
+
+
+class AgentsStructurer(_AgentStep):
+    """StructurerAgent: IDM in, full-form lesson of the requested version out."""
+
+    step: Step = "structurer"
+
+    async def structure(
+        self, idm: IntermediateDataModel, constraints: LessonConstraints, schema_version: str
+    ) -> Structured:
+        """One structured-output call producing the lesson."""
+        instructions = prompt("structurer").format(
+            schema_version=schema_version,
+            language=constraints.language,
+            level=constraints.learner_level,
+            sections=constraints.section_count,
+            widgets_md=get_registry().catalog(schema_version).text,
+            idm_json=idm.model_dump_json(),
+        )
+        outcome, usage = await self._run(
+            self.route_for(constraints),
+            instructions,
+            LessonOutputSchema(schema_version),
+            "Write the lesson.",
+        )
+        return Structured(outcome.output, usage)
+
+
+class AgentsRepairer(_AgentStep):
+    """RepairAgent: an invalid lesson and its errors in, the corrected lesson out."""
+
+    step: Step = "repair"
+
+    async def repair(
+        self,
+        lesson: Any,
+        errors: tuple[Issue, ...],
+        constraints: LessonConstraints,
+        schema_version: str,
+    ) -> Structured:
+        """One structured-output call producing the corrected lesson."""
+        instructions = prompt("repair").format(
+            schema_version=schema_version,
+            errors_json=json.dumps([e.to_dict() for e in errors], ensure_ascii=False),
+            widgets_md=get_registry().catalog(schema_version).text,
+            lesson_json=json.dumps(lesson, ensure_ascii=False),
+        )
+        outcome, usage = await self._run(
+            self.route_for(constraints),
+            instructions,
+            LessonOutputSchema(schema_version),
+            "Correct the lesson.",
+        )
+        return Structured(outcome.output, usage)

@@ -1,0 +1,112 @@
+"""The model steps of the pipeline, and where repair records go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from application.records import StepUsage
+from domain.generation import IntermediateDataModel, LessonConstraints
+from domain.validation.result import Issue
+
+
+@dataclass(frozen=True, slots=True)
+class Gathered:
+    """The IDM a Gatherer produced, and what the call used."""
+
+    idm: IntermediateDataModel
+    usage: StepUsage
+
+
+@dataclass(frozen=True, slots=True)
+class Structured:
+    """A lesson payload (full form, unvalidated), and what the call used."""
+
+    lesson: Any
+    usage: StepUsage
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRoute:
+    """Which provider and model serve a step."""
+
+    provider: str
+    model: str
+
+
+@runtime_checkable
+class Gatherer(Protocol):
+    """Topic and constraints in, IDM out (one model call)."""
+
+    def route_for(self, constraints: LessonConstraints) -> ModelRoute:
+        """The provider and model this step will use (raises if it cannot do the step)."""
+        ...
+
+    async def gather(self, topic: str, constraints: LessonConstraints) -> Gathered:
+        """Gather the material for a lesson."""
+        ...
+
+
+@runtime_checkable
+class Structurer(Protocol):
+    """IDM in, full-form lesson of a catalog version out (one structured-output call)."""
+
+    def route_for(self, constraints: LessonConstraints) -> ModelRoute:
+        """The provider and model this step will use (raises if it cannot do the step)."""
+        ...
+
+    async def structure(
+        self, idm: IntermediateDataModel, constraints: LessonConstraints, schema_version: str
+    ) -> Structured:
+        """Write the lesson."""
+        ...
+
+
+@runtime_checkable
+class Repairer(Protocol):
+    """An invalid lesson and all its errors in, a corrected lesson out (one call)."""
+
+    def route_for(self, constraints: LessonConstraints) -> ModelRoute:
+        """The provider and model this step will use (raises if it cannot do the step)."""
+        ...
+
+    async def repair(
+        self,
+        lesson: Any,
+        errors: tuple[Issue, ...],
+        constraints: LessonConstraints,
+        schema_version: str,
+    ) -> Structured:
+        """Fix the lesson."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RepairRecord:
+    """One repair: the dataset for later fine-tuning."""
+
+    idm: IntermediateDataModel
+    invalid_lesson: Any
+    errors: tuple[Issue, ...]
+    repaired_lesson: Any
+    outcome: str  # "valid" | "invalid"
+    schema_version: str
+    prompt_version: str
+
+
+@runtime_checkable
+class RepairLog(Protocol):
+    """Keeps repair records."""
+
+    async def record(self, repair: RepairRecord) -> None:
+        """Store one repair record."""
+        ...
+
+
+@runtime_checkable
+class Progress(Protocol):
+    """Told as each step starts and ends (the CLI shows it; the API ignores it)."""
+
+    def step(self, name: str, state: str) -> None:
+        """``state`` is "start", "done", "skipped" or "failed"."""
+        ...

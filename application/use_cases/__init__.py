@@ -1,0 +1,1 @@
+"""Use cases: one class each, depending on ports only."""

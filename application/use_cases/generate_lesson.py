@@ -1,0 +1,210 @@
+"""GenerateLesson: topic in, valid lesson out, in at most two model calls plus one repair.
+
+gather -> structure -> validate -> (if invalid and repair is on) repair once with every
+error -> validate again -> store. Nothing invalid is ever stored: every failure raises a
+typed ``GenerationError`` before the store is touched.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from application.errors import InvalidLessonError, InvalidRequestError
+from application.ports.clock import Clock, IdGenerator
+from application.ports.generation import (
+    Gatherer,
+    Progress,
+    Repairer,
+    RepairLog,
+    RepairRecord,
+    Structured,
+    Structurer,
+)
+from application.ports.lessons import LessonRepository
+from application.records import GenerationMeta, LessonRecord, StepUsage
+from domain.catalog.registry import get_registry
+from domain.generation import LessonConstraints, normalize_topic
+from domain.validation.document import validate_lesson
+from domain.validation.result import Issue, ValidationResult
+
+
+@dataclass(frozen=True, slots=True)
+class GenerateRequest:
+    """What to generate."""
+
+    topic: str
+    constraints: LessonConstraints = field(default_factory=LessonConstraints)
+    schema_version: str = "1.1"
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedLesson:
+    """A validated lesson ready to store (``record``), with its soft-rule warnings."""
+
+    record: LessonRecord
+    lesson: dict[str, Any]  # canonical full form
+    warnings: tuple[Issue, ...]
+
+
+class _Quiet:
+    def step(self, name: str, state: str) -> None:
+        return
+
+
+class GenerateLesson:
+    """The generation pipeline over the Gatherer, Structurer and Repairer ports."""
+
+    def __init__(
+        self,
+        gatherer: Gatherer,
+        structurer: Structurer,
+        repairer: Repairer,
+        lessons: LessonRepository,
+        repairs: RepairLog,
+        clock: Clock,
+        ids: IdGenerator,
+        *,
+        repair_enabled: bool = True,
+        prompt_version: str,
+        monotonic: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self._gatherer = gatherer
+        self._structurer = structurer
+        self._repairer = repairer
+        self._lessons = lessons
+        self._repairs = repairs
+        self._clock = clock
+        self._ids = ids
+        self._repair_enabled = repair_enabled
+        self._prompt_version = prompt_version
+        self._monotonic = monotonic
+
+    async def __call__(
+        self, request: GenerateRequest, progress: Progress | None = None
+    ) -> GeneratedLesson:
+        """Generate, validate and store a lesson."""
+        generated = await self.produce(request, progress)
+        report = progress or _Quiet()
+        report.step("store", "start")
+        await self._lessons.save(generated.record)
+        report.step("store", "done")
+        return generated
+
+    async def produce(
+        self, request: GenerateRequest, progress: Progress | None = None
+    ) -> GeneratedLesson:
+        """Generate and validate a lesson, without storing it (idempotent callers store it)."""
+        report = progress or _Quiet()
+        topic, catalog = self._check(request)
+        # Every route is resolved before the first call: a model that cannot do
+        # structured output fails the request here, having spent nothing.
+        gatherer_route = self._gatherer.route_for(request.constraints)
+        structurer_route = self._structurer.route_for(request.constraints)
+        self._repairer.route_for(request.constraints)
+        started = self._monotonic()
+
+        report.step("gather", "start")
+        gathered = await self._gatherer.gather(topic, request.constraints)
+        report.step("gather", "done")
+        report.step("structure", "start")
+        structured = await self._structurer.structure(
+            gathered.idm, request.constraints, request.schema_version
+        )
+        report.step("structure", "done")
+
+        usage = [gathered.usage, structured.usage]
+        report.step("validate", "start")
+        result = validate_lesson(structured.lesson, request.schema_version)
+        report.step("validate", "done" if result.ok else "failed")
+        repaired = False
+        if not result.ok:
+            result, repair_usage = await self._repair(
+                gathered.idm, structured, result, request, report
+            )
+            usage.append(repair_usage)
+            repaired = True
+        else:
+            report.step("repair", "skipped")
+        assert result.lesson is not None
+        lesson = result.lesson.model_dump(mode="json")
+        now = self._clock.now()
+        meta = GenerationMeta(
+            latency_ms=round((self._monotonic() - started) * 1000),
+            usage=tuple(usage),
+            cost_usd=round(sum(step.cost_usd for step in usage), 8),
+            repaired=repaired,
+        )
+        record = LessonRecord(
+            lesson_id=self._ids.lesson_id(),
+            topic=topic,
+            title=lesson["title"],
+            tags=(),
+            created_at=now,
+            updated_at=now,
+            version=1,
+            schema_version=request.schema_version,
+            prompt_version=self._prompt_version,
+            widgets_version=catalog.widgets_version,
+            idempotency_key=request.idempotency_key,
+            provider_a=gatherer_route.provider,
+            model_a=gatherer_route.model,
+            provider_b=structurer_route.provider,
+            model_b=structurer_route.model,
+            meta=meta,
+            status="ok",
+            lesson_json=json.dumps(lesson, ensure_ascii=False, separators=(",", ":")),
+        )
+        return GeneratedLesson(record, lesson, result.warnings)
+
+    def _check(self, request: GenerateRequest) -> tuple[str, Any]:
+        try:
+            topic = normalize_topic(request.topic)
+        except ValueError as exc:
+            raise InvalidRequestError(str(exc)) from None
+        registry = get_registry()
+        if request.schema_version not in registry.catalogs:
+            raise InvalidRequestError(f"unsupported schema_version {request.schema_version!r}")
+        return topic, registry.catalog(request.schema_version)
+
+    async def _repair(
+        self,
+        idm: Any,
+        structured: Structured,
+        invalid: ValidationResult,
+        request: GenerateRequest,
+        report: Progress,
+    ) -> tuple[ValidationResult, StepUsage]:
+        if not self._repair_enabled:
+            report.step("repair", "skipped")
+            raise InvalidLessonError("the lesson is invalid and repair is off", _errors(invalid))
+        report.step("repair", "start")
+        fixed = await self._repairer.repair(
+            structured.lesson, invalid.errors, request.constraints, request.schema_version
+        )
+        result = validate_lesson(fixed.lesson, request.schema_version)
+        await self._repairs.record(
+            RepairRecord(
+                idm=idm,
+                invalid_lesson=structured.lesson,
+                errors=invalid.errors,
+                repaired_lesson=fixed.lesson,
+                outcome="valid" if result.ok else "invalid",
+                schema_version=request.schema_version,
+                prompt_version=self._prompt_version,
+            )
+        )
+        report.step("repair", "done" if result.ok else "failed")
+        if not result.ok:
+            raise InvalidLessonError(
+                "the lesson is still invalid after one repair", _errors(result)
+            )
+        return result, fixed.usage
+
+
+def _errors(result: ValidationResult) -> tuple[dict[str, str], ...]:
+    return tuple(issue.to_dict() for issue in result.errors)

@@ -1,0 +1,120 @@
+"""``dgs generate``: one lesson, with progress on a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+from application.errors import (
+    GenerationError,
+    InvalidRequestError,
+    StoreUnavailableError,
+    StructuredOutputUnavailableError,
+)
+from application.responses import generate_body
+from application.use_cases.generate_lesson import GenerateRequest
+from domain.generation import LessonConstraints
+from entrypoints.commands import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNAVAILABLE
+from entrypoints.container import Container, build_container
+from entrypoints.settings import SettingsError, load_settings
+
+EXIT_PROVIDER = 4  # the model provider failed: see the message
+
+
+class TerminalProgress:
+    """Prints each step as it starts and ends, with its duration, to standard error."""
+
+    def __init__(self) -> None:
+        self._started: dict[str, float] = {}
+
+    def step(self, name: str, state: str) -> None:
+        """Show a step's state."""
+        if state == "start":
+            self._started[name] = time.perf_counter()
+            print(f"  {name:9} ...", file=sys.stderr, flush=True)
+            return
+        took = time.perf_counter() - self._started.get(name, time.perf_counter())
+        print(
+            f"  {name:9} {state} ({took:.1f}s)" if state != "skipped" else f"  {name:9} skipped",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def generate(args: argparse.Namespace) -> int:
+    """Generate and store a lesson; print a summary, or the API's JSON body with --json."""
+    try:
+        settings = load_settings()
+        constraints = LessonConstraints(
+            learner_level=args.level, language=args.language, length=args.length, mode=args.mode
+        )
+        container = build_container(settings)
+    except (SettingsError, ValueError) as exc:
+        print(f"dgs generate: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    request = GenerateRequest(
+        topic=args.topic, constraints=constraints, schema_version=args.schema_version
+    )
+    progress = TerminalProgress() if sys.stderr.isatty() and not args.json else None
+    try:
+        generated = asyncio.run(_generate(container, request, progress))
+    except (InvalidRequestError, StructuredOutputUnavailableError) as exc:
+        print(f"dgs generate: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except StoreUnavailableError as exc:
+        print(f"dgs generate: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except GenerationError as exc:
+        print(f"dgs generate: {exc.code}: {exc}", file=sys.stderr)
+        return EXIT_PROVIDER
+    record, full = generated
+    if args.json:
+        print(json.dumps(generate_body(record, full), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    _summary(record, full)
+    return EXIT_OK
+
+
+async def _generate(
+    container: Container, request: GenerateRequest, progress: Any
+) -> tuple[Any, dict[str, Any]]:
+    try:
+        generated = await container.generate_lesson()(request, progress)
+        return generated.record, generated.lesson
+    finally:
+        if container.settings().storage == "dynamodb":
+            await container.dynamo().close()
+        else:
+            container.sqlite().close()
+
+
+def _summary(record: Any, full: dict[str, Any]) -> None:
+    counts: Counter[str] = Counter()
+    for block in full["blocks"]:
+        stack = [block]
+        while stack:
+            current = stack.pop()
+            if "section" not in current:
+                counts[next(iter(current))] += 1
+                continue
+            counts.update(item["type"] for item in current["items"])
+            stack.extend(current.get("subsections") or [])
+    meta = record.meta
+    providers = sorted({step.provider for step in meta.usage})
+    print(f"lesson  {record.lesson_id}")
+    print(f"title   {record.title}")
+    print(
+        f"widgets {sum(counts.values())}: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
+    print(
+        f"calls   {len(meta.usage)} ({', '.join(providers)}){', repaired' if meta.repaired else ''}"
+    )
+    print(f"cost    ${meta.cost_usd:.6f}  latency {meta.latency_ms} ms")
+    if providers == ["offline"]:
+        print("note    the offline provider writes SAMPLE lessons, not real teaching content")

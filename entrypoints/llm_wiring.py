@@ -1,0 +1,95 @@
+"""Factories for the generation steps; openai and agents are imported only when a real
+provider is used, on the first generation (the offline provider needs neither)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from adapters.llm.config import OFFLINE, LlmSettings, Step
+from adapters.llm.offline import OfflineGatherer, OfflineRepairer, OfflineStructurer
+from application.ports.generation import Gatherer, Repairer, Structurer
+from entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    from adapters.llm.clients import ProviderClients
+
+
+def llm_settings(settings: Settings) -> LlmSettings:
+    """The model adapters' view of the settings."""
+
+    def secret(value: object) -> str | None:
+        return value.get_secret_value() if value is not None else None  # type: ignore[attr-defined]
+
+    keys = {
+        "GEMINI_API_KEY": secret(settings.gemini_api_key),
+        "OPENROUTER_API_KEY": secret(settings.openrouter_api_key),
+        "OPENAI_API_KEY": secret(settings.openai_api_key),
+        "DGS_COMPATIBLE_API_KEY": secret(settings.compatible_api_key),
+    }
+    models = {
+        "gatherer": settings.gatherer_model,
+        "gatherer:fast": settings.gatherer_model_fast,
+        "gatherer:best": settings.gatherer_model_best,
+        "structurer": settings.structurer_model,
+        "structurer:fast": settings.structurer_model_fast,
+        "structurer:best": settings.structurer_model_best,
+        "repair": settings.repair_model,
+    }
+    return LlmSettings(
+        keys={name: value for name, value in keys.items() if value},
+        providers={
+            "gatherer": settings.gatherer_provider,
+            "structurer": settings.structurer_provider,
+            "repair": settings.repair_provider,
+        },
+        models={step: model for step, model in models.items() if model},
+        compatible_base_url=settings.compatible_base_url,
+        compatible_structured_output=settings.compatible_structured_output,
+        call_timeout=settings.model_timeout_seconds,
+        deadline=settings.generation_deadline_seconds,
+        max_attempts=settings.model_max_attempts,
+        repair_enabled=settings.repair_enabled,
+        tracing=settings.agents_tracing,
+    )
+
+
+def provider_clients(settings: LlmSettings) -> ProviderClients:
+    """The OpenAI-compatible clients (imports openai and agents)."""
+    from adapters.llm.clients import ProviderClients
+
+    return ProviderClients(settings)
+
+
+def _offline(settings: LlmSettings, step: Step) -> bool:
+    chosen = settings.providers.get(step) or (
+        settings.providers.get("structurer") if step == "repair" else None
+    )
+    return (chosen or settings.default_provider()) == OFFLINE
+
+
+def gatherer(settings: LlmSettings, clients: Callable[[], ProviderClients]) -> Gatherer:
+    """The Gatherer of the configured provider."""
+    if _offline(settings, "gatherer"):
+        return OfflineGatherer()
+    from adapters.llm.steps import AgentsGatherer
+
+    return AgentsGatherer(settings, clients())
+
+
+def structurer(settings: LlmSettings, clients: Callable[[], ProviderClients]) -> Structurer:
+    """The Structurer of the configured provider."""
+    if _offline(settings, "structurer"):
+        return OfflineStructurer()
+    from adapters.llm.steps import AgentsStructurer
+
+    return AgentsStructurer(settings, clients())
+
+
+def repairer(settings: LlmSettings, clients: Callable[[], ProviderClients]) -> Repairer:
+    """The Repairer of the configured provider (default: the structurer's)."""
+    if _offline(settings, "repair"):
+        return OfflineRepairer()
+    from adapters.llm.steps import AgentsRepairer
+
+    return AgentsRepairer(settings, clients())
