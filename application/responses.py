@@ -1,4 +1,4 @@
-"""The generate response body: what ``POST /v1/lessons/generate`` and ``dgs generate --json`` return."""
+"""The generate response body, shared by the HTTP API and ``dgs generate --json``."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from adapters.llm.prompt_files import prompt_version
 from adapters.sqlite.cache import SqliteCache
 from adapters.sqlite.database import SqliteDatabase
 from adapters.sqlite.idempotency import SqliteIdempotencyStore
@@ -15,11 +16,17 @@ from adapters.sqlite.lessons import SqliteLessonRepository
 from adapters.sqlite.rate_limit import SqliteRateLimiter
 from adapters.sqlite.repairs import SqliteRepairLog
 from adapters.system import RandomIds, SystemClock
-from adapters.llm.prompt_files import prompt_version
 from application.cursor import CursorCodec
 from application.use_cases.generate_lesson import GenerateLesson
 from entrypoints import dynamo_wiring, llm_wiring
+from entrypoints.resources import Resources
 from entrypoints.settings import Settings
+
+
+def _open_sqlite(settings: Settings, resources: Resources) -> SqliteDatabase:
+    database = SqliteDatabase(settings.sqlite_path)
+    resources.on_close(database.close)
+    return database
 
 
 class Container(containers.DeclarativeContainer):
@@ -31,8 +38,9 @@ class Container(containers.DeclarativeContainer):
     cursors = providers.Singleton(
         CursorCodec, secret=providers.Callable(Settings.cursor_secret_bytes, settings)
     )
-    sqlite = providers.Singleton(SqliteDatabase, path=settings.provided.sqlite_path)
-    dynamo = providers.Singleton(dynamo_wiring.table, settings)
+    resources = providers.Singleton(Resources)
+    sqlite = providers.Singleton(_open_sqlite, settings, resources)
+    dynamo = providers.Singleton(dynamo_wiring.table, settings, resources)
 
     lessons = providers.Selector(
         settings.provided.storage,
@@ -61,7 +69,7 @@ class Container(containers.DeclarativeContainer):
     )
 
     llm_settings = providers.Singleton(llm_wiring.llm_settings, settings)
-    provider_clients = providers.Singleton(llm_wiring.provider_clients, llm_settings)
+    provider_clients = providers.Singleton(llm_wiring.provider_clients, llm_settings, resources)
     gatherer = providers.Singleton(llm_wiring.gatherer, llm_settings, provider_clients.provider)
     structurer = providers.Singleton(llm_wiring.structurer, llm_settings, provider_clients.provider)
     repairer = providers.Singleton(llm_wiring.repairer, llm_settings, provider_clients.provider)
@@ -84,3 +92,8 @@ def build_container(settings: Settings) -> Container:
     container = Container(settings=settings)
     container.check_dependencies()
     return container
+
+
+async def shutdown(container: Container) -> None:
+    """Close what the container opened (stores, clients); nothing else is created."""
+    await container.resources().aclose()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from application.cursor import CursorCodec
 from application.ports.clock import Clock, IdGenerator
+from entrypoints.resources import Resources
 from entrypoints.settings import Settings
 
 if TYPE_CHECKING:
@@ -21,11 +22,11 @@ if TYPE_CHECKING:
     from adapters.dynamodb.repairs import DynamoRepairLog
 
 
-def table(settings: Settings) -> DynamoTable:
-    """The table connection the settings describe."""
+def table(settings: Settings, resources: Resources) -> DynamoTable:
+    """The table connection the settings describe (closed at shutdown)."""
     from adapters.dynamodb.client import DynamoSettings, DynamoTable
 
-    return DynamoTable(
+    opened = DynamoTable(
         DynamoSettings(
             table=settings.dynamodb_table,
             region=settings.aws_region,
@@ -33,6 +34,8 @@ def table(settings: Settings) -> DynamoTable:
             max_attempts=settings.dynamodb_max_attempts,
         )
     )
+    resources.on_close(opened.close)
+    return opened
 
 
 def lessons(table: DynamoTable, cursors: CursorCodec, clock: Clock) -> DynamoLessonRepository:

@@ -1,5 +1,8 @@
-"""Factories for the generation steps; openai and agents are imported only when a real
-provider is used, on the first generation (the offline provider needs neither)."""
+"""Factories for the generation steps.
+
+openai and agents are imported only when a real provider is used, on the first
+generation; the offline provider needs neither.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import TYPE_CHECKING
 from adapters.llm.config import OFFLINE, LlmSettings, Step
 from adapters.llm.offline import OfflineGatherer, OfflineRepairer, OfflineStructurer
 from application.ports.generation import Gatherer, Repairer, Structurer
+from entrypoints.resources import Resources
 from entrypoints.settings import Settings
 
 if TYPE_CHECKING:
@@ -54,11 +58,13 @@ def llm_settings(settings: Settings) -> LlmSettings:
     )
 
 
-def provider_clients(settings: LlmSettings) -> ProviderClients:
-    """The OpenAI-compatible clients (imports openai and agents)."""
+def provider_clients(settings: LlmSettings, resources: Resources) -> ProviderClients:
+    """The OpenAI-compatible clients (imports openai and agents; closed at shutdown)."""
     from adapters.llm.clients import ProviderClients
 
-    return ProviderClients(settings)
+    clients = ProviderClients(settings)
+    resources.on_close(clients.close)
+    return clients
 
 
 def _offline(settings: LlmSettings, step: Step) -> bool:

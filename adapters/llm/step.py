@@ -125,4 +125,6 @@ def _retry_after(exc: openai.APIStatusError) -> float | None:
 
 
 def _backoff(attempt: int) -> float:
-    return _BACKOFF_BASE * 2 ** (attempt - 1) * (0.5 + random.random() / 2)  # noqa: S311 - jitter
+    return float(
+        _BACKOFF_BASE * 2 ** (attempt - 1) * (0.5 + random.random() / 2)
+    )  # jitter, not security

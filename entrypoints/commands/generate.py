@@ -20,7 +20,7 @@ from application.responses import generate_body
 from application.use_cases.generate_lesson import GenerateRequest
 from domain.generation import LessonConstraints
 from entrypoints.commands import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNAVAILABLE
-from entrypoints.container import Container, build_container
+from entrypoints.container import Container, build_container, shutdown
 from entrypoints.settings import SettingsError, load_settings
 
 EXIT_PROVIDER = 4  # the model provider failed: see the message
@@ -87,10 +87,7 @@ async def _generate(
         generated = await container.generate_lesson()(request, progress)
         return generated.record, generated.lesson
     finally:
-        if container.settings().storage == "dynamodb":
-            await container.dynamo().close()
-        else:
-            container.sqlite().close()
+        await shutdown(container)
 
 
 def _summary(record: Any, full: dict[str, Any]) -> None:

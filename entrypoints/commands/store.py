@@ -13,7 +13,7 @@ from typing import Any
 from application.errors import ApplicationError, InvalidCursorError, StoreUnavailableError
 from application.records import LessonQuery, LessonRecord, LessonSummary
 from entrypoints.commands import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE
-from entrypoints.container import Container, build_container
+from entrypoints.container import Container, build_container, shutdown
 from entrypoints.settings import SettingsError, load_settings
 
 
@@ -29,7 +29,7 @@ def _run(name: str, work: Callable[[Container], Awaitable[int]]) -> int:
         try:
             return await work(container)
         finally:
-            await _close(container)
+            await shutdown(container)
 
     try:
         return asyncio.run(run())
@@ -42,14 +42,6 @@ def _run(name: str, work: Callable[[Container], Awaitable[int]]) -> int:
     except ApplicationError as exc:  # not found, and any other refusal
         print(f"dgs {name}: {exc}", file=sys.stderr)
         return EXIT_FAILED
-
-
-async def _close(container: Container) -> None:
-    settings = container.settings()
-    if settings.storage == "dynamodb":
-        await container.dynamo().close()
-    else:
-        container.sqlite().close()
 
 
 def store_init(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from entrypoints.cli import main
-from entrypoints.container import build_container
+from entrypoints.container import build_container, shutdown
 from entrypoints.settings import load_settings
 from tests.conftest import use_test_credentials
 from tests.support.dynamo_proxy import DynamoProxy
@@ -49,10 +49,7 @@ def seed(count: int) -> list[str]:
             )
             await repository.save(record)
             ids.append(record.lesson_id)
-        if container.settings().storage == "dynamodb":
-            await container.dynamo().close()
-        else:
-            container.sqlite().close()
+        await shutdown(container)
         return ids
 
     return asyncio.run(save())

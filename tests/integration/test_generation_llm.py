@@ -8,6 +8,7 @@ import json
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,33 +104,31 @@ async def pipeline(server: ScriptedOpenAI, tmp_path: Path) -> AsyncIterator[Pipe
         yield built
 
 
-class make_pipeline:  # noqa: N801 - reads as a function at the call site
-    def __init__(
-        self, server: ScriptedOpenAI, tmp_path: Path, settings: LlmSettings, repair: bool = True
-    ) -> None:
-        self.server, self.tmp_path, self.settings, self.repair = server, tmp_path, settings, repair
-
-    async def __aenter__(self) -> Pipeline:
-        clock, ids = FakeClock(), RandomIds()
-        self.database = SqliteDatabase(self.tmp_path / "dgs.sqlite3")
-        lessons = SqliteLessonRepository(self.database, CursorCodec(b"x" * 32), clock)
-        self.clients = ProviderClients(self.settings)
-        generate = GenerateLesson(
-            AgentsGatherer(self.settings, self.clients),
-            AgentsStructurer(self.settings, self.clients),
-            AgentsRepairer(self.settings, self.clients),
-            lessons,
-            SqliteRepairLog(self.database, clock, ids),
-            clock,
-            ids,
-            repair_enabled=self.repair,
-            prompt_version="v1-test",
-        )
-        return Pipeline(generate, lessons, self.database, self.server)
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.clients.close()
-        self.database.close()
+@asynccontextmanager
+async def make_pipeline(
+    server: ScriptedOpenAI, tmp_path: Path, settings: LlmSettings, repair: bool = True
+) -> AsyncIterator[Pipeline]:
+    """The real pipeline: agents steps over the scripted server, SQLite on a temp file."""
+    clock, ids = FakeClock(), RandomIds()
+    database = SqliteDatabase(tmp_path / "dgs.sqlite3")
+    lessons = SqliteLessonRepository(database, CursorCodec(b"x" * 32), clock)
+    clients = ProviderClients(settings)
+    generate = GenerateLesson(
+        AgentsGatherer(settings, clients),
+        AgentsStructurer(settings, clients),
+        AgentsRepairer(settings, clients),
+        lessons,
+        SqliteRepairLog(database, clock, ids),
+        clock,
+        ids,
+        repair_enabled=repair,
+        prompt_version="v1-test",
+    )
+    try:
+        yield Pipeline(generate, lessons, database, server)
+    finally:
+        await clients.close()
+        database.close()
 
 
 async def test_success_is_exactly_two_calls_with_strict_json_schema(pipeline: Pipeline) -> None:
@@ -174,7 +173,8 @@ async def test_an_invalid_lesson_is_repaired_once_with_the_full_error_list(
     assert len(pipeline.server.requests) == 3
     repair_request = json.dumps(pipeline.server.requests[2]["messages"])
     assert "value.missing_text" in repair_request
-    assert "/blocks/" in repair_request and "widgets-1.1.md#fillblank" in repair_request
+    assert "/blocks/" in repair_request
+    assert "widgets-1.1.md#fillblank" in repair_request
     assert generated.record.meta.repaired is True
     assert [u.step for u in generated.record.meta.usage] == ["gatherer", "structurer", "repair"]
     assert await pipeline.stored() == 1
@@ -272,7 +272,7 @@ RETRY_AFTER = {"Retry-After": "1"}
         "truncated-lesson",
         "refusal",
         "truncated-idm",
-    ],  # fmt: skip
+    ],
 )
 async def test_fault_matrix(
     pipeline: Pipeline,

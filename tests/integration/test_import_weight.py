@@ -38,3 +38,22 @@ def test_the_sqlite_store_does_not_load_the_aws_sdk(tmp_path: Path) -> None:
         "container.lessons(); container.idempotency(); container.cache(); container.rate_limiter()"
     )
     assert loaded_after(code, tmp_path) == []
+
+
+def test_an_offline_generation_loads_neither_openai_nor_agents(tmp_path: Path) -> None:
+    code = "from entrypoints.cli import main\nassert main(['generate', 'Tides', '--json']) == 0"
+    assert loaded_after(code, tmp_path) == []
+
+
+def test_agents_tracing_is_off_unless_asked_for(tmp_path: Path) -> None:
+    code = (
+        "from adapters.llm.clients import ProviderClients\n"
+        "from adapters.llm.config import LlmSettings\n"
+        "from agents.tracing import get_trace_provider\n"
+        "ProviderClients(LlmSettings())\n"
+        "assert get_trace_provider()._disabled is True\n"
+        "ProviderClients(LlmSettings(tracing=True))\n"
+        "assert get_trace_provider()._disabled is False\n"
+        "raise SystemExit(0)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path, env={"PATH": ""})
