@@ -9,6 +9,7 @@ are samples; they teach nothing real about the topic.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +32,7 @@ from domain.generation import (
 )
 from domain.validation.result import Issue
 
+log = logging.getLogger("dgs.llm")
 ROUTE = ModelRoute(OFFLINE, OFFLINE_MODEL)
 SAMPLE_NOTE = "Sample lesson from the offline provider: placeholder content, not real teaching."
 _SECTION_THEMES = (
@@ -66,6 +68,7 @@ class OfflineStructurer:
         self, idm: IntermediateDataModel, constraints: LessonConstraints, schema_version: str
     ) -> Structured:
         """The lesson in full form, as a model would return it."""
+        log.info("offline provider: writing a SAMPLE lesson on %r (no model call)", idm.metadata.topic)
         return Structured(expand(sample_lesson(idm, schema_version)), _usage("structurer"))
 
 
