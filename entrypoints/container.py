@@ -18,9 +18,17 @@ from adapters.sqlite.repairs import SqliteRepairLog
 from adapters.system import RandomIds, SystemClock
 from application.cursor import CursorCodec
 from application.use_cases.generate_lesson import GenerateLesson
+from application.use_cases.guarded_generation import GuardedGeneration, GuardPolicy
+from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
 from entrypoints import dynamo_wiring, llm_wiring
 from entrypoints.resources import Resources
 from entrypoints.settings import Settings
+
+
+def _guard_policy(settings: Settings) -> GuardPolicy:
+    from entrypoints.http_services import guard_policy
+
+    return guard_policy(settings)
 
 
 def _open_sqlite(settings: Settings, resources: Resources) -> SqliteDatabase:
@@ -85,6 +93,20 @@ class Container(containers.DeclarativeContainer):
         repair_enabled=settings.provided.repair_enabled,
         prompt_version=providers.Callable(prompt_version),
     )
+    guarded_generation = providers.Factory(
+        GuardedGeneration,
+        generate_lesson,
+        lessons,
+        idempotency,
+        cache,
+        rate_limiter,
+        clock,
+        ids,
+        providers.Callable(_guard_policy, settings),
+    )
+    get_lesson = providers.Factory(GetLesson, lessons)
+    list_lessons = providers.Factory(ListLessons, lessons)
+    patch_lesson = providers.Factory(PatchLesson, lessons)
 
 
 def build_container(settings: Settings) -> Container:

@@ -32,6 +32,15 @@ class Settings(BaseModel):
     aws_region: str = "us-east-1"
     cursor_secret: str | None = Field(default=None, min_length=16)
 
+    # The HTTP API.
+    dev_key: SecretStr | None = Field(default=None, min_length=16)
+    allowed_origins: str = ""  # comma-separated exact origins
+    trusted_proxy_header: str | None = None
+    rate_limit_per_hour: int = Field(default=10, ge=1, le=100_000)
+    daily_generation_budget: int = Field(default=500, ge=1, le=10_000_000)
+    cache_ttl_seconds: int = Field(default=86_400, ge=0, le=30 * 86_400)
+    openapi_enabled: bool = True
+
     # Model providers: keys (never printed), routing per step and per mode.
     gemini_api_key: SecretStr | None = None
     openrouter_api_key: SecretStr | None = None
@@ -58,6 +67,8 @@ class Settings(BaseModel):
     @field_validator(
         "dynamodb_endpoint_url",
         "cursor_secret",
+        "dev_key",
+        "trusted_proxy_header",
         "gemini_api_key",
         "openrouter_api_key",
         "openai_api_key",
@@ -78,6 +89,20 @@ class Settings(BaseModel):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _exact_origins(cls, value: str) -> str:
+        for origin in filter(None, (o.strip() for o in value.split(","))):
+            if origin == "*" or "*" in origin:
+                raise ValueError("'*' is refused: list the exact origins allowed")
+            if not origin.startswith(("http://", "https://")) or origin.endswith("/"):
+                raise ValueError(f"{origin!r} is not an origin such as https://dle.example.org")
+        return value
+
+    def origins(self) -> frozenset[str]:
+        """The allowed CORS origins."""
+        return frozenset(o.strip() for o in self.allowed_origins.split(",") if o.strip())
 
     def cursor_secret_bytes(self) -> bytes:
         """The secret signing list cursors.

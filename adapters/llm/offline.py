@@ -68,7 +68,9 @@ class OfflineStructurer:
         self, idm: IntermediateDataModel, constraints: LessonConstraints, schema_version: str
     ) -> Structured:
         """The lesson in full form, as a model would return it."""
-        log.info("offline provider: writing a SAMPLE lesson on %r (no model call)", idm.metadata.topic)
+        log.info(
+            "offline provider: writing a SAMPLE lesson on %r (no model call)", idm.metadata.topic
+        )
         return Structured(expand(sample_lesson(idm, schema_version)), _usage("structurer"))
 
 

@@ -17,6 +17,7 @@ from application.errors import InvalidLessonError, InvalidRequestError
 from application.ports.clock import Clock, IdGenerator
 from application.ports.generation import (
     Gatherer,
+    ModelRoute,
     Progress,
     Repairer,
     RepairLog,
@@ -27,7 +28,7 @@ from application.ports.generation import (
 from application.ports.lessons import LessonRepository
 from application.records import GenerationMeta, LessonRecord, StepUsage
 from domain.catalog.registry import get_registry
-from domain.generation import LessonConstraints, normalize_topic
+from domain.generation import IntermediateDataModel, LessonConstraints, normalize_topic
 from domain.validation.document import validate_lesson
 from domain.validation.result import Issue, ValidationResult
 
@@ -49,6 +50,7 @@ class GeneratedLesson:
     record: LessonRecord
     lesson: dict[str, Any]  # canonical full form
     warnings: tuple[Issue, ...]
+    idm: IntermediateDataModel
 
 
 class _Quiet:
@@ -96,52 +98,95 @@ class GenerateLesson:
         return generated
 
     async def produce(
-        self, request: GenerateRequest, progress: Progress | None = None
+        self,
+        request: GenerateRequest,
+        progress: Progress | None = None,
+        idm: IntermediateDataModel | None = None,
     ) -> GeneratedLesson:
-        """Generate and validate a lesson, without storing it (idempotent callers store it)."""
+        """Generate and validate a lesson, without storing it (idempotent callers store it).
+
+        Given a cached ``idm`` (a variant of a topic already gathered), the gather call
+        is skipped and ``meta.cache`` says so.
+        """
         report = progress or _Quiet()
-        topic, catalog = self._check(request)
-        # Every route is resolved before the first call: a model that cannot do
-        # structured output fails the request here, having spent nothing.
-        gatherer_route = self._gatherer.route_for(request.constraints)
-        structurer_route = self._structurer.route_for(request.constraints)
-        self._repairer.route_for(request.constraints)
+        self.check(request)
+        self.routes(request.constraints)  # fails before any call if a model cannot do the step
         started = self._monotonic()
 
-        report.step("gather", "start")
-        gathered = await self._gatherer.gather(topic, request.constraints)
-        report.step("gather", "done")
+        usage: list[StepUsage] = []
+        idm_from_cache = idm is not None
+        if idm is None:
+            report.step("gather", "start")
+            gathered = await self._gatherer.gather(
+                normalize_topic(request.topic), request.constraints
+            )
+            report.step("gather", "done")
+            idm = gathered.idm
+            usage.append(gathered.usage)
+        else:
+            report.step("gather", "skipped")
         report.step("structure", "start")
         structured = await self._structurer.structure(
-            gathered.idm, request.constraints, request.schema_version
+            idm, request.constraints, request.schema_version
         )
         report.step("structure", "done")
+        usage.append(structured.usage)
 
-        usage = [gathered.usage, structured.usage]
         report.step("validate", "start")
         result = validate_lesson(structured.lesson, request.schema_version)
         report.step("validate", "done" if result.ok else "failed")
         repaired = False
         if not result.ok:
-            result, repair_usage = await self._repair(
-                gathered.idm, structured, result, request, report
-            )
+            result, repair_usage = await self._repair(idm, structured, result, request, report)
             usage.append(repair_usage)
             repaired = True
         else:
             report.step("repair", "skipped")
         assert result.lesson is not None
         lesson = result.lesson.model_dump(mode="json")
-        now = self._clock.now()
         meta = GenerationMeta(
             latency_ms=round((self._monotonic() - started) * 1000),
             usage=tuple(usage),
             cost_usd=round(sum(step.cost_usd for step in usage), 8),
             repaired=repaired,
+            cache="idm" if idm_from_cache else None,
         )
-        record = LessonRecord(
+        return GeneratedLesson(self.record_for(request, lesson, meta), lesson, result.warnings, idm)
+
+    @property
+    def prompt_version(self) -> str:
+        """The prompt version recorded with the lessons this makes."""
+        return self._prompt_version
+
+    def check(self, request: GenerateRequest) -> None:
+        """Refuse a bad request before anything is spent (``InvalidRequestError``)."""
+        try:
+            normalize_topic(request.topic)
+        except ValueError as exc:
+            raise InvalidRequestError(str(exc)) from None
+        if request.schema_version not in get_registry().catalogs:
+            raise InvalidRequestError(f"unsupported schema_version {request.schema_version!r}")
+
+    def routes(self, constraints: LessonConstraints) -> tuple[ModelRoute, ModelRoute]:
+        """The gatherer's and structurer's routes.
+
+        Every route is resolved (the repairer's too), so a model that cannot do
+        structured output fails the request here, before any call.
+        """
+        gatherer = self._gatherer.route_for(constraints)
+        structurer = self._structurer.route_for(constraints)
+        self._repairer.route_for(constraints)
+        return gatherer, structurer
+
+    def record_for(
+        self, request: GenerateRequest, lesson: dict[str, Any], meta: GenerationMeta
+    ) -> LessonRecord:
+        """The record of a new, valid lesson (full form) made for ``request``."""
+        gatherer, structurer = self.routes(request.constraints)
+        now = self._clock.now()
+        return LessonRecord(
             lesson_id=self._ids.lesson_id(),
-            topic=topic,
+            topic=normalize_topic(request.topic),
             title=lesson["title"],
             tags=(),
             created_at=now,
@@ -149,27 +194,16 @@ class GenerateLesson:
             version=1,
             schema_version=request.schema_version,
             prompt_version=self._prompt_version,
-            widgets_version=catalog.widgets_version,
+            widgets_version=get_registry().catalog(request.schema_version).widgets_version,
             idempotency_key=request.idempotency_key,
-            provider_a=gatherer_route.provider,
-            model_a=gatherer_route.model,
-            provider_b=structurer_route.provider,
-            model_b=structurer_route.model,
+            provider_a=gatherer.provider,
+            model_a=gatherer.model,
+            provider_b=structurer.provider,
+            model_b=structurer.model,
             meta=meta,
             status="ok",
             lesson_json=json.dumps(lesson, ensure_ascii=False, separators=(",", ":")),
         )
-        return GeneratedLesson(record, lesson, result.warnings)
-
-    def _check(self, request: GenerateRequest) -> tuple[str, Any]:
-        try:
-            topic = normalize_topic(request.topic)
-        except ValueError as exc:
-            raise InvalidRequestError(str(exc)) from None
-        registry = get_registry()
-        if request.schema_version not in registry.catalogs:
-            raise InvalidRequestError(f"unsupported schema_version {request.schema_version!r}")
-        return topic, registry.catalog(request.schema_version)
 
     async def _repair(
         self,

@@ -1,0 +1,1 @@
+"""The HTTP edge: Litestar handlers, msgspec wire schemas, security middleware, problem+json."""

@@ -1,0 +1,205 @@
+"""The outer ASGI layer: request ids, security headers, CORS, the dev key, content types.
+
+It wraps the whole Litestar app, so it sees every request and every response (unknown
+routes, preflights and errors included), and it is the one layer where CORS is set.
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from adapters.http.problems import PROBLEM_JSON, TITLES
+from adapters.http.wire import Problem
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+ASGIApp = Any
+
+API_PREFIX = "/v1"
+DEV_KEY_HEADER = "x-dgs-dev-key"
+ALLOWED_METHODS = ("GET", "POST", "PATCH", "OPTIONS")
+ALLOWED_HEADERS = ("content-type", DEV_KEY_HEADER, "idempotency-key", "if-match")
+EXPOSED_HEADERS = "ETag, Retry-After, X-Request-ID"
+_BODY_METHODS = frozenset({"POST", "PATCH", "PUT"})
+_SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+_API_CSP = b"default-src 'none'; frame-ancestors 'none'"
+_DOCS_CSP = b"frame-ancestors 'none'"  # the interactive docs load their own scripts
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeConfig:
+    """What the edge enforces."""
+
+    dev_key: str
+    allowed_origins: frozenset[str] = field(default_factory=frozenset)
+    cors_max_age: int = 600
+
+
+class EdgeMiddleware:
+    """Wraps an ASGI app with the service's edge rules."""
+
+    def __init__(self, app: ASGIApp, config: EdgeConfig) -> None:
+        if not config.dev_key:
+            raise ValueError("the dev key must not be empty: DGS never runs open")
+        if "*" in config.allowed_origins:
+            raise ValueError("DGS_ALLOWED_ORIGINS: '*' is refused; list exact origins")
+        self.app = app
+        self.config = config
+        self._key = config.dev_key.encode()
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        """Handle one ASGI event."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        headers = _headers(scope)
+        path: str = scope["path"]
+        is_api = path == API_PREFIX or path.startswith(API_PREFIX + "/")
+        origin = headers.get("origin")
+        cors: list[tuple[bytes, bytes]] = []
+        if origin is not None:
+            if origin not in self.config.allowed_origins:
+                await self._problem(
+                    send, scope, 403, "origin_not_allowed", "this origin may not call the API"
+                )
+                return
+            cors = [(b"access-control-allow-origin", origin.encode())]
+            if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+                await self._preflight(send, scope, headers, cors)
+                return
+            cors.append((b"access-control-expose-headers", EXPOSED_HEADERS.encode()))
+        if is_api:
+            given = headers.get(DEV_KEY_HEADER, "").encode()
+            if not given or not hmac.compare_digest(given, self._key):
+                await self._problem(
+                    send,
+                    scope,
+                    401,
+                    "unauthorized",
+                    f"a valid {DEV_KEY_HEADER} header is required",
+                    cors,
+                )
+                return
+            if scope["method"] in _BODY_METHODS and not _is_json(headers.get("content-type", "")):
+                await self._problem(
+                    send,
+                    scope,
+                    415,
+                    "unsupported_media_type",
+                    "send the body as application/json",
+                    cors,
+                )
+                return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = self._finish(message.get("headers", []), scope, cors)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _finish(
+        self, raw: Iterable[tuple[bytes, bytes]], scope: Scope, cors: list[tuple[bytes, bytes]]
+    ) -> list[tuple[bytes, bytes]]:
+        """Every response: security headers, request id, CORS; API responses are not cached."""
+        drop = {b"server", b"x-powered-by", b"cache-control", b"content-security-policy", b"vary"}
+        out = [(name, value) for name, value in raw if name.lower() not in drop]
+        out += list(_SECURITY_HEADERS)
+        is_docs = scope["path"].startswith("/docs") or scope["path"].startswith("/schema")
+        out.append((b"content-security-policy", _DOCS_CSP if is_docs else _API_CSP))
+        out.append((b"cache-control", b"no-cache" if is_docs else b"no-store"))
+        out.append((b"x-request-id", scope["state"]["request_id"].encode()))
+        out.append((b"vary", b"Origin"))  # CORS answers depend on it, whatever the request
+        out += cors
+        return out
+
+    async def _preflight(
+        self, send: Any, scope: Scope, headers: dict[str, str], cors: list[tuple[bytes, bytes]]
+    ) -> None:
+        method = headers["access-control-request-method"].upper()
+        asked = {
+            h.strip().lower()
+            for h in headers.get("access-control-request-headers", "").split(",")
+            if h.strip()
+        }
+        if method not in ALLOWED_METHODS or not asked <= set(ALLOWED_HEADERS):
+            await self._problem(
+                send, scope, 403, "cors_not_allowed", "this method or header is not allowed", cors
+            )
+            return
+        extra = [
+            (b"access-control-allow-methods", ", ".join(ALLOWED_METHODS).encode()),
+            (b"access-control-allow-headers", ", ".join(ALLOWED_HEADERS).encode()),
+            (b"access-control-max-age", str(self.config.cors_max_age).encode()),
+        ]
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 204,
+                "headers": self._finish(extra, scope, cors),
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _problem(
+        self,
+        send: Any,
+        scope: Scope,
+        status: int,
+        code: str,
+        detail: str,
+        cors: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
+        problem = Problem(
+            type=f"https://dgs.dev/problems/{code}",
+            title=TITLES.get(status, "Forbidden" if status == 403 else "Error"),
+            status=status,
+            detail=detail,
+            code=code,
+            request_id=scope["state"]["request_id"],
+        )
+        body = msgspec.json.encode(problem)
+        raw = [
+            (b"content-type", PROBLEM_JSON.encode()),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        if status == 401:
+            raw.append((b"www-authenticate", b"DGS-Dev-Key"))
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": self._finish(raw, scope, cors or []),
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    # Litestar's test clients and Mangum reach through to the app for lifespan details.
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.app, name)
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {
+        name.decode("latin-1").lower(): value.decode("latin-1")
+        for name, value in scope.get("headers", [])
+    }
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )

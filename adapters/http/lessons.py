@@ -1,0 +1,222 @@
+"""The /v1 lesson routes: generate, get, list, patch, validate."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from litestar import Request, Response, get, patch, post
+from litestar.datastructures import State
+from litestar.params import Parameter
+
+from adapters.http import presenters, wire
+from adapters.http.problems import HttpProblem
+from adapters.http.responses import problems
+from adapters.http.services import HttpConfig, Services
+from application.errors import VersionConflictError
+from application.records import DEFAULT_LIMIT, MAX_LIMIT, LessonQuery
+from application.use_cases.generate_lesson import GenerateRequest
+from application.use_cases.lessons import LessonPatch
+from domain.generation import LessonConstraints
+from domain.validation.document import validate_lesson
+
+Format = Literal["shorthand", "full"]
+LessonId = Annotated[str, Parameter(description="the lesson's UUID", max_length=64)]
+FormatQuery = Annotated[
+    Format, Parameter(query="format", description="shorthand (default) or full form")
+]
+
+
+def _services(state: State) -> Services:
+    services: Services = state["services"]
+    return services
+
+
+def _config(state: State) -> HttpConfig:
+    config: HttpConfig = state["http_config"]
+    return config
+
+
+def _client(request: Request[Any, Any, Any], config: HttpConfig) -> str:
+    """Who is asking, for rate limits: the socket peer, or the trusted proxy's header."""
+    if config.trusted_proxy_header:
+        forwarded = request.headers.get(config.trusted_proxy_header)
+        if forwarded:
+            return forwarded.split(",")[-1].strip()  # the hop our proxy added
+    return request.client.host if request.client else "unknown"
+
+
+def _lesson_id(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise HttpProblem(400, "invalid_parameter", "lesson_id must be a UUID") from None
+
+
+@post(
+    "/v1/lessons/generate",
+    status_code=201,
+    request_max_body_size=8 * 1024,
+    responses=problems(400, 401, 409, 413, 415, 422, 429, 502, 503, 504),
+    summary="Generate a lesson",
+)
+async def generate(
+    data: wire.GenerateBody,
+    request: Request[Any, Any, Any],
+    state: State,
+    format: FormatQuery = "shorthand",
+    cache: Annotated[bool, Parameter(query="cache", description="false: skip the cache")] = True,
+    idempotency_header: Annotated[
+        str | None,
+        Parameter(
+            header="Idempotency-Key", max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$", required=False
+        ),
+    ] = None,
+) -> Response[wire.Generated]:
+    """Topic in, stored lesson out; the same idempotency key replays the same response."""
+    if data.idempotency_key and idempotency_header and data.idempotency_key != idempotency_header:
+        raise HttpProblem(
+            400, "idempotency_key_conflict", "the body and the Idempotency-Key header disagree"
+        )
+    constraints = data.constraints or wire.Constraints()
+    fields = {
+        "learner_level": constraints.learnerLevel,
+        "language": constraints.language,
+        "length": constraints.length,
+        "mode": data.mode,
+    }
+    generate_request = GenerateRequest(
+        topic=data.topic,
+        constraints=LessonConstraints(**{k: v for k, v in fields.items() if v is not None}),
+        schema_version=data.schema_version or "1.1",
+        idempotency_key=data.idempotency_key or idempotency_header,
+    )
+    config = _config(state)
+    result = await _services(state).generation()(
+        generate_request, _client(request, config), format, use_cache=cache
+    )
+    headers = {"Location": f"/v1/lessons/{result.lesson_id}"}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(
+        result.body.encode(), status_code=201, media_type="application/json", headers=headers
+    )
+
+
+@get(
+    "/v1/lessons/{lesson_id:str}",
+    responses=problems(400, 401, 404, 422, 503),
+    summary="Get a lesson",
+)
+async def get_lesson(
+    lesson_id: LessonId,
+    state: State,
+    format: FormatQuery = "shorthand",
+    schema_version: Annotated[
+        Literal["1.0", "1.1"] | None, Parameter(query="schema_version")
+    ] = None,
+) -> Response[wire.Lesson]:
+    """The lesson with its metadata and ETag, in its own or another catalog version."""
+    view = await _services(state).get_lesson()(_lesson_id(lesson_id), schema_version)
+    return Response(presenters.lesson(view, format), headers={"ETag": presenters.etag(view.record)})
+
+
+@get("/v1/lessons", responses=problems(400, 401, 503), summary="List lessons")
+async def list_lessons(
+    state: State,
+    tag: Annotated[str | None, Parameter(max_length=40)] = None,
+    q: Annotated[str | None, Parameter(max_length=200)] = None,
+    created_from: Annotated[datetime | None, Parameter(query="from")] = None,
+    created_to: Annotated[datetime | None, Parameter(query="to")] = None,
+    limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Parameter(max_length=512)] = None,
+) -> wire.SummaryPage:
+    """Summaries, newest first; follow ``next_cursor`` for the next page."""
+    query = LessonQuery(
+        tag=tag,
+        q=q,
+        created_from=_aware(created_from),
+        created_to=_aware(created_to),
+        limit=limit,
+        cursor=cursor,
+    )
+    page = await _services(state).list_lessons()(query)
+    return wire.SummaryPage(
+        items=[presenters.summary(s) for s in page.items], next_cursor=page.next_cursor
+    )
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """Query times without a zone are UTC."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+@patch(
+    "/v1/lessons/{lesson_id:str}",
+    request_max_body_size=8 * 1024,
+    responses=problems(400, 401, 404, 409, 412, 413, 415, 422, 503),
+    summary="Retag or rename a lesson",
+)
+async def patch_lesson(
+    lesson_id: LessonId,
+    data: wire.PatchBody,
+    state: State,
+    if_match: Annotated[
+        str | None, Parameter(header="If-Match", max_length=200, required=False)
+    ] = None,
+    format: FormatQuery = "shorthand",
+) -> Response[wire.Lesson]:
+    """Add and remove tags, change the title (record and document); If-Match guards it."""
+    checked_id = _lesson_id(lesson_id)
+    expected = _expected_version(if_match, checked_id)
+    change = LessonPatch(tuple(data.tags_add or ()), tuple(data.tags_remove or ()), data.title)
+    try:
+        record = await _services(state).patch_lesson()(checked_id, change, expected)
+    except VersionConflictError as exc:
+        if expected is not None:
+            raise HttpProblem(
+                412, "precondition_failed", f"the lesson is at version {exc.current}"
+            ) from exc
+        raise
+    view = await _services(state).get_lesson()(record.lesson_id)
+    return Response(presenters.lesson(view, format), headers={"ETag": presenters.etag(view.record)})
+
+
+def _expected_version(if_match: str | None, lesson_id: str) -> int | None:
+    """The version an If-Match names; ``*`` or none means any."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    prefix = f"{lesson_id}."
+    if not tag.startswith(prefix) or not tag[len(prefix) :].isdigit():
+        raise HttpProblem(
+            412, "precondition_failed", "If-Match does not name a version of this lesson"
+        )
+    return int(tag[len(prefix) :])
+
+
+@post(
+    "/v1/lessons/validate",
+    status_code=200,
+    request_max_body_size=1024 * 1024,
+    responses=problems(400, 401, 413, 415),
+    summary="Validate a lesson",
+)
+async def validate(
+    data: Any,
+    schema_version: Annotated[
+        Literal["1.0", "1.1"] | None, Parameter(query="schema_version")
+    ] = None,
+) -> wire.Validation:
+    """The ``dgs validate --json`` result for the posted lesson (200 even when invalid)."""
+    result = validate_lesson(data, schema_version)
+    return wire.Validation(
+        ok=result.ok,
+        schema_version=result.schema_version,
+        errors=[presenters.issue(e) for e in result.errors],
+        warnings=[presenters.issue(w) for w in result.warnings],
+    )
+
+
+LESSON_ROUTES = [generate, get_lesson, list_lessons, patch_lesson, validate]

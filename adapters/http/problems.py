@@ -1,0 +1,196 @@
+"""Every error as ``application/problem+json`` (RFC 9457), from one table.
+
+Application errors carry a stable ``code``; this table gives each its HTTP status. No
+stack trace, path or library name reaches a client: unexpected exceptions are logged
+once, with the request id, and answered with a generic 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import timedelta
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    MethodNotAllowedException,
+    NotFoundException,
+    ValidationException,
+)
+
+from adapters.http.wire import Issue, Problem
+from application.errors import (
+    AlreadyExistsError,
+    ApplicationError,
+    BadModelOutputError,
+    FencedError,
+    InvalidCursorError,
+    InvalidLessonError,
+    InvalidRequestError,
+    LessonTooLargeError,
+    ModelRefusedError,
+    NotFoundError,
+    OutputTruncatedError,
+    ProviderRateLimitedError,
+    ProviderTimeoutError,
+    ProviderUnavailableError,
+    StoreUnavailableError,
+    StructuredOutputUnavailableError,
+    VersionConflictError,
+)
+from application.use_cases.guarded_generation import (
+    IdempotencyInProgressError,
+    IdempotencyMismatchError,
+    RateLimitedError,
+)
+
+log = logging.getLogger("dgs.http")
+PROBLEM_JSON = "application/problem+json"
+
+STATUS: dict[type[ApplicationError], int] = {
+    InvalidRequestError: 422,
+    InvalidCursorError: 400,
+    NotFoundError: 404,
+    VersionConflictError: 409,
+    AlreadyExistsError: 409,
+    FencedError: 409,
+    IdempotencyInProgressError: 409,
+    IdempotencyMismatchError: 422,
+    LessonTooLargeError: 413,
+    RateLimitedError: 429,
+    BadModelOutputError: 502,
+    ModelRefusedError: 502,
+    OutputTruncatedError: 502,
+    InvalidLessonError: 502,
+    StoreUnavailableError: 503,
+    ProviderUnavailableError: 503,
+    ProviderRateLimitedError: 503,
+    StructuredOutputUnavailableError: 503,
+    ProviderTimeoutError: 504,
+}
+TITLES = {
+    400: "Bad request", 401: "Unauthorized", 404: "Not found", 405: "Method not allowed",
+    409: "Conflict", 412: "Precondition failed", 413: "Payload too large",
+    415: "Unsupported media type", 422: "Unprocessable content", 429: "Too many requests",
+    500: "Internal server error", 502: "Bad model output", 503: "Service unavailable",
+    504: "Model timeout",
+}  # fmt: skip
+_DEFAULT_RETRY_AFTER = 5
+
+
+class HttpProblem(HTTPException):
+    """An error decided at the HTTP edge (bad header, missing key...), with its code."""
+
+    def __init__(
+        self, status: int, code: str, detail: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(status_code=status, detail=detail, headers=headers)
+        self.code = code
+
+
+def request_id_of(request: Request[Any, Any, Any]) -> str:
+    """The id the request-id middleware gave this request."""
+    return str(request.scope.get("state", {}).get("request_id", "-"))
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    code: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    errors: list[Issue] | None = None,
+) -> Response[bytes]:
+    """The problem+json response."""
+    problem = Problem(
+        type=f"https://dgs.dev/problems/{code}",
+        title=TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        code=code,
+        request_id=request_id_of(request),
+        errors=errors,
+    )
+    return Response(
+        msgspec.json.encode(problem), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def _retry_after(value: timedelta | float | None) -> dict[str, str]:
+    seconds = value.total_seconds() if isinstance(value, timedelta) else value
+    return {
+        "Retry-After": str(
+            max(1, math.ceil(seconds if seconds is not None else _DEFAULT_RETRY_AFTER))
+        )
+    }
+
+
+def application_error(request: Request[Any, Any, Any], exc: ApplicationError) -> Response[bytes]:
+    """An application error, by the table."""
+    status = next((s for kind, s in STATUS.items() if isinstance(exc, kind)), 500)
+    if status == 500:
+        return unexpected_error(request, exc)
+    headers: dict[str, str] = {}
+    if isinstance(exc, IdempotencyInProgressError | RateLimitedError):
+        headers = _retry_after(exc.retry_after)
+    elif isinstance(exc, ProviderRateLimitedError):
+        headers = _retry_after(exc.retry_after)
+    elif status == 503:
+        headers = _retry_after(None)
+    errors = None
+    if isinstance(exc, InvalidLessonError):
+        errors = [Issue(**issue) for issue in exc.errors]
+    return problem_response(request, status, exc.code, str(exc), headers, errors)
+
+
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    """Framework and edge errors: routing, parsing, validation, size."""
+    if isinstance(exc, HttpProblem):
+        return problem_response(request, exc.status_code, exc.code, str(exc.detail), exc.headers)
+    if isinstance(exc, ValidationException):
+        extra = exc.extra if isinstance(exc.extra, list) else []
+        in_body = any(str(e.get("source")) == "body" for e in extra if isinstance(e, dict))
+        issues = [
+            Issue(path=f"/{e.get('key', '')}", code="invalid_value", message=str(e.get("message", "")),
+                  rule_source="schema")
+            for e in extra if isinstance(e, dict)
+        ]  # fmt: skip
+        if in_body:
+            return problem_response(
+                request, 422, "invalid_body", "the body does not match the schema", errors=issues
+            )
+        return problem_response(
+            request, 400, "invalid_parameter", "a parameter is not valid", errors=issues
+        )
+    if isinstance(exc, NotFoundException):
+        return problem_response(request, 404, "not_found", "no such resource")
+    if isinstance(exc, MethodNotAllowedException):
+        return problem_response(
+            request, 405, "method_not_allowed", "this method is not allowed here", exc.headers
+        )
+    if exc.status_code == 413:
+        return problem_response(
+            request, 413, "payload_too_large", "the body is larger than this route accepts"
+        )
+    if isinstance(exc, ClientException) and "JSON is malformed" in str(exc.detail):
+        return problem_response(request, 400, "malformed_json", "the body is not valid JSON")
+    if 400 <= exc.status_code < 500:
+        return problem_response(request, exc.status_code, "bad_request", "the request is not valid")
+    return unexpected_error(request, exc)
+
+
+def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    """Log once with the request id; answer without any detail."""
+    log.error("unexpected error (request %s)", request_id_of(request), exc_info=exc)
+    return problem_response(request, 500, "internal_error", "something went wrong on our side")
+
+
+EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    ApplicationError: application_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}

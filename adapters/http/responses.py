@@ -1,0 +1,23 @@
+"""OpenAPI declarations of the problem responses a route may give."""
+
+from __future__ import annotations
+
+from litestar.openapi.datastructures import ResponseSpec
+
+from adapters.http.problems import PROBLEM_JSON, TITLES
+from adapters.http.wire import Problem
+
+_ALWAYS = (500,)
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """Problem+json responses for these statuses (and 500, which any route may give)."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            description=TITLES.get(status, "Forbidden" if status == 403 else "Error"),
+            media_type=PROBLEM_JSON,
+            generate_examples=False,
+        )
+        for status in (*statuses, *_ALWAYS)
+    }

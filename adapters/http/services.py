@@ -1,0 +1,41 @@
+"""What the HTTP handlers need, resolved per request (so tests can override the container)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from application.use_cases.guarded_generation import GuardedGeneration
+from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
+
+
+class Services(Protocol):
+    """The use cases and checks behind the API."""
+
+    def generation(self) -> GuardedGeneration:
+        """POST /v1/lessons/generate."""
+        ...
+
+    def get_lesson(self) -> GetLesson:
+        """GET /v1/lessons/{id}."""
+        ...
+
+    def list_lessons(self) -> ListLessons:
+        """GET /v1/lessons."""
+        ...
+
+    def patch_lesson(self) -> PatchLesson:
+        """PATCH /v1/lessons/{id}."""
+        ...
+
+    async def readiness(self) -> dict[str, str]:
+        """Each check's state ("ok" or why not); ready when all are "ok"."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class HttpConfig:
+    """Settings the handlers apply (body limits are set per route: 8 KiB, 1 MiB to validate)."""
+
+    trusted_proxy_header: str | None = None  # e.g. "x-forwarded-for", only behind a proxy
+    openapi_enabled: bool = True

@@ -1,0 +1,225 @@
+"""Generation as the API serves it: idempotency, rate limits and the cache around GenerateLesson.
+
+Order matters. The request is checked first (a bad request costs nothing), then the
+idempotency key is claimed (a replay returns the stored response: no token, no model
+call), then a rate-limit token is taken per client and from the global daily budget,
+then the cache is asked. Any failure after the claim releases it; nothing is stored
+unless the lesson is valid, and with a key the lesson and the response are stored in
+one step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+from application.errors import ApplicationError
+from application.ports.cache import Cache
+from application.ports.clock import Clock, IdGenerator
+from application.ports.idempotency import (
+    Claimed,
+    Completed,
+    FingerprintMismatch,
+    IdempotencyScope,
+    IdempotencyStore,
+    InProgress,
+)
+from application.ports.lessons import LessonRepository
+from application.ports.rate_limit import BucketPolicy, RateLimiter
+from application.records import GenerationMeta, LessonRecord
+from application.responses import LessonFormat, generate_body
+from application.use_cases.generate_lesson import GenerateLesson, GenerateRequest
+from domain.generation import IntermediateDataModel
+
+GENERATE_ROUTE = "POST /v1/lessons/generate"
+GLOBAL_BUDGET_IDENTITY = "global:daily-generations"
+
+
+class IdempotencyInProgressError(ApplicationError):
+    """Another request with the same key is being served."""
+
+    code = "idempotency_in_progress"
+
+    def __init__(self, retry_after: timedelta) -> None:
+        super().__init__("a request with this idempotency key is in progress")
+        self.retry_after = retry_after
+
+
+class IdempotencyMismatchError(ApplicationError):
+    """The key was used for a different request."""
+
+    code = "idempotency_key_reused"
+
+
+class RateLimitedError(ApplicationError):
+    """The client, or the service's daily budget, is out of generations for now."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: timedelta) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class GuardPolicy:
+    """Limits and lifetimes."""
+
+    per_client: BucketPolicy = field(default_factory=lambda: BucketPolicy(10, 10 / 3600))
+    daily_budget: int = 500
+    cache_ttl: timedelta = timedelta(hours=24)
+    lease: timedelta = timedelta(seconds=180)  # longer than a generation's deadline
+
+
+@dataclass(frozen=True, slots=True)
+class GuardedResult:
+    """The response body (as stored for replays) and whether it is a replay."""
+
+    body: str
+    lesson_id: str
+    replayed: bool
+
+
+class GuardedGeneration:
+    """POST /v1/lessons/generate, in application terms."""
+
+    def __init__(
+        self,
+        generate: GenerateLesson,
+        lessons: LessonRepository,
+        idempotency: IdempotencyStore,
+        cache: Cache,
+        rate_limiter: RateLimiter,
+        clock: Clock,
+        ids: IdGenerator,
+        policy: GuardPolicy,
+    ) -> None:
+        self._generate = generate
+        self._lessons = lessons
+        self._idempotency = idempotency
+        self._cache = cache
+        self._rate_limiter = rate_limiter
+        self._clock = clock
+        self._ids = ids
+        self._policy = policy
+
+    async def __call__(
+        self,
+        request: GenerateRequest,
+        client: str,
+        fmt: LessonFormat = "shorthand",
+        *,
+        use_cache: bool = True,
+    ) -> GuardedResult:
+        """Serve one generate request from ``client`` (an address or identity)."""
+        self._generate.check(request)
+        scope = None
+        owner = None
+        if request.idempotency_key is not None:
+            scope = IdempotencyScope("default", GENERATE_ROUTE, request.idempotency_key)
+            claim = await self._idempotency.claim(
+                scope, fingerprint(request, fmt, use_cache), self._policy.lease
+            )
+            if isinstance(claim, Completed):
+                return GuardedResult(claim.response, claim.lesson_id, replayed=True)
+            if isinstance(claim, InProgress):
+                raise IdempotencyInProgressError(claim.retry_after)
+            if isinstance(claim, FingerprintMismatch):
+                raise IdempotencyMismatchError(
+                    "this idempotency key was used for a different request"
+                )
+            assert isinstance(claim, Claimed)
+            owner = claim.owner
+        try:
+            await self._take_tokens(client)
+            record, lesson = await self._lesson(request, use_cache)
+            body = json.dumps(
+                generate_body(record, lesson, fmt), ensure_ascii=False, separators=(",", ":")
+            )
+            if scope is not None and owner is not None:
+                await self._idempotency.complete(scope, owner, record, body)
+            else:
+                await self._lessons.save(record)
+        except BaseException:
+            if scope is not None and owner is not None:
+                await self._idempotency.release(scope, owner)
+            raise
+        return GuardedResult(body, record.lesson_id, replayed=False)
+
+    async def _take_tokens(self, client: str) -> None:
+        taken = await self._rate_limiter.take(f"client:{client}", self._policy.per_client)
+        if not taken.allowed:
+            raise RateLimitedError("too many generations from this client", taken.retry_after)
+        budget = self._policy.daily_budget
+        daily = BucketPolicy(capacity=budget, refill_per_second=budget / 86400)
+        global_take = await self._rate_limiter.take(GLOBAL_BUDGET_IDENTITY, daily)
+        if not global_take.allowed:
+            raise RateLimitedError(
+                "the service's daily generation budget is spent", global_take.retry_after
+            )
+
+    async def _lesson(
+        self, request: GenerateRequest, use_cache: bool
+    ) -> tuple[LessonRecord, dict[str, Any]]:
+        routes = [
+            [route.provider, route.model] for route in self._generate.routes(request.constraints)
+        ]
+        topic = request.topic.strip().casefold()
+        version = self._generate.prompt_version
+        constraints = request.constraints
+        # The same request (models and prompts included) reuses a lesson; a variant
+        # (another length, mode or catalog version) of the same topic reuses the material.
+        lesson_key = "lesson:" + _digest(
+            topic, constraints.model_dump(), request.schema_version, version, routes
+        )
+        idm_key = "idm:" + _digest(
+            topic, constraints.learner_level, constraints.language, version, routes[0]
+        )
+        if use_cache:
+            cached = await self._cache.get(lesson_key)
+            if cached is not None:
+                return self._from_cache(json.loads(cached), request)
+        cached_idm = await self._cache.get(idm_key) if use_cache else None
+        idm = IntermediateDataModel.model_validate_json(cached_idm) if cached_idm else None
+        generated = await self._generate.produce(request, idm=idm)
+        record = generated.record
+        entry = {"lesson": generated.lesson, "routes": routes}
+        await self._cache.put(
+            lesson_key, json.dumps(entry, ensure_ascii=False), self._policy.cache_ttl
+        )
+        await self._cache.put(idm_key, generated.idm.model_dump_json(), self._policy.cache_ttl)
+        return record, generated.lesson
+
+    def _from_cache(
+        self, entry: dict[str, Any], request: GenerateRequest
+    ) -> tuple[LessonRecord, dict[str, Any]]:
+        """A new lesson from a cached one: new id and times, no model call."""
+        template = self._generate.record_for(
+            request, entry["lesson"], GenerationMeta(cache="lesson")
+        )
+        (provider_a, model_a), (provider_b, model_b) = entry["routes"]
+        record = replace(
+            template, provider_a=provider_a, model_a=model_a, provider_b=provider_b, model_b=model_b
+        )
+        return record, entry["lesson"]
+
+
+def fingerprint(request: GenerateRequest, fmt: str, use_cache: bool) -> str:
+    """What makes two requests "the same" for idempotency."""
+    return _digest(
+        request.topic.strip(),
+        request.constraints.model_dump(),
+        request.schema_version,
+        fmt,
+        use_cache,
+    )
+
+
+def _digest(*parts: Any) -> str:
+    canonical = json.dumps(
+        parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,110 @@
+"""Reading and changing stored lessons: get (in any catalog version), list, patch."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from application.errors import InvalidRequestError, VersionConflictError
+from application.ports.lessons import LessonRepository
+from application.records import LessonChanges, LessonQuery, LessonRecord, Page
+from domain.catalog.registry import get_registry
+from domain.conversion.versions import convert_lesson
+from domain.validation.result import Issue
+
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 40
+MAX_TITLE_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class LessonView:
+    """A stored lesson in the asked catalog version, with what the conversion changed."""
+
+    record: LessonRecord
+    lesson: dict[str, Any]  # full form
+    conversion_warnings: tuple[Issue, ...]
+
+
+class GetLesson:
+    """One lesson, converted to another catalog version on request."""
+
+    def __init__(self, lessons: LessonRepository) -> None:
+        self._lessons = lessons
+
+    async def __call__(self, lesson_id: str, schema_version: str | None = None) -> LessonView:
+        """The lesson; ``schema_version`` converts it (warnings say what changed)."""
+        if schema_version is not None and schema_version not in get_registry().catalogs:
+            raise InvalidRequestError(f"unsupported schema_version {schema_version!r}")
+        record = await self._lessons.get(lesson_id)
+        lesson = json.loads(record.lesson_json)
+        if schema_version is None or schema_version == record.schema_version:
+            return LessonView(record, lesson, ())
+        converted = convert_lesson(lesson, schema_version)
+        return LessonView(record, converted.lesson, converted.warnings)
+
+
+class ListLessons:
+    """Summaries, newest first."""
+
+    def __init__(self, lessons: LessonRepository) -> None:
+        self._lessons = lessons
+
+    async def __call__(self, query: LessonQuery) -> Page:
+        """One page."""
+        return await self._lessons.list_summaries(query)
+
+
+@dataclass(frozen=True, slots=True)
+class LessonPatch:
+    """Tags to add and remove, and a new title; all optional."""
+
+    tags_add: tuple[str, ...] = ()
+    tags_remove: tuple[str, ...] = ()
+    title: str | None = None
+
+
+def clean_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
+    """Tags trimmed, de-duplicated (first spelling kept), each 1-40 characters."""
+    cleaned: list[str] = []
+    for raw in tags:
+        tag = raw.strip()
+        if not tag or len(tag) > MAX_TAG_LENGTH or any(c < " " for c in tag):
+            raise InvalidRequestError(f"a tag is 1-{MAX_TAG_LENGTH} printable characters: {raw!r}")
+        if tag not in cleaned:
+            cleaned.append(tag)
+    return tuple(cleaned)
+
+
+class PatchLesson:
+    """Retag and rename with optimistic concurrency; the title changes the document too."""
+
+    def __init__(self, lessons: LessonRepository) -> None:
+        self._lessons = lessons
+
+    async def __call__(
+        self, lesson_id: str, patch: LessonPatch, expected_version: int | None
+    ) -> LessonRecord:
+        """Apply the patch to the lesson at ``expected_version`` (the current one if None)."""
+        adding, removing = clean_tags(patch.tags_add), set(clean_tags(patch.tags_remove))
+        title = None
+        if patch.title is not None:
+            title = patch.title.strip()
+            if not title or len(title) > MAX_TITLE_LENGTH or any(c < " " for c in title):
+                raise InvalidRequestError(f"the title is 1-{MAX_TITLE_LENGTH} printable characters")
+        current = await self._lessons.get(lesson_id)
+        if expected_version is not None and expected_version != current.version:
+            raise VersionConflictError(expected_version, current.version)
+        version = current.version
+        tags = tuple(t for t in current.tags if t not in removing)
+        tags += tuple(t for t in adding if t not in tags and t not in removing)
+        if len(tags) > MAX_TAGS:
+            raise InvalidRequestError(f"a lesson has at most {MAX_TAGS} tags")
+        lesson_json = None
+        if title is not None:
+            document = json.loads(current.lesson_json)
+            document["title"] = title
+            lesson_json = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        changes = LessonChanges(title=title, tags=tags, lesson_json=lesson_json)
+        return await self._lessons.update(lesson_id, version, changes)

@@ -1,0 +1,60 @@
+"""The HTTP adapter's ``Services``, served from the container (resolved per request)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from application.errors import ApplicationError
+from application.ports.rate_limit import BucketPolicy
+from application.use_cases.guarded_generation import GuardedGeneration, GuardPolicy
+from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
+from domain.generation import LessonConstraints
+from entrypoints.container import Container
+from entrypoints.settings import Settings
+
+
+def guard_policy(settings: Settings) -> GuardPolicy:
+    """Rate limits, budget and cache lifetime from the settings."""
+    return GuardPolicy(
+        per_client=BucketPolicy(settings.rate_limit_per_hour, settings.rate_limit_per_hour / 3600),
+        daily_budget=settings.daily_generation_budget,
+        cache_ttl=timedelta(seconds=settings.cache_ttl_seconds),
+    )
+
+
+class ContainerServices:
+    """Use cases from the container, so ``container.x.override(...)`` works in tests."""
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+
+    def generation(self) -> GuardedGeneration:
+        """POST /v1/lessons/generate."""
+        return self._container.guarded_generation()
+
+    def get_lesson(self) -> GetLesson:
+        """GET /v1/lessons/{id}."""
+        return self._container.get_lesson()
+
+    def list_lessons(self) -> ListLessons:
+        """GET /v1/lessons."""
+        return self._container.list_lessons()
+
+    def patch_lesson(self) -> PatchLesson:
+        """PATCH /v1/lessons/{id}."""
+        return self._container.patch_lesson()
+
+    async def readiness(self) -> dict[str, str]:
+        """The store answers; every generation step has a usable provider and model."""
+        checks: dict[str, str] = {}
+        try:
+            await self._container.lessons().ping()
+            checks["store"] = "ok"
+        except ApplicationError as exc:
+            checks["store"] = f"unavailable: {exc.code}"
+        try:
+            self._container.generate_lesson().routes(LessonConstraints())
+            checks["provider"] = "ok"
+        except ApplicationError as exc:
+            checks["provider"] = f"unavailable: {exc.code}"
+        return checks
