@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--json", action="store_true", help="print the API's response body")
     generate.set_defaults(handler="generate:generate")
 
+    serve = commands.add_parser("serve", help="run the HTTP API (hypercorn)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.set_defaults(handler="serve:serve")
+
     store = commands.add_parser("store", help="the lesson store")
     store_commands = store.add_subparsers(dest="store_command", required=True)
     init = store_commands.add_parser("init", help="create the SQLite file or DynamoDB table")

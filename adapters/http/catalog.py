@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Response, get
 from litestar.datastructures import State
+from litestar.params import PathParameter
 
 from adapters.http import wire
 from adapters.http.problems import HttpProblem
@@ -44,7 +45,9 @@ async def catalog() -> wire.Catalogs:
 
 
 @get("/v1/schemas/lesson/{version:str}", responses=problems(401, 404), summary="Lesson JSON Schema")
-async def lesson_schema(version: str) -> dict[str, Any]:
+async def lesson_schema(
+    version: Annotated[str, PathParameter(description="catalog version, e.g. 1.1", max_length=16)],
+) -> dict[str, Any]:
     """The lesson JSON Schema (draft 2020-12) of a catalog version."""
     if version not in get_registry().catalogs:
         raise HttpProblem(404, "not_found", f"no catalog version {version!r}")

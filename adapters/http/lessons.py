@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, get, patch, post
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from adapters.http import presenters, wire
 from adapters.http.problems import HttpProblem
@@ -22,9 +22,9 @@ from domain.generation import LessonConstraints
 from domain.validation.document import validate_lesson
 
 Format = Literal["shorthand", "full"]
-LessonId = Annotated[str, Parameter(description="the lesson's UUID", max_length=64)]
+LessonId = Annotated[str, PathParameter(description="the lesson's UUID", max_length=64)]
 FormatQuery = Annotated[
-    Format, Parameter(query="format", description="shorthand (default) or full form")
+    Format, QueryParameter(name="format", description="shorthand (default) or full form")
 ]
 
 
@@ -62,15 +62,17 @@ def _lesson_id(value: str) -> str:
     summary="Generate a lesson",
 )
 async def generate(
-    data: wire.GenerateBody,
+    data: JSONBody[wire.GenerateBody],
     request: Request[Any, Any, Any],
     state: State,
     format: FormatQuery = "shorthand",
-    cache: Annotated[bool, Parameter(query="cache", description="false: skip the cache")] = True,
+    cache: Annotated[
+        bool, QueryParameter(name="cache", description="false: skip the cache")
+    ] = True,
     idempotency_header: Annotated[
         str | None,
-        Parameter(
-            header="Idempotency-Key", max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$", required=False
+        HeaderParameter(
+            name="Idempotency-Key", max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$", required=False
         ),
     ] = None,
 ) -> Response[wire.Generated]:
@@ -114,7 +116,7 @@ async def get_lesson(
     state: State,
     format: FormatQuery = "shorthand",
     schema_version: Annotated[
-        Literal["1.0", "1.1"] | None, Parameter(query="schema_version")
+        Literal["1.0", "1.1"] | None, QueryParameter(name="schema_version")
     ] = None,
 ) -> Response[wire.Lesson]:
     """The lesson with its metadata and ETag, in its own or another catalog version."""
@@ -125,12 +127,12 @@ async def get_lesson(
 @get("/v1/lessons", responses=problems(400, 401, 503), summary="List lessons")
 async def list_lessons(
     state: State,
-    tag: Annotated[str | None, Parameter(max_length=40)] = None,
-    q: Annotated[str | None, Parameter(max_length=200)] = None,
-    created_from: Annotated[datetime | None, Parameter(query="from")] = None,
-    created_to: Annotated[datetime | None, Parameter(query="to")] = None,
-    limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Parameter(max_length=512)] = None,
+    tag: Annotated[str | None, QueryParameter(max_length=40)] = None,
+    q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    created_from: Annotated[datetime | None, QueryParameter(name="from")] = None,
+    created_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, QueryParameter(max_length=512)] = None,
 ) -> wire.SummaryPage:
     """Summaries, newest first; follow ``next_cursor`` for the next page."""
     query = LessonQuery(
@@ -160,10 +162,10 @@ def _aware(moment: datetime | None) -> datetime | None:
 )
 async def patch_lesson(
     lesson_id: LessonId,
-    data: wire.PatchBody,
+    data: JSONBody[wire.PatchBody],
     state: State,
     if_match: Annotated[
-        str | None, Parameter(header="If-Match", max_length=200, required=False)
+        str | None, HeaderParameter(name="If-Match", max_length=200, required=False)
     ] = None,
     format: FormatQuery = "shorthand",
 ) -> Response[wire.Lesson]:
@@ -204,9 +206,9 @@ def _expected_version(if_match: str | None, lesson_id: str) -> int | None:
     summary="Validate a lesson",
 )
 async def validate(
-    data: Any,
+    data: JSONBody[Any],
     schema_version: Annotated[
-        Literal["1.0", "1.1"] | None, Parameter(query="schema_version")
+        Literal["1.0", "1.1"] | None, QueryParameter(name="schema_version")
     ] = None,
 ) -> wire.Validation:
     """The ``dgs validate --json`` result for the posted lesson (200 even when invalid)."""

@@ -1,0 +1,31 @@
+"""The HTTP app over a container: used by the ASGI module, the Lambda handler and tests."""
+
+from __future__ import annotations
+
+from adapters.http.app import create_app
+from adapters.http.edge import EdgeConfig, EdgeMiddleware
+from adapters.http.services import HttpConfig
+from entrypoints.container import Container, build_container, shutdown
+from entrypoints.http_services import ContainerServices
+from entrypoints.settings import Settings, SettingsError, load_settings
+
+
+def build_app(container: Container) -> EdgeMiddleware:
+    """The whole ASGI app over a container."""
+    settings: Settings = container.settings()
+    if settings.dev_key is None:
+        raise SettingsError("DGS_DEV_KEY: required (dgs serve generates one when unset)")
+    app = create_app(
+        ContainerServices(container),
+        HttpConfig(
+            trusted_proxy_header=settings.trusted_proxy_header,
+            openapi_enabled=settings.openapi_enabled,
+        ),
+        EdgeConfig(dev_key=settings.dev_key.get_secret_value(), allowed_origins=settings.origins()),
+    )
+
+    async def close() -> None:
+        await shutdown(container)
+
+    app.app.on_shutdown.append(close)
+    return app

@@ -1,0 +1,103 @@
+"""An API over a real container (SQLite on a temp file, offline provider), counting model calls."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dependency_injector import providers
+from litestar.testing import AsyncTestClient
+
+from adapters.llm.offline import OfflineGatherer, OfflineRepairer, OfflineStructurer
+from application.ports.generation import Gathered, ModelRoute, Structured
+from application.records import LessonQuery
+from domain.generation import IntermediateDataModel, LessonConstraints
+from entrypoints.container import Container, build_container
+from entrypoints.http_app import build_app
+from entrypoints.settings import load_settings
+
+DEV_KEY = "test-dev-key-0123456789abcdef"
+ORIGIN = "https://dle.example.org"
+KEY = {"X-DGS-Dev-Key": DEV_KEY}
+
+
+class Calls:
+    """Counts calls to the model steps."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+class CountingGatherer:
+    def __init__(self, calls: Calls) -> None:
+        self.calls, self.inner = calls, OfflineGatherer()
+
+    def route_for(self, constraints: LessonConstraints) -> ModelRoute:
+        return self.inner.route_for(constraints)
+
+    async def gather(self, topic: str, constraints: LessonConstraints) -> Gathered:
+        self.calls.count += 1
+        return await self.inner.gather(topic, constraints)
+
+
+class CountingStructurer:
+    def __init__(self, calls: Calls) -> None:
+        self.calls, self.inner = calls, OfflineStructurer()
+
+    def route_for(self, constraints: LessonConstraints) -> ModelRoute:
+        return self.inner.route_for(constraints)
+
+    async def structure(
+        self, idm: IntermediateDataModel, constraints: LessonConstraints, schema_version: str
+    ) -> Structured:
+        self.calls.count += 1
+        return await self.inner.structure(idm, constraints, schema_version)
+
+
+@dataclass
+class Api:
+    client: AsyncTestClient[Any]
+    container: Container
+    calls: Calls
+
+    async def stored(self) -> int:
+        page = await self.container.lessons().list_summaries(LessonQuery(limit=100))
+        return len(page.items)
+
+    async def generate(self, topic: str = "Tides", **body: Any) -> dict[str, Any]:
+        response = await self.client.post(
+            "/v1/lessons/generate", json={"topic": topic, **body}, headers=KEY
+        )
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+
+def api_settings(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {
+        "DGS_SQLITE_PATH": str(tmp_path / "data" / "dgs.sqlite3"),
+        "DGS_DEV_KEY": DEV_KEY,
+        "DGS_ALLOWED_ORIGINS": ORIGIN,
+        "DGS_RATE_LIMIT_PER_HOUR": "1000",
+        **extra,
+    }
+
+
+async def open_api(tmp_path: Path, **extra: str) -> tuple[AsyncTestClient[Any], Container, Calls]:
+    container = build_container(load_settings(api_settings(tmp_path, **extra)))
+    calls = Calls()
+    container.gatherer.override(providers.Object(CountingGatherer(calls)))
+    container.structurer.override(providers.Object(CountingStructurer(calls)))
+    container.repairer.override(providers.Object(OfflineRepairer()))
+    client = AsyncTestClient(app=build_app(container))
+    return client, container, calls
+
+
+@pytest.fixture
+async def api(tmp_path: Path) -> AsyncIterator[Api]:
+    client, container, calls = await open_api(tmp_path)
+    async with client:
+        yield Api(client, container, calls)
