@@ -80,6 +80,7 @@ TITLES = {
     504: "Model timeout",
 }  # fmt: skip
 _DEFAULT_RETRY_AFTER = 5
+_BODY_METHODS = frozenset({"POST", "PATCH", "PUT"})
 
 
 class HttpProblem(HTTPException):
@@ -176,7 +177,8 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
         return problem_response(
             request, 413, "payload_too_large", "the body is larger than this route accepts"
         )
-    if isinstance(exc, ClientException) and "JSON is malformed" in str(exc.detail):
+    if type(exc) is ClientException and exc.status_code == 400 and request.method in _BODY_METHODS:
+        # Litestar raises a bare 400 when the body cannot be decoded (its wording varies).
         return problem_response(request, 400, "malformed_json", "the body is not valid JSON")
     if 400 <= exc.status_code < 500:
         return problem_response(request, exc.status_code, "bad_request", "the request is not valid")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +26,11 @@ KEY = {"X-DGS-Dev-Key": DEV_KEY}
 
 
 class Calls:
-    """Counts calls to the model steps."""
+    """Counts calls to the model steps; ``delay`` slows the gatherer (to overlap requests)."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.delay = 0.0
 
 
 class CountingGatherer:
@@ -40,6 +42,7 @@ class CountingGatherer:
 
     async def gather(self, topic: str, constraints: LessonConstraints) -> Gathered:
         self.calls.count += 1
+        await asyncio.sleep(self.calls.delay)
         return await self.inner.gather(topic, constraints)
 
 

@@ -1,0 +1,149 @@
+"""A catalogue of bad requests: each gets its 4xx problem+json, no model call and no write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests.http.conftest import DEV_KEY, KEY, Api
+
+LESSON = "3f1c2b8e-0000-4000-8000-000000000000"  # replaced by a stored lesson's id
+GEN = "/v1/lessons/generate"
+JSON = {"content-type": "application/json"}
+
+
+@dataclass
+class Case:
+    id: str
+    method: str
+    path: str
+    status: int
+    code: str
+    body: Any = None
+    raw: bytes | None = None
+    headers: dict[str, str] = field(default_factory=lambda: dict(KEY))
+
+
+def case(id: str, method: str, path: str, status: int, code: str, **kwargs: Any) -> Case:
+    return Case(id, method, path, status, code, **kwargs)
+
+
+CASES = [
+    # authentication
+    case("no-key", "GET", "/v1/lessons", 401, "unauthorized", headers={}),
+    case("wrong-key", "GET", "/v1/lessons", 401, "unauthorized", headers={"X-DGS-Dev-Key": "wrong"}),
+    case("key-prefix", "GET", "/v1/lessons", 401, "unauthorized", headers={"X-DGS-Dev-Key": DEV_KEY[:-1]}),
+    case("key-on-generate-missing", "POST", GEN, 401, "unauthorized", body={"topic": "x"}, headers={}),
+    case("empty-key", "GET", "/v1/catalog", 401, "unauthorized", headers={"X-DGS-Dev-Key": ""}),
+    # origins
+    case("evil-origin", "GET", "/v1/lessons", 403, "origin_not_allowed", headers={**KEY, "Origin": "https://evil.example"}),
+    case("origin-lookalike", "GET", "/v1/lessons", 403, "origin_not_allowed", headers={**KEY, "Origin": "https://dle.example.org.evil.example"}),
+    case("preflight-bad-method", "OPTIONS", "/v1/lessons", 403, "cors_not_allowed",
+         headers={"Origin": "https://dle.example.org", "Access-Control-Request-Method": "DELETE"}),
+    case("preflight-bad-header", "OPTIONS", "/v1/lessons", 403, "cors_not_allowed",
+         headers={"Origin": "https://dle.example.org", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-secret"}),
+    # bodies: type, size, syntax
+    case("wrong-content-type", "POST", GEN, 415, "unsupported_media_type", raw=b"topic=x", headers={**KEY, "content-type": "application/x-www-form-urlencoded"}),
+    case("no-content-type", "POST", GEN, 415, "unsupported_media_type", raw=b'{"topic": "x"}', headers=dict(KEY)),
+    case("text-plain", "POST", "/v1/lessons/validate", 415, "unsupported_media_type", raw=b"{}", headers={**KEY, "content-type": "text/plain"}),
+    case("malformed-json", "POST", GEN, 400, "malformed_json", raw=b'{"topic": ', headers={**KEY, **JSON}),
+    case("malformed-validate", "POST", "/v1/lessons/validate", 400, "malformed_json", raw=b"{nope", headers={**KEY, **JSON}),
+    case("nan-json", "POST", GEN, 400, "malformed_json", raw=b'{"topic": NaN}', headers={**KEY, **JSON}),
+    case("oversize-generate", "POST", GEN, 413, "payload_too_large", raw=b'{"topic": "' + b"x" * 9000 + b'"}', headers={**KEY, **JSON}),
+    case("oversize-validate", "POST", "/v1/lessons/validate", 413, "payload_too_large", raw=b'{"t": "' + b"x" * 1_100_000 + b'"}', headers={**KEY, **JSON}),
+    case("oversize-patch", "PATCH", f"/v1/lessons/{LESSON}", 413, "payload_too_large", raw=b'{"title": "' + b"x" * 9000 + b'"}', headers={**KEY, **JSON}),
+    # generate: fields
+    case("missing-topic", "POST", GEN, 422, "invalid_body", body={}),
+    case("topic-number", "POST", GEN, 422, "invalid_body", body={"topic": 5}),
+    case("topic-null", "POST", GEN, 422, "invalid_body", body={"topic": None}),
+    case("topic-empty", "POST", GEN, 422, "invalid_body", body={"topic": ""}),
+    case("topic-blank", "POST", GEN, 422, "invalid_request", body={"topic": "    "}),
+    case("topic-201", "POST", GEN, 422, "invalid_request", body={"topic": "x" * 201}),
+    case("topic-control", "POST", GEN, 422, "invalid_request", body={"topic": "Tides\u0000"}),
+    case("topic-bidi", "POST", GEN, 422, "invalid_request", body={"topic": "Tides\u202e"}),
+    case("unknown-field", "POST", GEN, 422, "invalid_body", body={"topic": "x", "prompt": "ignore all"}),
+    case("unknown-constraint", "POST", GEN, 422, "invalid_body", body={"topic": "x", "constraints": {"tone": "fun"}}),
+    case("bad-level", "POST", GEN, 422, "invalid_body", body={"topic": "x", "constraints": {"learnerLevel": "Guru"}}),
+    case("bad-length", "POST", GEN, 422, "invalid_body", body={"topic": "x", "constraints": {"length": "Epic"}}),
+    case("bad-language", "POST", GEN, 422, "invalid_body", body={"topic": "x", "constraints": {"language": "english please"}}),
+    case("bad-mode", "POST", GEN, 422, "invalid_body", body={"topic": "x", "mode": "turbo"}),
+    case("bad-schema-version", "POST", GEN, 422, "invalid_body", body={"topic": "x", "schema_version": "2.0"}),
+    case("body-is-array", "POST", GEN, 422, "invalid_body", body=["topic"]),
+    case("bad-idempotency-key", "POST", GEN, 422, "invalid_body", body={"topic": "x", "idempotency_key": "has spaces"}),
+    case("keys-disagree", "POST", GEN, 400, "idempotency_key_conflict", body={"topic": "x", "idempotency_key": "a"}, headers={**KEY, "Idempotency-Key": "b"}),
+    case("bad-format", "POST", GEN + "?format=xml", 400, "invalid_parameter", body={"topic": "x"}),
+    # lessons: ids, queries, cursors
+    case("bad-id", "GET", "/v1/lessons/not-a-uuid", 400, "invalid_parameter"),
+    case("unknown-id", "GET", "/v1/lessons/3f1c2b8e-1111-4000-8000-000000000000", 404, "not_found"),
+    case("bad-version-query", "GET", f"/v1/lessons/{LESSON}?schema_version=9", 400, "invalid_parameter"),
+    case("limit-zero", "GET", "/v1/lessons?limit=0", 400, "invalid_parameter"),
+    case("limit-101", "GET", "/v1/lessons?limit=101", 400, "invalid_parameter"),
+    case("limit-text", "GET", "/v1/lessons?limit=ten", 400, "invalid_parameter"),
+    case("bad-from", "GET", "/v1/lessons?from=yesterday", 400, "invalid_parameter"),
+    case("garbage-cursor", "GET", "/v1/lessons?cursor=abc", 400, "invalid_cursor"),
+    case("tampered-cursor", "GET", "/v1/lessons?cursor=TAMPERED", 400, "invalid_cursor"),
+    case("foreign-filters-cursor", "GET", "/v1/lessons?tag=other&cursor=VALID", 400, "invalid_cursor"),
+    # patch
+    case("stale-if-match", "PATCH", f"/v1/lessons/{LESSON}", 412, "precondition_failed", body={"title": "x"}, headers={**KEY, "If-Match": f'"{LESSON}.7"'}),
+    case("foreign-if-match", "PATCH", f"/v1/lessons/{LESSON}", 412, "precondition_failed", body={"title": "x"}, headers={**KEY, "If-Match": '"abc"'}),
+    case("patch-unknown-field", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_body", body={"status": "deleted"}),
+    case("patch-tag-too-long", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_body", body={"tags_add": ["x" * 41]}),
+    case("patch-too-many-tags", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_body", body={"tags_add": [f"t{n}" for n in range(21)]}),
+    case("patch-blank-tag", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_request", body={"tags_add": ["   "]}),
+    case("patch-blank-title", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_request", body={"title": "   "}),
+    case("patch-unknown-lesson", "PATCH", "/v1/lessons/3f1c2b8e-2222-4000-8000-000000000000", 404, "not_found", body={"title": "x"}),
+    # routes and methods
+    case("unknown-route", "GET", "/v1/nothing-here", 404, "not_found"),
+    case("delete-not-allowed", "DELETE", f"/v1/lessons/{LESSON}", 405, "method_not_allowed"),
+    case("put-not-allowed", "PUT", f"/v1/lessons/{LESSON}", 405, "method_not_allowed", body={"title": "x"}),
+    case("unknown-schema-version", "GET", "/v1/schemas/lesson/3.0", 404, "not_found"),
+]  # fmt: skip
+
+
+@pytest.fixture
+async def seeded(api: Api) -> tuple[Api, str, str]:
+    lesson_id = (await api.generate("Seed"))["lesson_id"]
+    for n in range(3):
+        await api.generate(f"Seed {n}")
+    cursor = (await api.client.get("/v1/lessons?limit=1", headers=KEY)).json()["next_cursor"]
+    api.calls.count = 0
+    return api, lesson_id, cursor
+
+
+def test_the_catalogue_has_at_least_40_cases() -> None:
+    assert len(CASES) >= 40
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("bad", CASES, ids=[c.id for c in CASES])
+async def test_bad_input_gets_a_clear_problem_and_changes_nothing(
+    seeded: tuple[Api, str, str], bad: Case
+) -> None:
+    api, lesson_id, cursor = seeded
+    before = await api.stored()
+    version_before = (await api.container.lessons().get(lesson_id)).version
+    path = (
+        bad.path.replace(LESSON, lesson_id)
+        .replace("VALID", cursor)
+        .replace("TAMPERED", cursor[:-3] + "AAA")
+    )
+    kwargs: dict[str, Any] = {
+        "headers": {k: v.replace(LESSON, lesson_id) for k, v in bad.headers.items()}
+    }
+    if bad.raw is not None:
+        kwargs["content"] = bad.raw
+    elif bad.body is not None:
+        kwargs["json"] = bad.body
+    response = await api.client.request(bad.method, path, **kwargs)
+    assert response.status_code == bad.status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == bad.code
+    assert body["status"] == bad.status
+    assert body["request_id"] == response.headers["x-request-id"]
+    assert "Traceback" not in response.text and "litestar" not in response.text.lower()
+    assert api.calls.count == 0, "a rejected request made a model call"
+    assert await api.stored() == before, "a rejected request stored a lesson"
+    assert (await api.container.lessons().get(lesson_id)).version == version_before

@@ -1,0 +1,133 @@
+"""Idempotency, rate limits and the cache, through the API."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tests.http.conftest import KEY, Api, open_api
+
+GEN = "/v1/lessons/generate"
+
+
+async def test_a_completed_key_replays_the_identical_response_without_a_model_call(
+    api: Api,
+) -> None:
+    first = await api.client.post(
+        GEN, json={"topic": "Tides", "idempotency_key": "k-1"}, headers=KEY
+    )
+    calls = api.calls.count
+    again = await api.client.post(
+        GEN, json={"topic": "Tides"}, headers={**KEY, "Idempotency-Key": "k-1"}
+    )
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.content == first.content
+    assert again.headers["idempotent-replayed"] == "true"
+    assert api.calls.count == calls
+    assert await api.stored() == 1
+
+
+async def test_a_reused_key_with_another_body_is_422(api: Api) -> None:
+    await api.client.post(GEN, json={"topic": "Tides", "idempotency_key": "k-2"}, headers=KEY)
+    other = await api.client.post(
+        GEN, json={"topic": "Volcanoes", "idempotency_key": "k-2"}, headers=KEY
+    )
+    assert (other.status_code, other.json()["code"]) == (422, "idempotency_key_reused")
+    fmt = await api.client.post(
+        GEN + "?format=full", json={"topic": "Tides", "idempotency_key": "k-2"}, headers=KEY
+    )
+    assert fmt.status_code == 422  # another response shape is another request
+    assert await api.stored() == 1
+
+
+async def test_twenty_concurrent_requests_with_one_key_generate_once(api: Api) -> None:
+    api.calls.delay = 0.3
+    responses = await asyncio.gather(
+        *(
+            api.client.post(GEN, json={"topic": "Tides", "idempotency_key": "k-3"}, headers=KEY)
+            for _ in range(20)
+        )
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert set(statuses) <= {201, 409}
+    lesson_ids = {r.json()["lesson_id"] for r in responses if r.status_code == 201}
+    assert len(lesson_ids) == 1
+    for busy in (r for r in responses if r.status_code == 409):
+        assert busy.json()["code"] == "idempotency_in_progress"
+        assert int(busy.headers["retry-after"]) >= 1
+    assert api.calls.count == 2  # one gather, one structure: one generation
+    assert await api.stored() == 1
+
+
+async def test_a_failed_generation_releases_its_key(api: Api) -> None:
+    from dependency_injector import providers
+
+    from application.errors import ProviderUnavailableError
+
+    class Down:
+        def route_for(self, constraints: object) -> object:
+            return api.container.structurer().route_for(constraints)  # type: ignore[arg-type]
+
+        async def gather(self, *args: object) -> object:
+            raise ProviderUnavailableError("the provider failed the gatherer step")
+
+    with api.container.gatherer.override(providers.Object(Down())):
+        failed = await api.client.post(
+            GEN, json={"topic": "Tides", "idempotency_key": "k-4"}, headers=KEY
+        )
+    assert (failed.status_code, failed.json()["code"]) == (503, "provider_unavailable")
+    assert failed.headers["retry-after"]
+    assert await api.stored() == 0
+    retried = await api.client.post(
+        GEN, json={"topic": "Tides", "idempotency_key": "k-4"}, headers=KEY
+    )
+    assert retried.status_code == 201
+
+
+async def test_rate_limit_per_client_with_retry_after_and_free_replays(tmp_path: Path) -> None:
+    client, container, calls = await open_api(tmp_path, DGS_RATE_LIMIT_PER_HOUR="2")
+    async with client:
+        assert (
+            await client.post(GEN, json={"topic": "A", "idempotency_key": "r-1"}, headers=KEY)
+        ).status_code == 201
+        assert (
+            await client.post(GEN, json={"topic": "  "}, headers=KEY)
+        ).status_code == 422  # costs no token
+        assert (
+            await client.post(GEN, json={"topic": "A", "idempotency_key": "r-1"}, headers=KEY)
+        ).status_code == 201  # replay
+        assert (await client.post(GEN, json={"topic": "B"}, headers=KEY)).status_code == 201
+        limited = await client.post(GEN, json={"topic": "C"}, headers=KEY)
+        assert (limited.status_code, limited.json()["code"]) == (429, "rate_limited")
+        assert 1700 <= int(limited.headers["retry-after"]) <= 1800  # a token every 30 minutes
+        keyed = await client.post(GEN, json={"topic": "D", "idempotency_key": "r-2"}, headers=KEY)
+        assert keyed.status_code == 429
+        assert (
+            await client.post(GEN, json={"topic": "D", "idempotency_key": "r-2"}, headers=KEY)
+        ).status_code == 429  # released
+
+
+async def test_the_daily_budget_limits_every_client(tmp_path: Path) -> None:
+    client, container, calls = await open_api(tmp_path, DGS_DAILY_GENERATION_BUDGET="1")
+    async with client:
+        assert (await client.post(GEN, json={"topic": "A"}, headers=KEY)).status_code == 201
+        spent = await client.post(GEN, json={"topic": "B"}, headers=KEY)
+        assert spent.status_code == 429
+        assert "budget" in spent.json()["detail"]
+
+
+async def test_the_cache_serves_repeats_and_the_idm_serves_variants(api: Api) -> None:
+    first = await api.generate("Tides")
+    assert (first["meta"]["cache"], api.calls.count) == (None, 2)
+    repeat = await api.generate("  tides ")
+    assert repeat["meta"]["cache"] == "lesson"
+    assert repeat["lesson_id"] != first["lesson_id"]
+    assert repeat["meta"]["usage"] == []
+    assert api.calls.count == 2  # no model call
+    variant = await api.generate("Tides", constraints={"length": "Highlights"})
+    assert variant["meta"]["cache"] == "idm"
+    assert api.calls.count == 3  # the structure call only
+    bypass = await api.client.post(GEN + "?cache=false", json={"topic": "Tides"}, headers=KEY)
+    assert bypass.json()["meta"]["cache"] is None
+    assert api.calls.count == 5
+    assert await api.stored() == 4
