@@ -5,9 +5,9 @@ from __future__ import annotations
 from adapters.http.app import create_app
 from adapters.http.edge import EdgeConfig, EdgeMiddleware
 from adapters.http.services import HttpConfig
-from entrypoints.container import Container, build_container, shutdown
+from entrypoints.container import Container, shutdown
 from entrypoints.http_services import ContainerServices
-from entrypoints.settings import Settings, SettingsError, load_settings
+from entrypoints.settings import Settings, SettingsError
 
 
 def build_app(container: Container) -> EdgeMiddleware:
@@ -15,17 +15,16 @@ def build_app(container: Container) -> EdgeMiddleware:
     settings: Settings = container.settings()
     if settings.dev_key is None:
         raise SettingsError("DGS_DEV_KEY: required (dgs serve generates one when unset)")
-    app = create_app(
+
+    async def close() -> None:
+        await shutdown(container)
+
+    return create_app(
         ContainerServices(container),
         HttpConfig(
             trusted_proxy_header=settings.trusted_proxy_header,
             openapi_enabled=settings.openapi_enabled,
         ),
         EdgeConfig(dev_key=settings.dev_key.get_secret_value(), allowed_origins=settings.origins()),
+        on_shutdown=[close],
     )
-
-    async def close() -> None:
-        await shutdown(container)
-
-    app.app.on_shutdown.append(close)
-    return app

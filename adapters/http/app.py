@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
@@ -17,7 +19,11 @@ DEFAULT_MAX_BODY = 16 * 1024  # routes that take bodies set their own limit
 
 
 def create_app(
-    services: Services, config: HttpConfig, edge: EdgeConfig, version: str = "1.0.0"
+    services: Services,
+    config: HttpConfig,
+    edge: EdgeConfig,
+    on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
+    version: str = "1.0.0",
 ) -> EdgeMiddleware:
     """The ASGI app: Litestar inside the edge layer (keys, CORS, headers)."""
     openapi = (
@@ -37,6 +43,7 @@ def create_app(
         openapi_config=openapi,
         request_max_body_size=DEFAULT_MAX_BODY,
         state=State({"services": services, "http_config": config}),
+        on_shutdown=list(on_shutdown),
         debug=False,
     )
     return EdgeMiddleware(app, edge)

@@ -44,7 +44,11 @@ async def catalog() -> wire.Catalogs:
     )
 
 
-@get("/v1/schemas/lesson/{version:str}", responses=problems(401, 404), summary="Lesson JSON Schema")
+@get(
+    "/v1/schemas/lesson/{version:str}",
+    responses=problems(400, 401, 404),
+    summary="Lesson JSON Schema",
+)
 async def lesson_schema(
     version: Annotated[str, PathParameter(description="catalog version, e.g. 1.1", max_length=16)],
 ) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The outer ASGI layer: request ids, security headers, CORS, the dev key, content types.
+"""The outer ASGI layer: request ids, security headers, CORS and the dev key.
 
 It wraps the whole Litestar app, so it sees every request and every response (unknown
 routes, preflights and errors included), and it is the one layer where CORS is set.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,16 +17,16 @@ import msgspec
 from adapters.http.problems import PROBLEM_JSON, TITLES
 from adapters.http.wire import Problem
 
-Scope = dict[str, Any]
-Message = dict[str, Any]
-ASGIApp = Any
-
+# Plain ASGI: the middleware wraps any ASGI app and is called by any ASGI server.
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
 API_PREFIX = "/v1"
 DEV_KEY_HEADER = "x-dgs-dev-key"
 ALLOWED_METHODS = ("GET", "POST", "PATCH", "OPTIONS")
 ALLOWED_HEADERS = ("content-type", DEV_KEY_HEADER, "idempotency-key", "if-match")
 EXPOSED_HEADERS = "ETag, Retry-After, X-Request-ID"
-_BODY_METHODS = frozenset({"POST", "PATCH", "PUT"})
 _SECURITY_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -57,7 +57,7 @@ class EdgeMiddleware:
         self.config = config
         self._key = config.dev_key.encode()
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """Handle one ASGI event."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -92,16 +92,6 @@ class EdgeMiddleware:
                     cors,
                 )
                 return
-            if scope["method"] in _BODY_METHODS and not _is_json(headers.get("content-type", "")):
-                await self._problem(
-                    send,
-                    scope,
-                    415,
-                    "unsupported_media_type",
-                    "send the body as application/json",
-                    cors,
-                )
-                return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -126,7 +116,7 @@ class EdgeMiddleware:
         return out
 
     async def _preflight(
-        self, send: Any, scope: Scope, headers: dict[str, str], cors: list[tuple[bytes, bytes]]
+        self, send: Send, scope: Scope, headers: dict[str, str], cors: list[tuple[bytes, bytes]]
     ) -> None:
         method = headers["access-control-request-method"].upper()
         asked = {
@@ -155,7 +145,7 @@ class EdgeMiddleware:
 
     async def _problem(
         self,
-        send: Any,
+        send: Send,
         scope: Scope,
         status: int,
         code: str,
@@ -196,10 +186,3 @@ def _headers(scope: Scope) -> dict[str, str]:
         name.decode("latin-1").lower(): value.decode("latin-1")
         for name, value in scope.get("headers", [])
     }
-
-
-def _is_json(content_type: str) -> bool:
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or (
-        media.startswith("application/") and media.endswith("+json")
-    )

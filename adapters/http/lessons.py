@@ -6,8 +6,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from litestar import Request, Response, get, patch, post
+import msgspec
+from litestar import HttpMethod, Request, Response, get, patch, post, route
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
+from litestar.handlers import BaseRouteHandler
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from adapters.http import presenters, wire
@@ -22,7 +25,7 @@ from domain.generation import LessonConstraints
 from domain.validation.document import validate_lesson
 
 Format = Literal["shorthand", "full"]
-LessonId = Annotated[str, PathParameter(description="the lesson's UUID", max_length=64)]
+LessonId = Annotated[uuid.UUID, PathParameter(description="the lesson's id (a UUID)")]
 FormatQuery = Annotated[
     Format, QueryParameter(name="format", description="shorthand (default) or full form")
 ]
@@ -47,17 +50,20 @@ def _client(request: Request[Any, Any, Any], config: HttpConfig) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _lesson_id(value: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise HttpProblem(400, "invalid_parameter", "lesson_id must be a UUID") from None
+async def require_json(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard of the routes with a body: it must be JSON (checked after routing, before parsing)."""
+    media = connection.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media != "application/json" and not (
+        media.startswith("application/") and media.endswith("+json")
+    ):
+        raise HttpProblem(415, "unsupported_media_type", "send the body as application/json")
 
 
 @post(
     "/v1/lessons/generate",
     status_code=201,
     request_max_body_size=8 * 1024,
+    guards=[require_json],
     responses=problems(400, 401, 409, 413, 415, 422, 429, 502, 503, 504),
     summary="Generate a lesson",
 )
@@ -101,9 +107,9 @@ async def generate(
     headers = {"Location": f"/v1/lessons/{result.lesson_id}"}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
-    return Response(
-        result.body.encode(), status_code=201, media_type="application/json", headers=headers
-    )
+    # The stored body is the response (so a replay is identical); decoding it also checks it.
+    body = msgspec.json.decode(result.body, type=wire.Generated)
+    return Response(body, status_code=201, headers=headers)
 
 
 @get(
@@ -120,7 +126,7 @@ async def get_lesson(
     ] = None,
 ) -> Response[wire.Lesson]:
     """The lesson with its metadata and ETag, in its own or another catalog version."""
-    view = await _services(state).get_lesson()(_lesson_id(lesson_id), schema_version)
+    view = await _services(state).get_lesson()(str(lesson_id), schema_version)
     return Response(presenters.lesson(view, format), headers={"ETag": presenters.etag(view.record)})
 
 
@@ -129,8 +135,12 @@ async def list_lessons(
     state: State,
     tag: Annotated[str | None, QueryParameter(max_length=40)] = None,
     q: Annotated[str | None, QueryParameter(max_length=200)] = None,
-    created_from: Annotated[datetime | None, QueryParameter(name="from")] = None,
-    created_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
+    created_from: Annotated[
+        str | None, QueryParameter(name="from", format="date-time", max_length=40)
+    ] = None,
+    created_to: Annotated[
+        str | None, QueryParameter(name="to", format="date-time", max_length=40)
+    ] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, QueryParameter(max_length=512)] = None,
 ) -> wire.SummaryPage:
@@ -138,8 +148,8 @@ async def list_lessons(
     query = LessonQuery(
         tag=tag,
         q=q,
-        created_from=_aware(created_from),
-        created_to=_aware(created_to),
+        created_from=_moment("from", created_from),
+        created_to=_moment("to", created_to),
         limit=limit,
         cursor=cursor,
     )
@@ -149,14 +159,25 @@ async def list_lessons(
     )
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """Query times without a zone are UTC."""
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+def _moment(name: str, text: str | None) -> datetime | None:
+    """An ISO 8601 date-time, strictly (no epoch numbers); without a zone it is UTC."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise HttpProblem(
+            400, "invalid_parameter", f"{name} must be an ISO 8601 date-time"
+        ) from None
+    if "T" not in text.upper():
+        raise HttpProblem(400, "invalid_parameter", f"{name} must be a date-time, not a date")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @patch(
     "/v1/lessons/{lesson_id:str}",
     request_max_body_size=8 * 1024,
+    guards=[require_json],
     responses=problems(400, 401, 404, 409, 412, 413, 415, 422, 503),
     summary="Retag or rename a lesson",
 )
@@ -170,7 +191,7 @@ async def patch_lesson(
     format: FormatQuery = "shorthand",
 ) -> Response[wire.Lesson]:
     """Add and remove tags, change the title (record and document); If-Match guards it."""
-    checked_id = _lesson_id(lesson_id)
+    checked_id = str(lesson_id)
     expected = _expected_version(if_match, checked_id)
     change = LessonPatch(tuple(data.tags_add or ()), tuple(data.tags_remove or ()), data.title)
     try:
@@ -202,6 +223,7 @@ def _expected_version(if_match: str | None, lesson_id: str) -> int | None:
     "/v1/lessons/validate",
     status_code=200,
     request_max_body_size=1024 * 1024,
+    guards=[require_json],
     responses=problems(400, 401, 413, 415),
     summary="Validate a lesson",
 )
@@ -221,4 +243,11 @@ async def validate(
     )
 
 
-LESSON_ROUTES = [generate, get_lesson, list_lessons, patch_lesson, validate]
+@route("/v1/lessons/{lesson_id:str}", http_method=[HttpMethod.OPTIONS], include_in_schema=False)
+async def lesson_options(lesson_id: LessonId) -> Response[None]:
+    """Methods of a lesson (Litestar's automatic answer lists only the first handler's)."""
+    return Response(None, status_code=204, headers={"Allow": "GET, PATCH, OPTIONS"})
+
+
+# lesson_options comes first: registered after GET, it would clash with the automatic one.
+LESSON_ROUTES = [lesson_options, generate, get_lesson, list_lessons, patch_lesson, validate]

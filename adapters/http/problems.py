@@ -21,6 +21,7 @@ from litestar.exceptions import (
     NotFoundException,
     ValidationException,
 )
+from litestar.types import ExceptionHandlersMap
 
 from adapters.http.wire import Issue, Problem
 from application.errors import (
@@ -136,9 +137,7 @@ def application_error(request: Request[Any, Any, Any], exc: ApplicationError) ->
     if status == 500:
         return unexpected_error(request, exc)
     headers: dict[str, str] = {}
-    if isinstance(exc, IdempotencyInProgressError | RateLimitedError):
-        headers = _retry_after(exc.retry_after)
-    elif isinstance(exc, ProviderRateLimitedError):
+    if isinstance(exc, IdempotencyInProgressError | RateLimitedError | ProviderRateLimitedError):
         headers = _retry_after(exc.retry_after)
     elif status == 503:
         headers = _retry_after(None)
@@ -155,11 +154,7 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     if isinstance(exc, ValidationException):
         extra = exc.extra if isinstance(exc.extra, list) else []
         in_body = any(str(e.get("source")) == "body" for e in extra if isinstance(e, dict))
-        issues = [
-            Issue(path=f"/{e.get('key', '')}", code="invalid_value", message=str(e.get("message", "")),
-                  rule_source="schema")
-            for e in extra if isinstance(e, dict)
-        ]  # fmt: skip
+        issues = [_issue(e) for e in extra if isinstance(e, dict)]
         if in_body:
             return problem_response(
                 request, 422, "invalid_body", "the body does not match the schema", errors=issues
@@ -185,13 +180,20 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     return unexpected_error(request, exc)
 
 
+def _issue(error: dict[str, Any]) -> Issue:
+    message = str(error.get("message", ""))
+    return Issue(
+        path=f"/{error.get('key', '')}", code="invalid_value", message=message, rule_source="schema"
+    )
+
+
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     """Log once with the request id; answer without any detail."""
     log.error("unexpected error (request %s)", request_id_of(request), exc_info=exc)
     return problem_response(request, 500, "internal_error", "something went wrong on our side")
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ApplicationError: application_error,
     HTTPException: http_error,
     Exception: unexpected_error,

@@ -7,7 +7,13 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
-Tag = Annotated[str, Meta(min_length=1, max_length=40)]
+_VISIBLE = r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$"  # some visible text, no control characters
+Tag = Annotated[str, Meta(min_length=1, max_length=40, pattern=_VISIBLE)]
+# Litestar's OpenAPI drops constraints of list items: restate them for the documentation.
+_TAG_ITEMS = {
+    "extra": {"items": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": _VISIBLE}}
+}
+TagList = Annotated[list[Tag], Meta(max_length=20, extra_json_schema=_TAG_ITEMS)]
 IdempotencyKey = Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
 
 
@@ -27,7 +33,15 @@ class Constraints(Struct, forbid_unknown_fields=True, kw_only=True):
 class GenerateBody(Struct, forbid_unknown_fields=True, kw_only=True):
     """``POST /v1/lessons/generate``."""
 
-    topic: Annotated[str, Meta(min_length=1, max_length=400)]
+    # 1-200 characters once trimmed, at least one visible, no control characters.
+    topic: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=200,
+            pattern=r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        ),
+    ]
     constraints: Constraints | None = None
     schema_version: Literal["1.0", "1.1"] | None = None
     idempotency_key: IdempotencyKey | None = None
@@ -37,9 +51,9 @@ class GenerateBody(Struct, forbid_unknown_fields=True, kw_only=True):
 class PatchBody(Struct, forbid_unknown_fields=True, kw_only=True):
     """``PATCH /v1/lessons/{lesson_id}``."""
 
-    tags_add: Annotated[list[Tag], Meta(max_length=20)] | None = None
-    tags_remove: Annotated[list[Tag], Meta(max_length=20)] | None = None
-    title: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
+    tags_add: TagList | None = None
+    tags_remove: TagList | None = None
+    title: Annotated[str, Meta(min_length=1, max_length=200, pattern=_VISIBLE)] | None = None
 
 
 class StepUsage(Struct, kw_only=True):

@@ -59,10 +59,11 @@ CASES = [
     case("topic-number", "POST", GEN, 422, "invalid_body", body={"topic": 5}),
     case("topic-null", "POST", GEN, 422, "invalid_body", body={"topic": None}),
     case("topic-empty", "POST", GEN, 422, "invalid_body", body={"topic": ""}),
-    case("topic-blank", "POST", GEN, 422, "invalid_request", body={"topic": "    "}),
-    case("topic-201", "POST", GEN, 422, "invalid_request", body={"topic": "x" * 201}),
-    case("topic-control", "POST", GEN, 422, "invalid_request", body={"topic": "Tides\u0000"}),
-    case("topic-bidi", "POST", GEN, 422, "invalid_request", body={"topic": "Tides\u202e"}),
+    case("topic-blank", "POST", GEN, 422, "invalid_body", body={"topic": "    "}),
+    case("topic-201", "POST", GEN, 422, "invalid_body", body={"topic": "x" * 201}),
+    case("topic-control", "POST", GEN, 422, "invalid_body", body={"topic": "Tides\u0000"}),
+    case("topic-bidi", "POST", GEN, 422, "invalid_request", body={"topic": "Tides\u202e"}),  # Cf: checked by the use case
+    case("topic-padded-201", "POST", GEN, 422, "invalid_request", body={"topic": " " + "x" * 198 + "\u200b"}),
     case("unknown-field", "POST", GEN, 422, "invalid_body", body={"topic": "x", "prompt": "ignore all"}),
     case("unknown-constraint", "POST", GEN, 422, "invalid_body", body={"topic": "x", "constraints": {"tone": "fun"}}),
     case("bad-level", "POST", GEN, 422, "invalid_body", body={"topic": "x", "constraints": {"learnerLevel": "Guru"}}),
@@ -91,8 +92,8 @@ CASES = [
     case("patch-unknown-field", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_body", body={"status": "deleted"}),
     case("patch-tag-too-long", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_body", body={"tags_add": ["x" * 41]}),
     case("patch-too-many-tags", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_body", body={"tags_add": [f"t{n}" for n in range(21)]}),
-    case("patch-blank-tag", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_request", body={"tags_add": ["   "]}),
-    case("patch-blank-title", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_request", body={"title": "   "}),
+    case("patch-blank-tag", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_body", body={"tags_add": ["   "]}),
+    case("patch-blank-title", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_body", body={"title": "   "}),
     case("patch-unknown-lesson", "PATCH", "/v1/lessons/3f1c2b8e-2222-4000-8000-000000000000", 404, "not_found", body={"title": "x"}),
     # routes and methods
     case("unknown-route", "GET", "/v1/nothing-here", 404, "not_found"),
@@ -143,7 +144,8 @@ async def test_bad_input_gets_a_clear_problem_and_changes_nothing(
     assert body["code"] == bad.code
     assert body["status"] == bad.status
     assert body["request_id"] == response.headers["x-request-id"]
-    assert "Traceback" not in response.text and "litestar" not in response.text.lower()
+    assert "Traceback" not in response.text
+    assert "litestar" not in response.text.lower()
     assert api.calls.count == 0, "a rejected request made a model call"
     assert await api.stored() == before, "a rejected request stored a lesson"
     assert (await api.container.lessons().get(lesson_id)).version == version_before

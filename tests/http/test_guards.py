@@ -85,7 +85,7 @@ async def test_a_failed_generation_releases_its_key(api: Api) -> None:
 
 
 async def test_rate_limit_per_client_with_retry_after_and_free_replays(tmp_path: Path) -> None:
-    client, container, calls = await open_api(tmp_path, DGS_RATE_LIMIT_PER_HOUR="2")
+    client, _, _ = await open_api(tmp_path, DGS_RATE_LIMIT_PER_HOUR="2")
     async with client:
         assert (
             await client.post(GEN, json={"topic": "A", "idempotency_key": "r-1"}, headers=KEY)
@@ -108,7 +108,7 @@ async def test_rate_limit_per_client_with_retry_after_and_free_replays(tmp_path:
 
 
 async def test_the_daily_budget_limits_every_client(tmp_path: Path) -> None:
-    client, container, calls = await open_api(tmp_path, DGS_DAILY_GENERATION_BUDGET="1")
+    client, _, _ = await open_api(tmp_path, DGS_DAILY_GENERATION_BUDGET="1")
     async with client:
         assert (await client.post(GEN, json={"topic": "A"}, headers=KEY)).status_code == 201
         spent = await client.post(GEN, json={"topic": "B"}, headers=KEY)

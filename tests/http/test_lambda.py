@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import importlib
 import json
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,12 @@ def lambda_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[A
     module = importlib.import_module("entrypoints.lambda_handler")
     yield module
     sys.modules.pop("entrypoints.lambda_handler", None)
+    # Mangum installs an event loop and keeps it for warm invocations; a test must close it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    loop.close()
+    asyncio.set_event_loop(None)
 
 
 def event(name: str, lesson_id: str | None = None) -> dict[str, Any]:
