@@ -1,8 +1,12 @@
-# Developer commands. `make test` is the README's test command and what CI runs.
+# Developer commands. `make run` and `make test` are the README's two set-up commands;
+# `make test` is exactly what CI runs (.ci/run).
 UV := $(shell scripts/bootstrap-uv)
 RUN := $(UV) run --frozen
 
-.PHONY: test sync lint format typecheck imports unit bench
+.PHONY: run test sync lint format typecheck imports unit bench store-init hooks
+
+run: sync ## the service on http://127.0.0.1:8000 (SQLite, offline provider, printed dev key)
+	$(RUN) dgs serve
 
 test: sync lint typecheck imports unit ## everything CI checks
 
@@ -26,5 +30,12 @@ imports:
 unit:
 	$(RUN) pytest
 
-bench:
+bench: sync
 	$(RUN) python -m bench.bench_validate
+	$(RUN) python -m bench.bench_lambda
+
+store-init: sync
+	$(RUN) dgs store init
+
+hooks: sync ## install the pre-commit hooks
+	$(RUN) pre-commit install

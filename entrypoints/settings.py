@@ -132,9 +132,28 @@ _ENV_NAMES.update(
 )
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings from ``environ`` (default: the process environment)."""
-    environ = os.environ if environ is None else environ
+def read_dotenv(path: Path) -> dict[str, str]:
+    """``NAME=value`` lines of a .env file (``#`` comments, optional quotes and ``export``)."""
+    values: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        name, sep, value = text.removeprefix("export ").partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name.isidentifier():
+            raise SettingsError(f"{path}:{number}: expected NAME=value")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[name] = value
+    return values
+
+
+def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
+    """Read the settings from ``environ`` (default: the process environment, over ./.env)."""
+    if environ is None:
+        path = dotenv or Path(os.environ.get("DGS_DOTENV_FILE", ".env"))
+        environ = {**(read_dotenv(path) if path.is_file() else {}), **os.environ}
     raw = {field: environ[name] for field, name in _ENV_NAMES.items() if name in environ}
     try:
         return Settings.model_validate(raw)

@@ -17,6 +17,15 @@ TEST_CREDENTIALS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never read a developer's .env or real provider keys, nor reach a real provider."""
+    monkeypatch.setenv("DGS_DOTENV_FILE", str(tmp_path_factory.getbasetemp() / "no-such.env"))
+    for name in ("GEMINI_API_KEY", "OPENROUTER_API_KEY", "OPENAI_API_KEY", "DGS_COMPATIBLE_BASE_URL",
+                 "DGS_COMPATIBLE_API_KEY", "DGS_DEV_KEY", "DGS_STORAGE", "DGS_CURSOR_SECRET"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+
+
 def use_test_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """Placeholder AWS credentials: DynamoDB tests only ever talk to 127.0.0.1."""
     for name, value in TEST_CREDENTIALS.items():
