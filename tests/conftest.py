@@ -18,7 +18,9 @@ TEST_CREDENTIALS = {
 
 
 @pytest.fixture(autouse=True)
-def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def isolated_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Tests never read a developer's .env or real provider keys, nor reach a real provider."""
     monkeypatch.setenv("DGS_DOTENV_FILE", str(tmp_path_factory.getbasetemp() / "no-such.env"))
     for name in ("GEMINI_API_KEY", "OPENROUTER_API_KEY", "OPENAI_API_KEY", "DGS_COMPATIBLE_BASE_URL",

@@ -39,13 +39,19 @@ def test_bad_settings_are_refused_by_name(name: str, value: str, mentioned: str 
 
 
 def test_secrets_never_show_in_reprs() -> None:
-    settings = load_settings({"OPENAI_API_KEY": "sk-secret-value-123", "DGS_DEV_KEY": "dev-key-secret-0123456"})
+    settings = load_settings(
+        {"OPENAI_API_KEY": "sk-secret-value-123", "DGS_DEV_KEY": "dev-key-secret-0123456"}
+    )
     assert "sk-secret-value-123" not in repr(settings)
     assert "dev-key-secret-0123456" not in repr(settings)
 
 
-def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / ".env").write_text('DGS_STORAGE=dynamodb\nexport DGS_DYNAMODB_TABLE="from-file"\n', encoding="utf-8")
+def test_dotenv_is_read_and_the_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text(
+        'DGS_STORAGE=dynamodb\nexport DGS_DYNAMODB_TABLE="from-file"\n', encoding="utf-8"
+    )
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DGS_DOTENV_FILE")  # the default: ./.env
     monkeypatch.setenv("DGS_DYNAMODB_TABLE", "from-env")
