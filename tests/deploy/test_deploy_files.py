@@ -57,7 +57,8 @@ def test_the_function_matches_the_code_and_settings() -> None:
     }
     assert attribute in names, f"{function['Handler']} is not defined"
     version = re.fullmatch(r"python3\.(\d+)", function["Runtime"])
-    assert version is not None and int(version[1]) >= 12  # 3.11 is past its deprecation
+    assert version is not None
+    assert int(version[1]) >= 12  # 3.11 is past its deprecation
     variables = set(function["Environment"]["Variables"])
     assert variables <= SETTING_NAMES, variables - SETTING_NAMES
     assert "FunctionUrlConfig" in function
@@ -105,5 +106,6 @@ def test_the_image_is_slim_non_root_and_checks_its_health() -> None:
     assert "--no-dev" in dockerfile
     assert "UV_COMPILE_BYTECODE=1" in dockerfile
     assert re.search(r"^USER dgs$", dockerfile, re.M)
-    assert "HEALTHCHECK" in dockerfile and "/health" in dockerfile
+    assert "HEALTHCHECK" in dockerfile
+    assert "/health" in dockerfile
     assert 'CMD ["dgs", "serve", "--host", "0.0.0.0"' in dockerfile

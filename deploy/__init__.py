@@ -1,0 +1,1 @@
+"""Deployment: the Lambda package builder (the SAM template, Dockerfile and events live beside it)."""
