@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 from application.ports.generation import RepairRecord
-from application.records import GenerationMeta, StepUsage
+from application.records import GenerationMeta, LessonRecord, LessonSummary, StepUsage
 
 _TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -66,4 +67,22 @@ def repair_json(repair: RepairRecord) -> str:
         },
         ensure_ascii=False,
         separators=(",", ":"),
+    )
+
+
+def record_from(
+    summary: LessonSummary, stored: Mapping[str, Any], lesson_json: str
+) -> LessonRecord:
+    """A whole record: its summary plus the fields only a get returns (same names stored)."""
+    return LessonRecord(
+        **{name: getattr(summary, name) for name in summary.__dataclass_fields__},
+        prompt_version=stored["prompt_version"],
+        widgets_version=stored["widgets_version"],
+        idempotency_key=stored["idempotency_key"],
+        provider_a=stored["provider_a"],
+        model_a=stored["model_a"],
+        provider_b=stored["provider_b"],
+        model_b=stored["model_b"],
+        meta=meta_from_dict(json.loads(stored["meta"])),
+        lesson_json=lesson_json,
     )

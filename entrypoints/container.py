@@ -100,8 +100,6 @@ class Container(containers.DeclarativeContainer):
         idempotency,
         cache,
         rate_limiter,
-        clock,
-        ids,
         providers.Callable(_guard_policy, settings),
     )
     get_lesson = providers.Factory(GetLesson, lessons)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from typing import Any
 
 from adapters.dynamodb import codec, keys
 from adapters.dynamodb.client import DynamoTable, TransactionCanceled
 from adapters.serialization import (
-    meta_from_dict,
     meta_json,
     parse_timestamp,
+    record_from,
     search_text,
     timestamp,
 )
@@ -236,26 +235,6 @@ def _summary(item: dict[str, Any]) -> LessonSummary:
 
 
 def _record(item: dict[str, Any]) -> LessonRecord:
-    summary = _summary(item)
     lesson_json = codec.unpack_text(item, "lesson_json")
-    assert lesson_json is not None
-    return LessonRecord(
-        lesson_id=summary.lesson_id,
-        topic=summary.topic,
-        title=summary.title,
-        tags=summary.tags,
-        created_at=summary.created_at,
-        updated_at=summary.updated_at,
-        version=summary.version,
-        schema_version=summary.schema_version,
-        prompt_version=item["prompt_version"],
-        widgets_version=item["widgets_version"],
-        idempotency_key=item.get("idempotency_key"),
-        provider_a=item["provider_a"],
-        model_a=item["model_a"],
-        provider_b=item["provider_b"],
-        model_b=item["model_b"],
-        meta=meta_from_dict(json.loads(item["meta"])),
-        status=summary.status,
-        lesson_json=lesson_json,
-    )
+    assert lesson_json is not None, "a body item carries its lesson"
+    return record_from(_summary(item), {"idempotency_key": None, **item}, lesson_json)

@@ -7,9 +7,9 @@ import sqlite3
 from typing import Any
 
 from adapters.serialization import (
-    meta_from_dict,
     meta_json,
     parse_timestamp,
+    record_from,
     search_text,
     timestamp,
 )
@@ -177,24 +177,4 @@ def _summary(row: sqlite3.Row) -> LessonSummary:
 
 
 def _record(row: sqlite3.Row) -> LessonRecord:
-    summary = _summary(row)
-    return LessonRecord(
-        lesson_id=summary.lesson_id,
-        topic=summary.topic,
-        title=summary.title,
-        tags=summary.tags,
-        created_at=summary.created_at,
-        updated_at=summary.updated_at,
-        version=summary.version,
-        schema_version=summary.schema_version,
-        prompt_version=row["prompt_version"],
-        widgets_version=row["widgets_version"],
-        idempotency_key=row["idempotency_key"],
-        provider_a=row["provider_a"],
-        model_a=row["model_a"],
-        provider_b=row["provider_b"],
-        model_b=row["model_b"],
-        meta=meta_from_dict(json.loads(row["meta"])),
-        status=summary.status,
-        lesson_json=row["lesson_json"],
-    )
+    return record_from(_summary(row), dict(row), row["lesson_json"])

@@ -18,7 +18,6 @@ from typing import Any
 
 from application.errors import ApplicationError
 from application.ports.cache import Cache
-from application.ports.clock import Clock, IdGenerator
 from application.ports.idempotency import (
     Claimed,
     Completed,
@@ -93,8 +92,6 @@ class GuardedGeneration:
         idempotency: IdempotencyStore,
         cache: Cache,
         rate_limiter: RateLimiter,
-        clock: Clock,
-        ids: IdGenerator,
         policy: GuardPolicy,
     ) -> None:
         self._generate = generate
@@ -102,8 +99,6 @@ class GuardedGeneration:
         self._idempotency = idempotency
         self._cache = cache
         self._rate_limiter = rate_limiter
-        self._clock = clock
-        self._ids = ids
         self._policy = policy
 
     async def __call__(

@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,15 +89,10 @@ def page_limit(text: str) -> int:
 def summary_json(summary: LessonSummary) -> dict[str, Any]:
     """A summary as JSON (the same shape the HTTP API lists)."""
     return {
-        "lesson_id": summary.lesson_id,
-        "topic": summary.topic,
-        "title": summary.title,
+        **asdict(summary),
         "tags": list(summary.tags),
         "created_at": summary.created_at.isoformat(),
         "updated_at": summary.updated_at.isoformat(),
-        "version": summary.version,
-        "schema_version": summary.schema_version,
-        "status": summary.status,
     }
 
 
