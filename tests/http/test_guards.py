@@ -131,3 +131,31 @@ async def test_the_cache_serves_repeats_and_the_idm_serves_variants(api: Api) ->
     assert bypass.json()["meta"]["cache"] is None
     assert api.calls.count == 5
     assert await api.stored() == 4
+
+
+async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_bucket(
+    tmp_path: Path,
+) -> None:
+    client, _, _ = await open_api(
+        tmp_path, DGS_RATE_LIMIT_PER_HOUR="1", DGS_TRUSTED_PROXY_HEADER="x-forwarded-for"
+    )
+    async with client:
+        first = {**KEY, "X-Forwarded-For": "198.51.100.7, 203.0.113.1"}
+        second = {**KEY, "X-Forwarded-For": "198.51.100.7, 203.0.113.2"}
+        assert (await client.post(GEN, json={"topic": "A"}, headers=first)).status_code == 201
+        assert (await client.post(GEN, json={"topic": "B"}, headers=first)).status_code == 429
+        assert (await client.post(GEN, json={"topic": "C"}, headers=second)).status_code == 201
+
+
+async def test_without_a_trusted_proxy_forwarded_headers_are_ignored(tmp_path: Path) -> None:
+    client, _, _ = await open_api(tmp_path, DGS_RATE_LIMIT_PER_HOUR="1")
+    async with client:
+        assert (
+            await client.post(
+                GEN, json={"topic": "A"}, headers={**KEY, "X-Forwarded-For": "1.1.1.1"}
+            )
+        ).status_code == 201
+        spoofed = await client.post(
+            GEN, json={"topic": "B"}, headers={**KEY, "X-Forwarded-For": "2.2.2.2"}
+        )
+        assert spoofed.status_code == 429

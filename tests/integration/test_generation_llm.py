@@ -339,3 +339,18 @@ async def test_streamed_completions_are_understood_by_the_sdk(server: ScriptedOp
         assert server.requests[0]["stream"] is True
     finally:
         await clients.close()
+
+
+async def test_a_connect_timeout_is_a_provider_timeout(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection that never completes (injected at the HTTP transport under the SDK)."""
+    import httpx2
+
+    async def never_connects(self: object, request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectTimeout("connect timed out", request=request)
+
+    monkeypatch.setattr(httpx2.AsyncHTTPTransport, "handle_async_request", never_connects)
+    with pytest.raises(ProviderTimeoutError):
+        await pipeline.generate(GenerateRequest("Photosynthesis"))
+    assert await pipeline.stored() == 0
