@@ -6,6 +6,8 @@ DynamoDB adapters come from ``dynamo_wiring`` factories, so their heavy imports
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from dependency_injector import containers, providers
 
 from adapters.llm.prompt_files import prompt_version
@@ -17,6 +19,7 @@ from adapters.sqlite.rate_limit import SqliteRateLimiter
 from adapters.sqlite.repairs import SqliteRepairLog
 from adapters.system import RandomIds, SystemClock
 from application.cursor import CursorCodec
+from application.ports.rate_limit import BucketPolicy
 from application.use_cases.generate_lesson import GenerateLesson
 from application.use_cases.guarded_generation import GuardedGeneration, GuardPolicy
 from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
@@ -25,10 +28,13 @@ from entrypoints.resources import Resources
 from entrypoints.settings import Settings
 
 
-def _guard_policy(settings: Settings) -> GuardPolicy:
-    from entrypoints.http_services import guard_policy
-
-    return guard_policy(settings)
+def guard_policy(settings: Settings) -> GuardPolicy:
+    """Rate limits, budget and cache lifetime from the settings."""
+    return GuardPolicy(
+        per_client=BucketPolicy(settings.rate_limit_per_hour, settings.rate_limit_per_hour / 3600),
+        daily_budget=settings.daily_generation_budget,
+        cache_ttl=timedelta(seconds=settings.cache_ttl_seconds),
+    )
 
 
 def _open_sqlite(settings: Settings, resources: Resources) -> SqliteDatabase:
@@ -100,7 +106,7 @@ class Container(containers.DeclarativeContainer):
         idempotency,
         cache,
         rate_limiter,
-        providers.Callable(_guard_policy, settings),
+        providers.Callable(guard_policy, settings),
     )
     get_lesson = providers.Factory(GetLesson, lessons)
     list_lessons = providers.Factory(ListLessons, lessons)

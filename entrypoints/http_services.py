@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from application.errors import ApplicationError
-from application.ports.rate_limit import BucketPolicy
-from application.use_cases.guarded_generation import GuardedGeneration, GuardPolicy
+from application.use_cases.guarded_generation import GuardedGeneration
 from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
 from domain.generation import LessonConstraints
 from entrypoints.container import Container
-from entrypoints.settings import Settings
-
-
-def guard_policy(settings: Settings) -> GuardPolicy:
-    """Rate limits, budget and cache lifetime from the settings."""
-    return GuardPolicy(
-        per_client=BucketPolicy(settings.rate_limit_per_hour, settings.rate_limit_per_hour / 3600),
-        daily_budget=settings.daily_generation_budget,
-        cache_ttl=timedelta(seconds=settings.cache_ttl_seconds),
-    )
 
 
 class ContainerServices:
