@@ -7,11 +7,14 @@ shut-down on every call. openai and agents are not imported here.
 
 from __future__ import annotations
 
+import logging
+
 from mangum import Mangum
 
 from entrypoints.container import build_container
 from entrypoints.http_app import build_app
 from entrypoints.settings import load_settings
 
+logging.getLogger("dgs").setLevel(logging.INFO)  # the runtime's handler writes to CloudWatch
 app = build_app(build_container(load_settings()))
 handler = Mangum(app, lifespan="off")

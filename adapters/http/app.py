@@ -44,6 +44,7 @@ def create_app(
         request_max_body_size=DEFAULT_MAX_BODY,
         state=State({"services": services, "http_config": config}),
         on_shutdown=list(on_shutdown),
+        logging_config=None,  # the entry point configures logging (hypercorn's lines not echoed)
         debug=False,
     )
     return EdgeMiddleware(app, edge)
