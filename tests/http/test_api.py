@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.http.conftest import KEY, ORIGIN, Api
+from tests.http.conftest import KEY, ORIGIN, Api, open_api
 
 
 async def test_generate_returns_201_shorthand_by_default_and_full_on_request(api: Api) -> None:
@@ -173,3 +175,11 @@ async def test_problem_bodies_carry_code_detail_and_request_id(api: Api) -> None
     assert body["code"] == "not_found"
     assert body["request_id"] == response.headers["x-request-id"]
     assert set(body) >= {"type", "title", "status", "detail", "code", "request_id"}
+
+
+async def test_openapi_exposure_is_a_setting(tmp_path: Path) -> None:
+    client, _, _ = await open_api(tmp_path, DGS_OPENAPI_ENABLED="false")
+    async with client:
+        assert (await client.get("/docs/openapi.json")).status_code == 404
+        assert (await client.get("/docs")).status_code == 404
+        assert (await client.get("/health")).status_code == 200

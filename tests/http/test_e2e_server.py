@@ -108,3 +108,38 @@ def test_a_lesson_round_trip_over_real_http(server: str) -> None:
     assert (status, problem["code"]) in {(401, "unauthorized")}
     status, _, ready = call(server, "GET", "/ready")
     assert (status, ready["checks"]) == (200, {"store": "ok", "provider": "ok"})
+
+
+def test_without_a_key_serve_generates_one_and_prints_it_once(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DGS_DEV_KEY"}
+    env["DGS_SQLITE_PATH"] = str(tmp_path / "dgs.sqlite3")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline().decode() for _ in range(4)]
+        key = lines[2].strip()
+        assert "DGS_DEV_KEY was not set" in lines[0]
+        assert len(key) >= 16
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(base + "/health", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        request = urllib.request.Request(base + "/v1/catalog", headers={"X-DGS-Dev-Key": key})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(base + "/v1/catalog", timeout=10)
+        assert refused.value.code == 401
+        refused.value.close()
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=15)[0].decode(errors="replace")
+    assert output.count(key) == 0  # printed once, above, and never logged again
