@@ -10,8 +10,10 @@ import http.client
 import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.loopback import LoopbackServer
 
 _THROTTLED = json.dumps(
     {
@@ -47,7 +49,7 @@ class Faults:
             return False
 
 
-class DynamoProxy:
+class DynamoProxy(LoopbackServer):
     """Forwards to ``upstream`` (host, port); records every request; injects faults."""
 
     def __init__(self, upstream: tuple[str, int]) -> None:
@@ -55,21 +57,11 @@ class DynamoProxy:
         self.requests: list[Recorded] = []
         self.faults = Faults()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(self._handler())
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return self.origin
 
     def reset(self) -> None:
         with self._lock:
