@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
@@ -39,6 +39,10 @@ class _Rule(BaseModel):
     def message(self, value: Any, parent: Any) -> str | None:
         """Return why the value breaks the rule, or None when it holds."""
         raise NotImplementedError
+
+    def checker(self) -> Callable[[Any, Any], str | None]:
+        """``message`` as a plain function (validation calls it for every widget)."""
+        return self.message
 
 
 class NonEmpty(_Rule):
@@ -135,9 +139,16 @@ class Pattern(_Rule):
 
     def message(self, value: Any, parent: Any) -> str | None:
         """Strings that do not match break the rule."""
-        if isinstance(value, str) and not self._compiled.match(value):
-            return f"must match {self.regex}"
-        return None
+        return self.checker()(value, parent)
+
+    def checker(self) -> Callable[[Any, Any], str | None]:
+        """The compiled regex bound in a closure (no attribute lookups per call)."""
+        match, problem = self._compiled.match, f"must match {self.regex}"
+
+        def check(value: Any, parent: Any) -> str | None:
+            return problem if isinstance(value, str) and not match(value) else None
+
+        return check
 
 
 class OneOf(_Rule):
@@ -154,11 +165,18 @@ class OneOf(_Rule):
 
     def message(self, value: Any, parent: Any) -> str | None:
         """Any other value breaks the rule."""
-        hashable = value is None or isinstance(value, str | int | float)
-        if not hashable or (type(value), value) not in self._allowed:
-            allowed = ", ".join(json.dumps(v) for v in self.values)
-            return f"must be one of {allowed}"
-        return None
+        return self.checker()(value, parent)
+
+    def checker(self) -> Callable[[Any, Any], str | None]:
+        """The allowed set bound in a closure (no attribute lookups per call)."""
+        allowed = self._allowed
+        problem = "must be one of " + ", ".join(json.dumps(v) for v in self.values)
+
+        def check(value: Any, parent: Any) -> str | None:
+            hashable = value is None or isinstance(value, str | int | float)
+            return problem if not hashable or (type(value), value) not in allowed else None
+
+        return check
 
 
 class MinValue(_Rule):

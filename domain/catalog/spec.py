@@ -68,16 +68,28 @@ class Shape:
     kind: str | None = None  # set on the variants of a variant record
     when: Any = None  # the selecting value, for variants chosen by another field
     json_kind: type = dataclass_field(init=False)  # the JSON type of the shorthand value
+    # Every field required and none holding records: read without looking at each field.
+    plain: bool = dataclass_field(init=False, repr=False, compare=False)
+    names: tuple[str, ...] = dataclass_field(init=False, repr=False, compare=False)
+    name_set: frozenset[str] = dataclass_field(init=False, repr=False, compare=False)
     _by_name: dict[str, FieldSpec] = dataclass_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Validation reads these for every widget: computed once, not per call.
         object.__setattr__(self, "json_kind", _JSON_KINDS[self.shorthand])
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
+        object.__setattr__(self, "names", tuple(f.name for f in self.fields))
+        object.__setattr__(self, "name_set", frozenset(self.names))
+        plain = all(f.required and not _holds_record(f.type) for f in self.fields)
+        object.__setattr__(self, "plain", plain)
 
     def field(self, name: str) -> FieldSpec | None:
         """The field called ``name``, if any."""
         return self._by_name.get(name)
+
+
+def _holds_record(node: TypeNode) -> bool:
+    return isinstance(node, RecordType) or (isinstance(node, ListType) and _holds_record(node.item))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +99,12 @@ class RecordSpec:
     name: str
     shapes: tuple[Shape, ...]
     select_by: str | None = None
+    by_json_kind: dict[type, Shape] = dataclass_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Shorthand variants differ in JSON type (the loader checks it): pick by type.
+        kinds = {} if self.select_by else {s.json_kind: s for s in self.shapes}
+        object.__setattr__(self, "by_json_kind", kinds)
 
     @property
     def is_variant(self) -> bool:

@@ -69,8 +69,12 @@ class _Run:
         if not _fits(value, shape):
             return None
         if shape.shorthand == "object":
+            if shape.plain and value.keys() == shape.name_set:
+                return dict(value)  # nothing to reshape: every field present, all scalar
             return self.by_name(shape, value, path)
         fields = shape.fields
+        if shape.plain and shape.shorthand == "positional" and len(value) == len(fields):
+            return dict(zip(shape.names, value, strict=True))
         if shape.shorthand != "positional":
             only = fields[0]
             return {only.name: self.value(only.type, value, path, shape, value)}
@@ -133,7 +137,8 @@ class _Run:
             if not candidates:
                 self.expansion.unselectable.add(record.select_by)
         else:
-            candidates = [s for s in record.shapes if isinstance(value, s.json_kind)]
+            found = record.by_json_kind.get(type(value))
+            candidates = [] if found is None else [found]
         if not candidates:
             return value
         variant = candidates[0]

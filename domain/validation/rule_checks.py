@@ -43,7 +43,7 @@ def _compile(spec: RuleSpec) -> Check:
             return out or _NONE
 
         return several
-    message = rule.message
+    message = rule.checker()
     if len(spec.path) == 1:  # most rules: one field, checked without building lists
         (name,) = spec.path
 
