@@ -176,10 +176,6 @@ class EdgeMiddleware:
         )
         await send({"type": "http.response.body", "body": body})
 
-    # Litestar's test clients and Mangum reach through to the app for lifespan details.
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.app, name)
-
 
 def _headers(scope: Scope) -> dict[str, str]:
     return {

@@ -20,7 +20,7 @@ from adapters.http.services import HttpConfig, Services
 from application.errors import VersionConflictError
 from application.records import DEFAULT_LIMIT, MAX_LIMIT, LessonQuery
 from application.use_cases.generate_lesson import GenerateRequest
-from application.use_cases.lessons import LessonPatch
+from application.use_cases.lessons import LessonPatch, view_of
 from domain.generation import LessonConstraints
 from domain.validation.document import validate_lesson
 
@@ -202,7 +202,7 @@ async def patch_lesson(
                 412, "precondition_failed", f"the lesson is at version {exc.current}"
             ) from exc
         raise
-    view = await _services(state).get_lesson()(record.lesson_id)
+    view = view_of(record)  # the updated record is the answer: no second read
     return Response(presenters.lesson(view, format), headers={"ETag": presenters.etag(view.record)})
 
 

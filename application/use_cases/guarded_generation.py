@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -176,30 +176,18 @@ class GuardedGeneration:
         if use_cache:
             cached = await self._cache.get(lesson_key)
             if cached is not None:
-                return self._from_cache(json.loads(cached), request)
+                # A new lesson from the cached one: new id and times, no model call. The
+                # routes are part of the key, so the record's providers are the cached ones.
+                lesson = json.loads(cached)
+                meta = GenerationMeta(cache="lesson")
+                return self._generate.record_for(request, lesson, meta), lesson
         cached_idm = await self._cache.get(idm_key) if use_cache else None
         idm = IntermediateDataModel.model_validate_json(cached_idm) if cached_idm else None
         generated = await self._generate.produce(request, idm=idm)
-        record = generated.record
-        entry = {"lesson": generated.lesson, "routes": routes}
-        await self._cache.put(
-            lesson_key, json.dumps(entry, ensure_ascii=False), self._policy.cache_ttl
-        )
+        lesson_json = json.dumps(generated.lesson, ensure_ascii=False)
+        await self._cache.put(lesson_key, lesson_json, self._policy.cache_ttl)
         await self._cache.put(idm_key, generated.idm.model_dump_json(), self._policy.cache_ttl)
-        return record, generated.lesson
-
-    def _from_cache(
-        self, entry: dict[str, Any], request: GenerateRequest
-    ) -> tuple[LessonRecord, dict[str, Any]]:
-        """A new lesson from a cached one: new id and times, no model call."""
-        template = self._generate.record_for(
-            request, entry["lesson"], GenerationMeta(cache="lesson")
-        )
-        (provider_a, model_a), (provider_b, model_b) = entry["routes"]
-        record = replace(
-            template, provider_a=provider_a, model_a=model_a, provider_b=provider_b, model_b=model_b
-        )
-        return record, entry["lesson"]
+        return generated.record, generated.lesson
 
 
 def fingerprint(request: GenerateRequest, fmt: str, use_cache: bool) -> str:

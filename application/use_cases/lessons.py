@@ -27,6 +27,11 @@ class LessonView:
     conversion_warnings: tuple[Issue, ...]
 
 
+def view_of(record: LessonRecord) -> LessonView:
+    """A stored lesson as it is, in its own catalog version."""
+    return LessonView(record, json.loads(record.lesson_json), ())
+
+
 class GetLesson:
     """One lesson, converted to another catalog version on request."""
 
@@ -38,10 +43,10 @@ class GetLesson:
         if schema_version is not None and schema_version not in get_registry().catalogs:
             raise InvalidRequestError(f"unsupported schema_version {schema_version!r}")
         record = await self._lessons.get(lesson_id)
-        lesson = json.loads(record.lesson_json)
+        view = view_of(record)
         if schema_version is None or schema_version == record.schema_version:
-            return LessonView(record, lesson, ())
-        converted = convert_lesson(lesson, schema_version)
+            return view
+        converted = convert_lesson(view.lesson, schema_version)
         return LessonView(record, converted.lesson, converted.warnings)
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
 
+import msgspec
+
+from adapters.http import presenters, wire
 from application.errors import ApplicationError, InvalidCursorError, StoreUnavailableError
-from application.records import LessonQuery, LessonRecord, LessonSummary
+from application.records import LessonQuery
+from application.use_cases.lessons import view_of
 from entrypoints.commands import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE
 from entrypoints.container import Container, build_container, shutdown
 from entrypoints.settings import SettingsError, load_settings
@@ -86,16 +87,6 @@ def page_limit(text: str) -> int:
     return value
 
 
-def summary_json(summary: LessonSummary) -> dict[str, Any]:
-    """A summary as JSON (the same shape the HTTP API lists)."""
-    return {
-        **asdict(summary),
-        "tags": list(summary.tags),
-        "created_at": summary.created_at.isoformat(),
-        "updated_at": summary.updated_at.isoformat(),
-    }
-
-
 def lessons_list(args: argparse.Namespace) -> int:
     """List lesson summaries, newest first."""
 
@@ -110,8 +101,8 @@ def lessons_list(args: argparse.Namespace) -> int:
         )
         page = await container.lessons().list_summaries(query)
         if args.json:
-            body = {"items": [summary_json(s) for s in page.items], "next_cursor": page.next_cursor}
-            print(json.dumps(body, ensure_ascii=False, indent=2))
+            items = [presenters.summary(s) for s in page.items]
+            _print_json(wire.SummaryPage(items=items, next_cursor=page.next_cursor))
             return EXIT_OK
         for item in page.items:
             tags = ",".join(item.tags)
@@ -130,7 +121,7 @@ def lessons_get(args: argparse.Namespace) -> int:
     async def get(container: Container) -> int:
         record = await container.lessons().get(args.lesson_id)
         if args.json:
-            print(json.dumps(record_json(record), ensure_ascii=False, indent=2))
+            _print_json(presenters.lesson(view_of(record), "shorthand"))
         else:
             print(
                 f"{record.title}  ({record.lesson_id}, v{record.version}, {record.schema_version})"
@@ -145,19 +136,6 @@ def lessons_get(args: argparse.Namespace) -> int:
     return _run("lessons get", get)
 
 
-def record_json(record: LessonRecord) -> dict[str, Any]:
-    """A whole record as JSON: the summary, the generation metadata and the lesson."""
-    from adapters.serialization import meta_to_dict
-
-    return {
-        **summary_json(record.summary()),
-        "prompt_version": record.prompt_version,
-        "widgets_version": record.widgets_version,
-        "idempotency_key": record.idempotency_key,
-        "provider_a": record.provider_a,
-        "model_a": record.model_a,
-        "provider_b": record.provider_b,
-        "model_b": record.model_b,
-        "meta": meta_to_dict(record.meta),
-        "lesson": json.loads(record.lesson_json),
-    }
+def _print_json(value: object) -> None:
+    """JSON exactly as the HTTP API sends it (same wire structs), indented for people."""
+    print(msgspec.json.format(msgspec.json.encode(value), indent=2).decode())

@@ -92,7 +92,7 @@ def test_store_init_then_list_and_get(store_env: str, capsys: pytest.CaptureFixt
     record = json.loads(out)
     assert record["title"] == "Lesson 0"
     assert record["meta"]["cost_usd"] == 0.000123456789
-    assert record["lesson"]["title"] == "Photosynthesis"
+    assert record["lesson_json"]["title"] == "Photosynthesis"  # the API's GET shape
 
 
 def test_errors_have_exit_codes(store_env: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from application.records import GenerationMeta, LessonRecord, StepUsage
+from domain.conversion.forms import expand
 
 LESSON = {
     "schema_version": "1.1",
@@ -45,6 +46,7 @@ def make_record(created_at: datetime, **overrides: Any) -> LessonRecord:
             cache=None,
         ),
         status="ok",
-        lesson_json=json.dumps(LESSON, ensure_ascii=False, indent=1),
+        # Stored lessons are canonical full form (GenerateLesson guarantees it).
+        lesson_json=json.dumps(expand(LESSON), ensure_ascii=False, indent=1),
     )
     return replace(record, **overrides)
