@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.support.loopback import LoopbackServer
+from tests.support.loopback import LoopbackServer, QuietJsonHandler
 
 _THROTTLED = json.dumps(
     {
@@ -79,17 +79,11 @@ class DynamoProxy(LoopbackServer):
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
+        class Handler(QuietJsonHandler):
             def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                target = self.headers.get("X-Amz-Target", "")
-                operation = target.rsplit(".", 1)[-1]
-                proxy._record(operation, json.loads(raw or b"{}"))
+                raw, body = self.read_body()
+                operation = self.headers.get("X-Amz-Target", "").rsplit(".", 1)[-1]
+                proxy._record(operation, body)
                 if proxy.faults.should_fail():
                     self._reply(400, _THROTTLED, "application/x-amz-json-1.0")
                     return

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 
 class LoopbackServer:
@@ -26,3 +28,17 @@ class LoopbackServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class QuietJsonHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 handler that logs nothing and reads JSON bodies."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def read_body(self) -> tuple[bytes, Any]:
+        """The raw body and its JSON value (``{}`` when empty)."""
+        raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        return raw, json.loads(raw or b"{}")
