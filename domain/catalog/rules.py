@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 Loc = tuple[str | int, ...]
 Violation = tuple[Loc, str]
+Bind = Callable[[object, str], str]  # binds an object for generated source; returns its name
 
 # Numbering a client adds itself: "1. Intro", "2) Setup", "1.2. Details".
 _MANUAL_NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*[.)]\s")
@@ -44,6 +45,16 @@ class _Rule(BaseModel):
         """``message`` as a plain function (validation calls it for every widget)."""
         return self.message
 
+    def condition(self, value: str, parent: str, bind: Bind) -> str | None:
+        """The rule as Python source: an expression, true when the rule reports anything.
+
+        ``value`` and ``parent`` are the names of the checked value and its holder;
+        ``bind`` names an object for the source to use. Generated readers inline the
+        expression (see ``domain.validation.readers``); None means they call the rule
+        instead. It must agree with ``violations``: a test holds them together.
+        """
+        return None
+
 
 class NonEmpty(_Rule):
     """A string with visible text, or an array with at least one element."""
@@ -59,6 +70,13 @@ class NonEmpty(_Rule):
             return "must not be empty"
         return None
 
+    def condition(self, value: str, parent: str, bind: Bind) -> str:
+        """Blank strings and empty arrays."""
+        return (
+            f"(isinstance({value}, str) and not {value}.strip())"
+            f" or (isinstance({value}, list) and not {value})"
+        )
+
 
 class MaxLength(_Rule):
     """A string of at most ``max`` characters."""
@@ -72,6 +90,10 @@ class MaxLength(_Rule):
         if isinstance(value, str) and len(value) > self.max:
             return f"is {len(value)} characters long; at most {self.max} advised"
         return None
+
+    def condition(self, value: str, parent: str, bind: Bind) -> str:
+        """Strings longer than ``max``."""
+        return f"isinstance({value}, str) and len({value}) > {self.max!r}"
 
 
 class MinItems(_Rule):
@@ -87,6 +109,10 @@ class MinItems(_Rule):
             return f"has {len(value)} element(s); at least {self.min} required"
         return None
 
+    def condition(self, value: str, parent: str, bind: Bind) -> str:
+        """Arrays shorter than ``min``."""
+        return f"isinstance({value}, list) and len({value}) < {self.min!r}"
+
 
 class ExactItems(_Rule):
     """An array with exactly ``count`` elements."""
@@ -101,6 +127,10 @@ class ExactItems(_Rule):
             return f"has {len(value)} element(s); exactly {self.count} required"
         return None
 
+    def condition(self, value: str, parent: str, bind: Bind) -> str:
+        """Arrays of any other length."""
+        return f"isinstance({value}, list) and len({value}) != {self.count!r}"
+
 
 class Contains(_Rule):
     """A string that contains ``text``."""
@@ -114,6 +144,10 @@ class Contains(_Rule):
         if isinstance(value, str) and self.text not in value:
             return f"must contain {self.text!r}"
         return None
+
+    def condition(self, value: str, parent: str, bind: Bind) -> str:
+        """Strings without ``text``."""
+        return f"isinstance({value}, str) and {self.text!r} not in {value}"
 
 
 class Pattern(_Rule):
@@ -150,6 +184,10 @@ class Pattern(_Rule):
 
         return check
 
+    def condition(self, value: str, parent: str, bind: Bind) -> str:
+        """Strings that do not match."""
+        return f"isinstance({value}, str) and not {bind(self._compiled.match, 'match')}({value})"
+
 
 class OneOf(_Rule):
     """A value equal to one of ``values`` (same JSON type, so 0 is not false)."""
@@ -178,6 +216,12 @@ class OneOf(_Rule):
 
         return check
 
+    def condition(self, value: str, parent: str, bind: Bind) -> str:
+        """Values outside the allowed set, compared with their JSON type."""
+        allowed, scalar = bind(self._allowed, "allowed"), "str | int | float"
+        hashable = f"({value} is None or isinstance({value}, {scalar}))"
+        return f"not ({hashable} and (type({value}), {value}) in {allowed})"
+
 
 class MinValue(_Rule):
     """An integer of at least ``min``."""
@@ -191,6 +235,10 @@ class MinValue(_Rule):
         if isinstance(value, int) and value < self.min:
             return f"must be at least {self.min}"
         return None
+
+    def condition(self, value: str, parent: str, bind: Bind) -> str:
+        """Integers below ``min``."""
+        return f"isinstance({value}, int) and {value} < {self.min!r}"
 
 
 class ValidRegex(_Rule):
@@ -239,6 +287,11 @@ class NoNumbering(_Rule):
             return "starts with manual numbering; the client numbers for you"
         return None
 
+    def condition(self, value: str, parent: str, bind: Bind) -> str:
+        """Strings that start with numbering."""
+        numbered = bind(_MANUAL_NUMBERING.match, "numbered")
+        return f"isinstance({value}, str) and {numbered}({value}) is not None"
+
 
 class Distinct(_Rule):
     """An array of strings with no repeated element."""
@@ -259,6 +312,10 @@ class Distinct(_Rule):
                     yield (index,), "repeats an earlier choice"
                 seen.add(folded)
 
+    def condition(self, value: str, parent: str, bind: Bind) -> str:
+        """Arrays holding a repeated string."""
+        return f"isinstance({value}, list) and {bind(_repeats, 'repeats')}({value})"
+
 
 class IndexInto(_Rule):
     """An integer that is a valid 0-based index into the sibling array ``list``."""
@@ -276,6 +333,13 @@ class IndexInto(_Rule):
             return None
         return f"must be between 0 and {len(target) - 1} (an index into {self.list!r})"
 
+    def condition(self, value: str, parent: str, bind: Bind) -> str:
+        """Integers outside the sibling array, when there is one."""
+        target = f"{parent}.get({self.list!r})"
+        inside = f"0 <= {value} < len({target})"
+        has_target = f"isinstance({parent}, dict) and isinstance({target}, list)"
+        return f"isinstance({value}, int) and {has_target} and not {inside}"
+
 
 class MaxDepth(_Rule):
     """Nested node lists (records with a ``kind``) at most ``max`` levels deep."""
@@ -291,6 +355,11 @@ class MaxDepth(_Rule):
         if depth > self.max:
             return f"nests {depth} levels deep; at most {self.max} allowed"
         return None
+
+    def condition(self, value: str, parent: str, bind: Bind) -> str:
+        """Deeper nesting."""
+        levels = bind(node_list_levels, "levels")
+        return f"{levels}({value}) - {0 if self.count_root else 1} > {self.max!r}"
 
 
 class ConsoleMode(_Rule):
@@ -336,22 +405,33 @@ class LessonObject(_Rule):
         return "must be a lesson object with 'blocks', or a JSON string of one"
 
 
+def _repeats(values: list[Any]) -> bool:
+    """Whether a string repeats an earlier one (``Distinct``'s test, without locations)."""
+    folded = [v.strip().casefold() for v in values if isinstance(v, str)]
+    return len(set(folded)) != len(folded)
+
+
 def node_list_levels(value: Any) -> int:
     """Count nested levels of node lists: arrays holding records tagged with ``kind``."""
+    # Runs on every step flow and checklist: plain loops, no max() or generator calls.
     deepest = 0
-    if isinstance(value, dict):
+    if type(value) is dict:
         for item in value.values():
-            if isinstance(item, dict | list):
-                deepest = max(deepest, node_list_levels(item))
+            if type(item) is dict or type(item) is list:
+                depth = node_list_levels(item)
+                if depth > deepest:
+                    deepest = depth
         return deepest
-    if isinstance(value, list):
+    if type(value) is list:
         is_node_list = False
         for item in value:
-            if isinstance(item, dict):
+            if type(item) is dict:
                 is_node_list = is_node_list or "kind" in item
-                deepest = max(deepest, node_list_levels(item))
-            elif isinstance(item, list):
-                deepest = max(deepest, node_list_levels(item))
+            elif type(item) is not list:
+                continue
+            depth = node_list_levels(item)
+            if depth > deepest:
+                deepest = depth
         return deepest + 1 if is_node_list else deepest
     return 0
 

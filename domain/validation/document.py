@@ -12,7 +12,6 @@ own, to report every error at the place it was given.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -20,13 +19,17 @@ from pydantic import BaseModel, ValidationError
 from domain.catalog.registry import SUPPORTED_VERSIONS, WidgetRegistry, get_registry
 from domain.catalog.spec import Catalog, WidgetSpec
 from domain.lesson.models import MODELS, LessonModels
+from domain.validation.fast_path import read_clean_lesson
+from domain.validation.outline import (
+    DOCUMENT_KEYS,
+    MANUAL_NUMBERING,
+    SECTION_KEYS,
+    TITLE_ADVISED_MAX,
+    ends_with_quiz,
+)
 from domain.validation.result import SCHEMA_SOURCE, Path, Reporter, ValidationResult
 from domain.validation.widget import PendingWidget, apply_rules, model_accepts, read_widget
 
-_DOCUMENT_KEYS = frozenset({"schema_version", "title", "blocks"})
-_SECTION_KEYS = frozenset({"section", "items", "subsections"})
-_TITLE_ADVISED_MAX = 40
-_MANUAL_NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*[.)]\s")
 _JSON_TYPES: dict[type, str] = {str: "a string", list: "an array", dict: "an object"}
 
 
@@ -40,6 +43,29 @@ def validate_lesson(
 
     ``schema_version`` is the version to validate against when the payload names none
     (default: the registry's default); a payload naming another version is an error.
+    """
+    registry = registry or get_registry()
+    clean = read_clean_lesson(payload, schema_version, registry)
+    if clean is not None:
+        version, document = clean
+        try:
+            lesson = MODELS[version].lesson.model_validate(document)
+        except ValidationError:
+            pass  # a type the readers pass on unchecked: the exact path reports it
+        else:
+            return ValidationResult(True, version, (), (), lesson)
+    return validate_lesson_exactly(payload, schema_version, registry=registry)
+
+
+def validate_lesson_exactly(
+    payload: object,
+    schema_version: str | None = None,
+    *,
+    registry: WidgetRegistry | None = None,
+) -> ValidationResult:
+    """``validate_lesson`` without the fast path: every widget checked and located.
+
+    Same contract and same results; kept public so that tests can hold the fast path to it.
     """
     registry = registry or get_registry()
     report = Reporter()
@@ -95,17 +121,17 @@ class _DocumentCheck:
 
     def run(self, payload: dict[str, Any]) -> BaseModel | None:
         for key in payload:
-            if key not in _DOCUMENT_KEYS:
+            if key not in DOCUMENT_KEYS:
                 self._error((key,), "field.unknown", f"unknown field {key!r}")
         title = self._text_field(payload, "title", ())
-        if isinstance(title, str) and len(title) > _TITLE_ADVISED_MAX:
-            message = f"is {len(title)} characters long; at most {_TITLE_ADVISED_MAX} advised"
+        if isinstance(title, str) and len(title) > TITLE_ADVISED_MAX:
+            message = f"is {len(title)} characters long; at most {TITLE_ADVISED_MAX} advised"
             self._warn(("title",), "value.too_long", message)
         blocks = self._array_field(payload, "blocks", (), required=True)
         if blocks == []:
             self.report.add(("blocks",), "value.empty", "must not be empty", self.document_source)
         full_blocks = [self._block(b, ("blocks", i)) for i, b in enumerate(blocks or [])]
-        if blocks and not self._ends_with_quiz(blocks):
+        if blocks and not ends_with_quiz(blocks, self.models.quiz_key):
             self._warn(("blocks",), "document.no_final_quiz", "end the lesson with a quiz")
         lesson = None
         if not self.report.errors and title is not None and blocks is not None:
@@ -145,10 +171,10 @@ class _DocumentCheck:
 
     def _section(self, section: dict[str, Any], path: Path) -> Any:
         for key in section:
-            if key not in _SECTION_KEYS:
+            if key not in SECTION_KEYS:
                 self._error((*path, key), "field.unknown", f"unknown field {key!r}")
         title = self._text_field(section, "section", path)
-        if isinstance(title, str) and _MANUAL_NUMBERING.match(title):
+        if isinstance(title, str) and MANUAL_NUMBERING.match(title):
             message = "starts with manual numbering; the client numbers sections"
             self._warn((*path, "section"), "value.manual_numbering", message)
         items = self._array_field(section, "items", path, required=True) or []
@@ -229,18 +255,6 @@ class _DocumentCheck:
             return None
         self._error((*path, key), "field.wrong_type", "must be an array")
         return None
-
-    def _ends_with_quiz(self, blocks: list[Any]) -> bool:
-        last = blocks[-1]
-        quiz_key = self.models.quiz_key
-        while isinstance(last, dict) and "section" in last:
-            nested = last.get("subsections") or last.get("items")
-            if not isinstance(nested, list) or not nested:
-                return False
-            last = nested[-1]
-        if not isinstance(last, dict):
-            return False
-        return quiz_key in last or last.get("type") == quiz_key
 
     def _error(self, path: Path, code: str, message: str) -> None:
         self.report.add(path, code, message, SCHEMA_SOURCE)

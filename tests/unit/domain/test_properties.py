@@ -12,7 +12,8 @@ from domain.catalog.registry import SUPPORTED_VERSIONS, get_registry
 from domain.conversion.forms import compact, expand
 from domain.validation.document import validate_lesson
 from domain.validation.result import ValidationResult
-from tests.support.lessons import full_lessons, json_scalars, json_values, paths_of
+from tests.support.lessons import full_lessons, json_values
+from tests.support.mutations import VALID_POOL, mutate
 
 CODE = re.compile(r"^[a-z_]+\.[a-z_]+$")
 POINTER = re.compile(r"^(/([^~/]|~[01])*)*$")
@@ -40,65 +41,12 @@ def test_validation_never_raises_on_any_json_value(value: Any) -> None:
     assert_well_formed(validate_lesson(value))
 
 
-def _mutate(data: st.DataObject, doc: Any) -> Any:
-    doc = copy.deepcopy(doc)
-    path = data.draw(st.sampled_from(paths_of(doc)[1:]))
-    holder = doc
-    for step in path[:-1]:
-        holder = holder[step]
-    last = path[-1]
-    operation = data.draw(st.sampled_from(["replace", "delete", "wrap", "duplicate"]))
-    if operation == "replace":
-        scalars = json_scalars()
-        small = (
-            scalars
-            | st.lists(scalars, max_size=3)
-            | st.dictionaries(st.text(max_size=3), scalars, max_size=2)
-        )
-        holder[last] = data.draw(small)
-    elif operation == "delete":
-        del holder[last]
-    elif operation == "wrap":
-        holder[last] = [holder[last]]
-    elif isinstance(holder, list):
-        holder.insert(last, copy.deepcopy(holder[last]))
-    else:
-        holder[f"{last}_copy"] = copy.deepcopy(holder[last])
-    return doc
-
-
-def _valid_pool() -> list[Any]:
-    """Valid lessons using every widget of both versions, in shorthand and in full form."""
-    pool: list[Any] = []
-    for version in SUPPORTED_VERSIONS:
-        catalog = get_registry().catalog(version)
-        items = [e.item for e in catalog.examples if e.widget != catalog.block_widget.key]
-        quizzes = [e.item for e in catalog.examples if e.widget == catalog.block_widget.key]
-        whole = {
-            "schema_version": version,
-            "title": "All",
-            "blocks": [{"section": "S", "items": items}, *quizzes],
-        }
-        pool += [whole, expand(whole)]
-        for item in items:
-            single = {
-                "schema_version": version,
-                "title": "One",
-                "blocks": [{"section": "S", "items": [item]}],
-            }
-            pool += [single, expand(single)]
-    return pool
-
-
-VALID_POOL = _valid_pool()
-
-
 @settings(max_examples=6000, deadline=None)
 @given(st.data())
 def test_validation_never_raises_on_mutations_of_valid_lessons(data: st.DataObject) -> None:
     mutated = data.draw(st.sampled_from(VALID_POOL))
     for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
-        mutated = _mutate(data, mutated)
+        mutated = mutate(data, mutated)
     assert_well_formed(validate_lesson(mutated))
 
 

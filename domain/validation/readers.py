@@ -1,0 +1,267 @@
+"""Per-widget readers generated from the spec: the fast path of validation.
+
+``expand`` and ``rule_checks`` interpret a widget's spec for every value they meet,
+which costs several microseconds per widget. Here each widget's spec is turned once
+into straight-line Python (the approach of fastjsonschema): a reader takes the widget's
+value, shorthand or full form, and returns its canonical full form, with every rule of
+the widget (hard and soft) checked inline.
+
+A reader only vouches for widgets it can read cleanly. On anything else (a JSON type
+that does not fit, too many positions, a broken rule, even a soft one) it raises, and
+the caller falls back to the exact path, which says what is wrong and where. So a
+reader may refuse more than the exact path does, never less; a differential test holds
+the two together on random and mutated lessons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from domain.catalog.spec import ListType, RecordType, RuleSpec, Shape, TypeNode, WidgetSpec
+from domain.validation.rule_checks import compiled_rules
+
+Reader = Callable[[Any], dict[str, Any]]
+
+
+class Unclean(Exception):
+    """The reader cannot vouch for this value; the exact path must judge it."""
+
+
+@dataclass(frozen=True, slots=True)
+class WidgetReaders:
+    """A widget's generated readers and the source they were compiled from."""
+
+    shorthand: Reader  # the value of ``{key: value}`` (or a bare string for ``p``)
+    full: Reader  # a full-form object ``{"type": key, ...}``
+    source: str
+
+
+@cache
+def widget_readers(widget: WidgetSpec) -> WidgetReaders:
+    """Generate and compile the readers of a widget, once per widget."""
+    generator = _Generator(widget)
+    source = generator.module()
+    namespace = generator.namespace
+    # The source is ours, generated from the parsed spec, never from user input.
+    exec(compile(source, f"<readers of {widget.anchor}>", "exec"), namespace)
+    return WidgetReaders(namespace["read_shorthand"], namespace["read_full"], source)
+
+
+def _unclean() -> Any:
+    raise Unclean
+
+
+def _array(value: Any) -> list[Any]:
+    """The value if it is an array; record arrays must be arrays to be read."""
+    if isinstance(value, list):
+        return value
+    raise Unclean
+
+
+def _holds_records(node: TypeNode) -> bool:
+    if isinstance(node, ListType):
+        return _holds_records(node.item)
+    return isinstance(node, RecordType)
+
+
+class _Generator:
+    """Writes the Python module of one widget's readers."""
+
+    def __init__(self, widget: WidgetSpec) -> None:
+        self.widget = widget
+        self.namespace: dict[str, Any] = {"Unclean": Unclean, "_array": _array}
+        self.functions: list[str] = []
+
+    def constant(self, value: Any, hint: str) -> str:
+        """Bind ``value`` in the module's namespace under a fresh name."""
+        name = f"_{hint}{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def module(self) -> str:
+        widget = self.widget
+        for name, record in widget.records.items():
+            self.record_reader(name, record.shapes, record.select_by)
+        rules = list(self.rules())
+        tag = repr(widget.key)
+        shorthand = self.shape_reader(widget.shape, "v")
+        full = self.by_name(widget.shape, "v", tag_field="type")
+        for name, (body, out) in (("read_shorthand", shorthand), ("read_full", full)):
+            lines = [f"def {name}(v):", *_indent(body), f"    out = {{'type': {tag}, {out}}}"]
+            lines += [*_indent(rules), "    return out"]
+            self.functions.append("\n".join(lines))
+        return "\n\n\n".join(self.functions) + "\n"
+
+    # Reading values -------------------------------------------------------------------
+
+    def record_reader(self, name: str, shapes: tuple[Shape, ...], select_by: str | None) -> None:
+        """``record_<name>(v, sel)``: read a record value; ``sel`` is its selector's value."""
+        lines = [f"def record_{name}(v, sel):"]
+        if shapes[0].kind is None:  # one shape, read from its shorthand
+            body, out = self.shape_reader(shapes[0], "v")
+            if shapes[0].shorthand != "object":
+                # An object is this record in full form: the model judges it as given,
+                # as the exact path does (it reshapes shorthand only).
+                lines += ["    if type(v) is dict:", "        return v"]
+            lines += [*_indent(body), f"    return {{{out}}}"]
+            self.functions.append("\n".join(lines))
+            return
+        # Variants: an object names its kind; a shorthand value is picked by the
+        # selector's value or, without a selector, by its JSON type.
+        lines.append("    if isinstance(v, dict):")
+        lines.append("        kind = v.get('kind')")
+        for shape in shapes:
+            body, out = self.by_name(shape, "v", tag_field="kind")
+            lines.append(f"        if kind == {shape.kind!r}:")
+            lines += _indent(body, 3)
+            lines.append(f"            return {{'kind': {shape.kind!r}, {out}}}")
+        lines.append("        raise Unclean")
+        for shape in shapes:
+            if select_by is not None:
+                when = self.constant(shape.when, "when")
+                test = f"type(sel) is type({when}) and sel == {when}"
+            else:
+                test = f"type(v) is {shape.json_kind.__name__}"
+            body, out = self.shape_reader(shape, "v")
+            lines.append(f"    if {test}:")
+            lines += _indent(body, 2)
+            lines.append(f"        return {{'kind': {shape.kind!r}, {out}}}")
+        lines.append("    raise Unclean")
+        self.functions.append("\n".join(lines))
+
+    def shape_reader(self, shape: Shape, var: str) -> tuple[list[str], str]:
+        """Statements reading ``var`` in the shape's shorthand, and the output's items."""
+        kind = shape.json_kind.__name__
+        lines = [f"if not isinstance({var}, {kind}):", "    raise Unclean"]
+        if shape.shorthand == "object":
+            body, out = self.by_name(shape, var, tag_field=None)
+            return lines + body, out
+        if shape.shorthand != "positional":  # the value is the single field
+            (only,) = shape.fields
+            lines.append(f"f0 = {var}")
+            selector = self.sibling(shape, var, positional=True)
+            lines += self.read_into(only.type, "f0", True, selector)
+            return lines, f"{only.name!r}: f0"
+        fields = shape.fields
+        required = [i for i, f in enumerate(fields) if f.required]
+        least = required[-1] + 1 if required else 0
+        lines += [f"n = len({var})", f"if n > {len(fields)} or n < {least}:", "    raise Unclean"]
+        items = []
+        for index, spec in enumerate(fields):
+            local = f"f{index}"
+            if index < least:
+                lines.append(f"{local} = {var}[{index}]")
+            else:
+                lines.append(f"{local} = {var}[{index}] if n > {index} else None")
+            lines += self.unset_default(spec.required, spec.default, local)
+            selector = self.sibling(shape, var, positional=True)
+            lines += self.read_into(spec.type, local, spec.required, selector)
+            items.append(f"{spec.name!r}: {local}")
+        return lines, ", ".join(items)
+
+    def by_name(self, shape: Shape, var: str, *, tag_field: str | None) -> tuple[list[str], str]:
+        """Statements reading the object ``var`` by field name, and the output's items."""
+        names = set(shape.names) | ({tag_field} if tag_field else set())
+        allowed = self.constant(frozenset(names), "names")
+        lines = [f"if not {var}.keys() <= {allowed}:", "    raise Unclean"]
+        items = []
+        for index, spec in enumerate(shape.fields):
+            local = f"f{index}"
+            # A missing required field raises KeyError: unclean, as any error here.
+            getter = f"{var}[{spec.name!r}]" if spec.required else f"{var}.get({spec.name!r})"
+            lines.append(f"{local} = {getter}")
+            lines += self.unset_default(spec.required, spec.default, local)
+            selector = self.sibling(shape, var, positional=False)
+            lines += self.read_into(spec.type, local, spec.required, selector)
+            items.append(f"{spec.name!r}: {local}")
+        return lines, ", ".join(items)
+
+    def unset_default(self, required: bool, default: Any, local: str) -> list[str]:
+        """A value equal to an optional field's default (same JSON type) means unset."""
+        if required or default is None:
+            return []
+        constant = self.constant(default, "default")
+        test = f"type({local}) is type({constant}) and {local} == {constant}"
+        return [f"if {test}:", f"    {local} = None"]
+
+    def read_into(self, node: TypeNode, local: str, required: bool, selector: str) -> list[str]:
+        """Reshape a field's value in place when its type holds records."""
+        if not _holds_records(node):
+            return []  # scalars pass unchanged: the model checks their types
+        lines = [f"{local} = {self.read(node, local, 's' if selector != 'None' else 'None')}"]
+        if selector != "None":  # the selector's raw value, read once for all elements
+            lines.insert(0, f"s = {selector}")
+        return lines if required else [f"if {local} is not None:", *_indent(lines)]
+
+    def read(self, node: TypeNode, value: str, selector: str, depth: int = 0) -> str:
+        """An expression reading ``value`` of type ``node``."""
+        if isinstance(node, RecordType):
+            return f"record_{node.name}({value}, {selector})"
+        if isinstance(node, ListType) and _holds_records(node):
+            element = f"e{depth}"
+            inner = self.read(node.item, element, selector, depth + 1)
+            return f"[{inner} for {element} in _array({value})]"
+        return value
+
+    def sibling(self, shape: Shape, var: str, *, positional: bool) -> str:
+        """The raw value of the selector field beside a record, for records that have one."""
+        selectors = {r.select_by for r in self.widget.records.values() if r.select_by}
+        if not selectors:
+            return "None"
+        (name,) = selectors  # the loader allows one selector per widget
+        if name not in shape.names:
+            return "None"
+        if not positional:
+            return f"{var}.get({name!r})"
+        index = shape.names.index(name)
+        return f"({var}[{index}] if isinstance({var}, list) and len({var}) > {index} else None)"
+
+    # Rules ---------------------------------------------------------------------------
+
+    def rules(self) -> Iterator[str]:
+        """Statements raising ``Unclean`` when any rule of the widget reports anything.
+
+        Rules on a field use the field's local; rules on the elements of an array field
+        (``a/*``, ``a/*/b``, ``a/*/*``) share one loop per field. Any other path calls
+        the rule's compiled check on the whole widget.
+        """
+        locals_ = {spec.name: f"f{index}" for index, spec in enumerate(self.widget.shape.fields)}
+        loops: dict[str, list[str]] = {}
+        for spec, check in compiled_rules(self.widget):
+            path, field = spec.path, spec.path[0] if spec.path else ""
+            inlined = field in locals_ and field != "*" and "*" not in path[3:]
+            if inlined and len(path) == 1:
+                yield from self.broken(spec, locals_[field], "out")
+            elif inlined and len(path) == 2 and path[1] == "*":
+                loops.setdefault(field, []).extend(self.broken(spec, "e", locals_[field]))
+            elif inlined and len(path) == 3 and path[1:] == ("*", "*"):
+                cells = ["for x in e:", *_indent(self.broken(spec, "x", "e"))]
+                loops.setdefault(field, []).extend(cells)
+            elif inlined and len(path) == 3 and path[1] == "*":
+                member = [f"x = e.get({path[2]!r})", *self.broken(spec, "x", "e")]
+                loops.setdefault(field, []).extend(member)
+            else:
+                yield f"if {self.constant(check, 'check')}(out):"
+                yield "    raise Unclean"
+        for field, body in loops.items():
+            yield f"for e in {locals_[field]} or ():"
+            yield from _indent(body)
+
+    def broken(self, spec: RuleSpec, value: str, parent: str) -> list[str]:
+        """Raise ``Unclean`` if the rule reports anything at ``value`` (unset: nothing)."""
+        rule = spec.rule
+        condition = rule.condition(value, parent, self.constant)
+        if condition is None and rule.several:
+            violations = self.constant(rule.violations, "violations")
+            condition = f"next(iter({violations}({value}, {parent})), None) is not None"
+        elif condition is None:
+            condition = f"{self.constant(rule.checker(), 'message')}({value}, {parent}) is not None"
+        return [f"if {value} is not None and ({condition}):", "    raise Unclean"]
+
+
+def _indent(lines: list[str], levels: int = 1) -> list[str]:
+    pad = "    " * levels
+    return [pad + line for line in lines]

@@ -1,0 +1,245 @@
+"""The fast path agrees with the exact path, and clean lessons really take it.
+
+``validate_lesson`` reads clean lessons with generated readers and falls back to the
+exact path for anything else. Users must not be able to tell: every result must equal
+the exact path's, field for field. And the fast path must not quietly give up on clean
+lessons, or validation is correct but slow.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from domain.catalog.registry import SUPPORTED_VERSIONS, get_registry
+from domain.conversion.forms import compact
+from domain.lesson.models import MODELS
+from domain.validation.document import validate_lesson, validate_lesson_exactly
+from domain.validation.fast_path import read_clean_lesson
+from domain.validation.readers import widget_readers
+from domain.validation.result import ValidationResult
+from tests.support.lessons import full_lessons, json_values
+from tests.support.mutations import VALID_POOL, mutate
+
+CORPUS = Path(__file__).parents[2] / "fixtures" / "lessons"
+VALID = sorted((CORPUS / "valid").glob("*.json"))
+INVALID = sorted((CORPUS / "invalid").glob("*.json"))
+MANY = settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SOME = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _load(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _view(result: ValidationResult) -> tuple[Any, ...]:
+    lesson = None if result.lesson is None else result.lesson.model_dump(mode="json")
+    return result.ok, result.schema_version, result.errors, result.warnings, lesson
+
+
+def assert_same_verdict(payload: Any, schema_version: str | None = None) -> None:
+    fast = validate_lesson(payload, schema_version)
+    exact = validate_lesson_exactly(payload, schema_version)
+    assert _view(fast) == _view(exact)
+
+
+def _takes_fast_path(payload: Any, schema_version: str | None = None) -> bool:
+    clean = read_clean_lesson(payload, schema_version, get_registry())
+    if clean is None:
+        return False
+    version, document = clean
+    exact = validate_lesson_exactly(payload, schema_version)
+    assert exact.lesson is not None
+    lesson = MODELS[version].lesson.model_validate(document)
+    assert lesson.model_dump() == exact.lesson.model_dump()
+    return True
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
+def test_valid_corpus_lessons_take_the_fast_path_unless_they_warn(path: Path) -> None:
+    lesson = _load(path)
+    exact = validate_lesson_exactly(lesson)
+    assert _takes_fast_path(lesson) == (not exact.warnings)
+    assert_same_verdict(lesson)
+
+
+def test_most_valid_corpus_lessons_are_clean() -> None:
+    """The corpus would not test the fast path if every lesson in it warned."""
+    clean = [p for p in VALID if not validate_lesson_exactly(_load(p)).warnings]
+    assert len(clean) >= len(VALID) // 2
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_invalid_corpus_lessons_never_take_the_fast_path(path: Path) -> None:
+    lesson = _load(path)["lesson"]
+    assert read_clean_lesson(lesson, None, get_registry()) is None or (
+        not validate_lesson(lesson).ok
+    )
+    assert_same_verdict(lesson)
+
+
+@pytest.mark.parametrize("version", SUPPORTED_VERSIONS)
+def test_every_widget_example_takes_the_fast_path_in_both_forms(version: str) -> None:
+    catalog = get_registry().catalog(version)
+    quiz = catalog.block_widget.key
+    for example in catalog.examples:
+        item = {quiz: _a_quiz(version)} if example.widget == quiz else example.item
+        blocks = [{"section": "Widgets", "items": [item]}, {quiz: _a_quiz(version)}]
+        lesson = {"schema_version": version, "title": "Examples", "blocks": blocks}
+        assert validate_lesson_exactly(lesson).warnings == (), example
+        assert _takes_fast_path(lesson), example
+        exact = validate_lesson_exactly(lesson)
+        assert exact.lesson is not None
+        assert _takes_fast_path(exact.lesson.model_dump(mode="json")), example
+
+
+def _a_quiz(version: str) -> dict[str, Any]:
+    """The catalog's example quiz, given the three questions a quiz should have."""
+    catalog = get_registry().catalog(version)
+    quiz = catalog.block_widget.key
+    example = next(e.item[quiz] for e in catalog.examples if e.widget == quiz)
+    question = example["questions"][0]
+    questions = [{**question, "q": f"{question['q']} ({n})"} for n in range(3)]
+    return {**example, "questions": questions}
+
+
+@SOME
+@given(st.data(), st.sampled_from(SUPPORTED_VERSIONS))
+def test_generated_lessons_agree_in_full_form_and_in_shorthand(
+    data: st.DataObject, version: str
+) -> None:
+    full = data.draw(full_lessons(version))
+    for lesson in (full, compact(full)):
+        assert_same_verdict(lesson)
+        assert_same_verdict(lesson, version)
+
+
+@MANY
+@given(json_values())
+def test_any_json_value_gets_the_exact_verdict(value: Any) -> None:
+    assert_same_verdict(value)
+
+
+def _clean_pool() -> list[Any]:
+    """Clean lessons (no error, no warning) using every widget, in both forms."""
+    pool = [_load(p) for p in VALID]
+    for version in SUPPORTED_VERSIONS:
+        catalog = get_registry().catalog(version)
+        quiz = {catalog.block_widget.key: _a_quiz(version)}
+        items = [e.item for e in catalog.examples if e.widget != catalog.block_widget.key]
+        blocks = [{"section": "All", "items": [*items, quiz]}, quiz]
+        pool.append({"schema_version": version, "title": "Every widget", "blocks": blocks})
+    pool += [_full_form(lesson) for lesson in pool]
+    return [lesson for lesson in pool if not validate_lesson_exactly(lesson).warnings]
+
+
+def _full_form(lesson: Any) -> Any:
+    result = validate_lesson_exactly(lesson)
+    assert result.lesson is not None
+    return result.lesson.model_dump(mode="json")
+
+
+CLEAN_POOL = _clean_pool()
+
+
+def test_the_clean_pool_is_clean_and_takes_the_fast_path() -> None:
+    assert len(CLEAN_POOL) >= 40
+    assert all(_takes_fast_path(lesson) for lesson in CLEAN_POOL)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(st.data())
+def test_damaged_lessons_get_the_exact_verdict(data: st.DataObject) -> None:
+    lesson = data.draw(st.sampled_from(CLEAN_POOL + VALID_POOL))
+    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
+        lesson = mutate(data, lesson)
+    version = data.draw(st.sampled_from([None, *SUPPORTED_VERSIONS]))
+    assert_same_verdict(lesson, version)
+
+
+@pytest.mark.parametrize("subsections", ["", 0, {}, "none"])
+def test_subsections_that_are_not_an_array_are_refused_on_both_paths(subsections: Any) -> None:
+    """Found by the test above: an empty string once passed as no subsections."""
+    lesson = {
+        "title": "T",
+        "blocks": [
+            {"section": "S", "items": ["Text"], "subsections": subsections},
+            {"mcqs": _a_quiz("1.1")},
+        ],
+    }
+    assert not validate_lesson(lesson).ok
+    assert_same_verdict(lesson)
+
+
+@pytest.mark.parametrize("version", SUPPORTED_VERSIONS)
+def test_readers_are_generated_once_per_widget(version: str) -> None:
+    for widget in get_registry().catalog(version).widgets.values():
+        readers = widget_readers(widget)
+        assert widget_readers(widget) is readers
+        assert "def read_shorthand(v):" in readers.source
+        assert "def read_full(v):" in readers.source
+
+
+def _inlined_rules() -> list[Any]:
+    rules = {}
+    for version in SUPPORTED_VERSIONS:
+        for widget in get_registry().catalog(version).widgets.values():
+            for spec in widget.rules:
+                if spec.rule.condition("x", "h", lambda obj, hint: hint) is not None:
+                    rules[repr(spec.rule)] = spec.rule
+    return list(rules.values())
+
+
+INLINED_RULES = _inlined_rules()
+# Values on both sides of every inlined rule, beside the random ones.
+_SCALARS = [None, "", "  ", "x", "EN: x", "1. Intro", "a" * 300, "___", 0, -1, 1, 2, True, 0.5]
+_ARRAYS = [[], ["a"], ["a", "A "], ["a", "b", "c"], [[1, 2], [3]], [{"kind": "x"}]]
+_OBJECTS = [{}, {"c": ["a", "b"]}, {"kind": "x", "flow": [{"kind": "y", "flow": [{}]}]}]
+PROBES = st.sampled_from([*_SCALARS, *_ARRAYS, *_OBJECTS])
+
+
+def test_most_rules_are_inlined() -> None:
+    assert len(INLINED_RULES) >= 15
+
+
+def _edges(rule: Any) -> st.SearchStrategy[Any]:
+    """Strings, arrays and integers on both sides of the rule's own limit."""
+    limits = [getattr(rule, name) for name in ("max", "min", "count") if hasattr(rule, name)]
+    sizes = [size for limit in limits for size in (limit - 1, limit, limit + 1) if size >= 0]
+    values = [v for n in sizes for v in ("a" * n, ["a"] * n, n, _node_lists(n))] or [None]
+    return st.sampled_from(values)
+
+
+def _node_lists(depth: int) -> list[Any]:
+    """Node lists nested ``depth`` levels deep (what ``max_depth`` counts)."""
+    nodes: list[Any] = [{"kind": "step"}]
+    for _ in range(depth - 1):
+        nodes = [{"kind": "group", "children": nodes}]
+    return nodes
+
+
+def _parents(rule: Any) -> st.SearchStrategy[Any]:
+    """Holders with the sibling array an index rule looks into, of a few lengths."""
+    sibling = getattr(rule, "list", "c")
+    return st.sampled_from([{sibling: ["a"] * n} for n in range(3)] + [{sibling: "ab"}])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.data(), st.sampled_from(INLINED_RULES))
+def test_an_inlined_rule_breaks_exactly_when_the_rule_reports(
+    data: st.DataObject, rule: Any
+) -> None:
+    value = data.draw(_edges(rule) | PROBES | json_values())
+    parent = data.draw(_parents(rule) | PROBES | json_values())
+    namespace: dict[str, Any] = {}
+
+    def bind(obj: object, hint: str) -> str:
+        namespace[f"_{hint}"] = obj
+        return f"_{hint}"
+
+    condition = rule.condition("x", "h", bind)
+    broken = eval(condition, namespace, {"x": value, "h": parent})
+    assert bool(broken) == any(True for _ in rule.violations(value, parent))
