@@ -143,7 +143,7 @@ class GenerateLesson:
         else:
             report.step("repair", "skipped")
         assert result.lesson is not None
-        lesson = result.lesson.model_dump(mode="json")
+        lesson = result.lesson
         meta = GenerationMeta(
             latency_ms=round((self._monotonic() - started) * 1000),
             usage=tuple(usage),

@@ -29,7 +29,7 @@ def expand(payload: Any, schema_version: str | None = None) -> dict[str, Any]:
     result = validate_lesson(payload, schema_version)
     if result.lesson is None:
         raise LessonInvalidError(result)
-    return result.lesson.model_dump(mode="json")
+    return result.lesson
 
 
 def compact(payload: Any, schema_version: str | None = None) -> dict[str, Any]:

@@ -77,7 +77,7 @@ def convert_lesson(payload: Any, target: str) -> Converted:
     result = validate_lesson(converted, target)
     if result.lesson is None:  # pragma: no cover - a conversion bug, never a user error
         raise AssertionError(f"conversion to {target} produced an invalid lesson: {result}")
-    return Converted(result.lesson.model_dump(mode="json"), tuple(warnings.issues))
+    return Converted(result.lesson, tuple(warnings.issues))
 
 
 def _item_up(item: dict[str, Any], path: Path, warnings: _Warnings) -> dict[str, Any]:

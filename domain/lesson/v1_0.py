@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag
+from typing_extensions import TypedDict
 
 from domain.lesson.widgets import (
     AsciiDiagram,
@@ -20,54 +21,60 @@ from domain.lesson.widgets import (
     Paragraph,
     QuizFields,
     StepFlow,
-    StrictModel,
     Success,
     SwipeFields,
     Table,
     Translation,
     TreeView,
     Warn,
+    strict,
 )
 
 
-class Info(StrictModel):
+@strict
+class Info(TypedDict):
     """``info``: a key-insight callout."""
 
     type: Literal["info"]
     text: str
 
 
-class Tip(StrictModel):
+@strict
+class Tip(TypedDict):
     """``tip``: a tactic callout."""
 
     type: Literal["tip"]
     text: str
 
 
+@strict
 class Blank(BlankFields):
     """``blank``: a fill-in-the-blank exercise."""
 
     type: Literal["blank"]
 
 
+@strict
 class Swipe(SwipeFields):
     """``swipe``: a swipe drill."""
 
     type: Literal["swipe"]
 
 
-class FreeText(StrictModel):
+@strict
+class FreeText(TypedDict):
     """``freeText`` of 1.0: with editable initial ``text`` and a ``mode``."""
 
     type: Literal["freeText"]
     prompt: str
-    seedLocked: str | None = None
-    text: str | None = None
-    lang: str | None = None
-    wordlistCsv: str | None = None
-    mode: str | None = None
+    seedLocked: str | None
+    text: str | None
+    lang: str | None
+    wordlistCsv: str | None
+    mode: str | None
 
 
+@strict
 class Quiz(QuizFields):
     """``quiz``: multiple-choice questions."""
 
@@ -101,24 +108,26 @@ Item = Annotated[
 ]
 
 
-class Section(StrictModel):
+@strict
+class Section(TypedDict):
     """A titled section of widgets, with optional subsections."""
 
     section: str
     items: list[Item]
-    subsections: list[Section] | None = None
+    subsections: list[Section] | None
 
 
-class QuizBlock(StrictModel):
+@strict
+class QuizBlock(TypedDict):
     """A quiz standing as a block."""
 
     quiz: QuizFields
 
 
 def _block_tag(value: Any) -> str | None:
-    if isinstance(value, dict):
-        return "section" if "section" in value else "quiz" if "quiz" in value else None
-    return "section" if isinstance(value, Section) else "quiz"
+    if not isinstance(value, dict):
+        return None
+    return "section" if "section" in value else "quiz" if "quiz" in value else None
 
 
 Block = Annotated[
@@ -127,7 +136,8 @@ Block = Annotated[
 ]
 
 
-class Lesson(StrictModel):
+@strict
+class Lesson(TypedDict):
     """A DLE lesson of catalog 1.0, in full form."""
 
     schema_version: Literal["1.0"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag
+from typing_extensions import TypedDict
 
 from domain.lesson.widgets import (
     AsciiDiagram,
@@ -21,38 +22,42 @@ from domain.lesson.widgets import (
     Paragraph,
     QuizFields,
     StepFlow,
-    StrictModel,
     Success,
     SwipeFields,
     Table,
     Translation,
     TreeView,
     Warn,
+    strict,
 )
 
 
+@strict
 class FillBlank(BlankFields):
     """``fillblank``: a fill-in-the-blank exercise."""
 
     type: Literal["fillblank"]
 
 
+@strict
 class SwipeCards(SwipeFields):
     """``swipecards``: a swipe drill."""
 
     type: Literal["swipecards"]
 
 
-class FreeText(StrictModel):
+@strict
+class FreeText(TypedDict):
     """``freeText``: a free-text answer box."""
 
     type: Literal["freeText"]
     prompt: str
-    seedLocked: str | None = None
-    lang: str | None = None
-    wordlistCsv: str | None = None
+    seedLocked: str | None
+    lang: str | None
+    wordlistCsv: str | None
 
 
+@strict
 class Mcqs(QuizFields):
     """``mcqs``: multiple-choice questions."""
 
@@ -85,24 +90,26 @@ Item = Annotated[
 ]
 
 
-class Section(StrictModel):
+@strict
+class Section(TypedDict):
     """A titled section of widgets, with optional subsections."""
 
     section: str
     items: list[Item]
-    subsections: list[Section] | None = None
+    subsections: list[Section] | None
 
 
-class QuizBlock(StrictModel):
+@strict
+class QuizBlock(TypedDict):
     """A quiz standing as a block."""
 
     mcqs: QuizFields
 
 
 def _block_tag(value: Any) -> str | None:
-    if isinstance(value, dict):
-        return "section" if "section" in value else "mcqs" if "mcqs" in value else None
-    return "section" if isinstance(value, Section) else "mcqs"
+    if not isinstance(value, dict):
+        return None
+    return "section" if "section" in value else "mcqs" if "mcqs" in value else None
 
 
 Block = Annotated[
@@ -111,7 +118,8 @@ Block = Annotated[
 ]
 
 
-class Lesson(StrictModel):
+@strict
+class Lesson(TypedDict):
     """A DLE lesson of catalog 1.1, in full form."""
 
     schema_version: Literal["1.1"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domain.lesson.models import MODELS
+from domain.lesson.models import MODELS, validator
 
 Schema = dict[str, Any]
 _DROPPED_KEYS = frozenset({"title", "default", "discriminator"})
@@ -24,7 +24,7 @@ class StrictSchemaError(ValueError):
 
 def llm_json_schema(version: str = "1.1") -> Schema:
     """The strict structured-output schema of the full-form lesson of ``version``."""
-    return to_strict(MODELS[version].lesson.model_json_schema())
+    return to_strict(validator(MODELS[version].lesson).json_schema())
 
 
 def to_strict(schema: Schema) -> Schema:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from domain.catalog.registry import SUPPORTED_VERSIONS, WidgetRegistry, get_registry
 from domain.catalog.spec import Catalog, WidgetSpec
-from domain.lesson.models import MODELS, LessonModels
+from domain.lesson.models import MODELS, DocumentModel, JsonObject, LessonModels, validator
 from domain.validation.fast_path import read_clean_lesson
 from domain.validation.outline import (
     DOCUMENT_KEYS,
@@ -49,7 +49,7 @@ def validate_lesson(
     if clean is not None:
         version, document = clean
         try:
-            lesson = MODELS[version].lesson.model_validate(document)
+            lesson = validator(MODELS[version].lesson).validate_python(document)
         except ValidationError:
             pass  # a type the readers pass on unchecked: the exact path reports it
         else:
@@ -80,7 +80,7 @@ def validate_lesson_exactly(
 
 
 def _result(
-    ok: bool, version: str | None, report: Reporter, lesson: BaseModel | None
+    ok: bool, version: str | None, report: Reporter, lesson: JsonObject | None
 ) -> ValidationResult:
     return ValidationResult(
         ok, version, tuple(report.errors), tuple(report.warnings), lesson if ok else None
@@ -119,7 +119,7 @@ class _DocumentCheck:
         self.pending: list[PendingWidget] = []
         self.document_source = f"{catalog.file_name}#document"
 
-    def run(self, payload: dict[str, Any]) -> BaseModel | None:
+    def run(self, payload: dict[str, Any]) -> JsonObject | None:
         for key in payload:
             if key not in DOCUMENT_KEYS:
                 self._error((key,), "field.unknown", f"unknown field {key!r}")
@@ -144,14 +144,14 @@ class _DocumentCheck:
             self._error((), "document.invalid", "the lesson could not be constructed")
         return lesson
 
-    def _construct(self, document: dict[str, Any]) -> BaseModel | None:
+    def _construct(self, document: dict[str, Any]) -> JsonObject | None:
         """The lesson model of the whole document, or None if any widget's model refuses it."""
         try:
-            return self.models.lesson.model_validate(document)
+            return validator(self.models.lesson).validate_python(document)
         except ValidationError:
             return None  # the per-widget pass reports each error where it was given
 
-    def _model(self, pending: PendingWidget) -> type[BaseModel]:
+    def _model(self, pending: PendingWidget) -> DocumentModel:
         return self.models.widgets[pending.widget.key]
 
     def _block(self, block: Any, path: Path) -> Any:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
-
 Path = tuple[str | int, ...]
 SCHEMA_SOURCE = "schema"
 
@@ -37,13 +35,13 @@ class Issue:
 
 @dataclass(frozen=True, slots=True)
 class ValidationResult:
-    """The verdict on a payload; ``lesson`` is the full-form model when ``ok``."""
+    """The verdict on a payload; ``lesson`` is its canonical full form (JSON) when ``ok``."""
 
     ok: bool
     schema_version: str | None
     errors: tuple[Issue, ...]
     warnings: tuple[Issue, ...]
-    lesson: BaseModel | None
+    lesson: dict[str, Any] | None
 
     def to_dict(self) -> dict[str, Any]:
         """The ``dgs validate --json`` shape."""

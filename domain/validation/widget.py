@@ -6,9 +6,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from domain.catalog.spec import WidgetSpec
+from domain.lesson.models import DocumentModel, validator
 from domain.validation.expand import Expansion, expand_widget
 from domain.validation.locate import describe, locate
 from domain.validation.result import SCHEMA_SOURCE, Path, Reporter
@@ -52,14 +53,14 @@ def _report_unread(
         report.add((*base, *path, count), "position.too_many", message, widget.anchor)
 
 
-def model_accepts(pending: PendingWidget, model: type[BaseModel], report: Reporter) -> bool:
+def model_accepts(pending: PendingWidget, model: DocumentModel, report: Reporter) -> bool:
     """Validate one widget with its own model; report its errors where they were given.
 
     Used when the document as a whole failed: only this widget's model is tried, so a
     bad widget yields its own errors rather than one per member of the widget union.
     """
     try:
-        model.model_validate(pending.expanded)
+        validator(model).validate_python(pending.expanded)
     except ValidationError as exc:
         for error in exc.errors(include_url=False, include_context=False, include_input=False):
             _report_model_error(error["type"], tuple(error["loc"]), pending, report)

@@ -24,7 +24,7 @@ def test_every_example_in_widgets_md_validates(version: str, example: Example) -
     # Written in full form it is valid too, and it compacts back to the example itself:
     # the examples are canonical shorthand.
     assert result.lesson is not None
-    full = result.lesson.model_dump(mode="json")
+    full = result.lesson
     assert validate_lesson(full).ok
     compacted = compact_full(full, get_registry().catalog(version))["blocks"][0]["items"][0]
     expected = example.item["p"] if list(example.item) == ["p"] else example.item

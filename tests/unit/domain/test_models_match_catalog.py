@@ -1,11 +1,12 @@
 import typing
+from typing import Any
 
 import pytest
+from typing_extensions import is_typeddict
 
 from domain.catalog.registry import SUPPORTED_VERSIONS, get_registry
 from domain.catalog.spec import RecordType, Shape, WidgetSpec
 from domain.lesson.models import MODELS
-from domain.lesson.widgets import StrictModel
 
 
 @pytest.mark.parametrize("version", SUPPORTED_VERSIONS)
@@ -13,13 +14,13 @@ def test_the_widget_set_of_the_models_is_the_widget_set_of_widgets_md(version: s
     assert set(MODELS[version].widgets) == set(get_registry().catalog(version).widgets)
 
 
-def _nested_model(annotation: object, name: str) -> list[type[StrictModel]]:
+def _nested_model(annotation: object, name: str) -> list[Any]:
     """Models reachable from a field annotation (lists and unions unwrapped)."""
-    found: list[type[StrictModel]] = []
+    found: list[Any] = []
     stack = [annotation]
     while stack:
         current = stack.pop()
-        if isinstance(current, type) and issubclass(current, StrictModel):
+        if is_typeddict(current):
             found.append(current)
         stack.extend(typing.get_args(current))
     assert found, f"no model behind field {name}"
@@ -27,34 +28,35 @@ def _nested_model(annotation: object, name: str) -> list[type[StrictModel]]:
 
 
 def _assert_shape_matches(
-    shape: Shape, model: type[StrictModel], widget: WidgetSpec, seen: set[type] | None = None
+    shape: Shape, model: Any, widget: WidgetSpec, seen: set[type] | None = None
 ) -> None:
     seen = set() if seen is None else seen
     if model in seen:  # recursive records: each model is compared once
         return
     seen.add(model)
-    fields = dict(model.model_fields)
+    fields = typing.get_type_hints(model, include_extras=True)
+    # The canonical full form has every field, optional ones set to None.
+    assert model.__required_keys__ == frozenset(fields), model.__name__
     fields.pop("type", None)
     tag = fields.pop("kind", None)
     assert (tag is not None) == (shape.kind is not None), model.__name__
     assert [f.name for f in shape.fields] == list(fields), model.__name__
     for spec_field in shape.fields:
-        info = fields[spec_field.name]
-        assert info.is_required() == spec_field.required, f"{model.__name__}.{spec_field.name}"
+        hint = fields[spec_field.name]
+        nullable = type(None) in typing.get_args(hint)
+        assert nullable == (not spec_field.required), f"{model.__name__}.{spec_field.name}"
         node = spec_field.type
         while hasattr(node, "item"):
             node = node.item
         if isinstance(node, RecordType):
             record = widget.records[node.name]
-            # Type hints, not model_fields: recursive nodes are forward references there.
-            hint = typing.get_type_hints(model, include_extras=True)[spec_field.name]
             nested = _nested_model(hint, spec_field.name)
             for variant in record.shapes:
                 matching = [
                     m
                     for m in nested
-                    if "kind" not in m.model_fields
-                    or typing.get_args(m.model_fields["kind"].annotation) == (variant.kind,)
+                    if "kind" not in m.__annotations__
+                    or typing.get_args(typing.get_type_hints(m)["kind"]) == (variant.kind,)
                 ]
                 assert len(matching) == 1, f"{widget.key}.{record.name}:{variant.kind}"
                 _assert_shape_matches(variant, matching[0], widget, seen)
