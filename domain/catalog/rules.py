@@ -72,10 +72,9 @@ class NonEmpty(_Rule):
 
     def condition(self, value: str, parent: str, bind: Bind) -> str:
         """Blank strings and empty arrays."""
-        return (
-            f"(isinstance({value}, str) and not {value}.strip())"
-            f" or (isinstance({value}, list) and not {value})"
-        )
+        # One isinstance for the common case, a string: this runs for most fields.
+        empty = f"isinstance({value}, list) and not {value}"
+        return f"(not {value}.strip()) if isinstance({value}, str) else ({empty})"
 
 
 class MaxLength(_Rule):
@@ -218,7 +217,7 @@ class OneOf(_Rule):
 
     def condition(self, value: str, parent: str, bind: Bind) -> str:
         """Values outside the allowed set, compared with their JSON type."""
-        allowed, scalar = bind(self._allowed, "allowed"), "str | int | float"
+        allowed, scalar = bind(self._allowed, "allowed"), "(str, int, float)"  # a tuple: faster
         hashable = f"({value} is None or isinstance({value}, {scalar}))"
         return f"not ({hashable} and (type({value}), {value}) in {allowed})"
 

@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from domain.catalog.spec import ListType, RecordType, RuleSpec, Shape, TypeNode, WidgetSpec
+from domain.catalog.spec import (
+    FieldSpec,
+    ListType,
+    RecordType,
+    RuleSpec,
+    Shape,
+    TypeNode,
+    WidgetSpec,
+)
 from domain.validation.rule_checks import compiled_rules
 
 Reader = Callable[[Any], dict[str, Any]]
@@ -61,6 +69,10 @@ def _array(value: Any) -> list[Any]:
     raise Unclean
 
 
+def _is_record_array(node: TypeNode) -> bool:
+    return isinstance(node, ListType) and isinstance(node.item, RecordType)
+
+
 def _holds_records(node: TypeNode) -> bool:
     if isinstance(node, ListType):
         return _holds_records(node.item)
@@ -85,10 +97,11 @@ class _Generator:
         widget = self.widget
         for name, record in widget.records.items():
             self.record_reader(name, record.shapes, record.select_by)
+        self.members = self.member_rules()
         rules = list(self.rules())
         tag = repr(widget.key)
-        shorthand = self.shape_reader(widget.shape, "v")
-        full = self.by_name(widget.shape, "v", tag_field="type")
+        shorthand = self.shape_reader(widget.shape, "v", top=True)
+        full = self.by_name(widget.shape, "v", tag_field="type", top=True)
         for name, (body, out) in (("read_shorthand", shorthand), ("read_full", full)):
             lines = [f"def {name}(v):", *_indent(body), f"    out = {{'type': {tag}, {out}}}"]
             lines += [*_indent(rules), "    return out"]
@@ -132,50 +145,64 @@ class _Generator:
         lines.append("    raise Unclean")
         self.functions.append("\n".join(lines))
 
-    def shape_reader(self, shape: Shape, var: str) -> tuple[list[str], str]:
-        """Statements reading ``var`` in the shape's shorthand, and the output's items."""
+    def shape_reader(
+        self, shape: Shape, var: str, *, top: bool = False, prefix: str = "f"
+    ) -> tuple[list[str], str]:
+        """Statements reading ``var`` in the shape's shorthand, and the output's items.
+
+        Fields go to locals ``<prefix><index>``; ``top`` is set for the widget's own shape.
+        """
         kind = shape.json_kind.__name__
-        lines = [f"if not isinstance({var}, {kind}):", "    raise Unclean"]
+        # type(), not isinstance(): faster, and a subclass (never JSON) only goes the exact way.
+        lines = [f"if type({var}) is not {kind}:", "    raise Unclean"]
         if shape.shorthand == "object":
-            body, out = self.by_name(shape, var, tag_field=None)
+            body, out = self.by_name(shape, var, tag_field=None, top=top, prefix=prefix)
             return lines + body, out
         if shape.shorthand != "positional":  # the value is the single field
             (only,) = shape.fields
-            lines.append(f"f0 = {var}")
+            local = f"{prefix}0"
+            lines.append(f"{local} = {var}")
             selector = self.sibling(shape, var, positional=True)
-            lines += self.read_into(only.type, "f0", True, selector)
-            return lines, f"{only.name!r}: f0"
+            lines += self.read_into(only, local, selector, top=top)
+            return lines, f"{only.name!r}: {local}"
         fields = shape.fields
         required = [i for i, f in enumerate(fields) if f.required]
         least = required[-1] + 1 if required else 0
-        lines += [f"n = len({var})", f"if n > {len(fields)} or n < {least}:", "    raise Unclean"]
+        count = f"{prefix}n"  # the array's length, a local of its own per reader
+        lines.append(f"{count} = len({var})")
+        if least == len(fields):
+            lines += [f"if {count} != {least}:", "    raise Unclean"]
+        else:
+            lines += [f"if {count} > {len(fields)} or {count} < {least}:", "    raise Unclean"]
         items = []
         for index, spec in enumerate(fields):
-            local = f"f{index}"
+            local = f"{prefix}{index}"
             if index < least:
                 lines.append(f"{local} = {var}[{index}]")
             else:
-                lines.append(f"{local} = {var}[{index}] if n > {index} else None")
+                lines.append(f"{local} = {var}[{index}] if {count} > {index} else None")
             lines += self.unset_default(spec.required, spec.default, local)
             selector = self.sibling(shape, var, positional=True)
-            lines += self.read_into(spec.type, local, spec.required, selector)
+            lines += self.read_into(spec, local, selector, top=top)
             items.append(f"{spec.name!r}: {local}")
         return lines, ", ".join(items)
 
-    def by_name(self, shape: Shape, var: str, *, tag_field: str | None) -> tuple[list[str], str]:
+    def by_name(
+        self, shape: Shape, var: str, *, tag_field: str | None, top: bool = False, prefix: str = "f"
+    ) -> tuple[list[str], str]:
         """Statements reading the object ``var`` by field name, and the output's items."""
         names = set(shape.names) | ({tag_field} if tag_field else set())
         allowed = self.constant(frozenset(names), "names")
         lines = [f"if not {var}.keys() <= {allowed}:", "    raise Unclean"]
         items = []
         for index, spec in enumerate(shape.fields):
-            local = f"f{index}"
+            local = f"{prefix}{index}"
             # A missing required field raises KeyError: unclean, as any error here.
             getter = f"{var}[{spec.name!r}]" if spec.required else f"{var}.get({spec.name!r})"
             lines.append(f"{local} = {getter}")
             lines += self.unset_default(spec.required, spec.default, local)
             selector = self.sibling(shape, var, positional=False)
-            lines += self.read_into(spec.type, local, spec.required, selector)
+            lines += self.read_into(spec, local, selector, top=top)
             items.append(f"{spec.name!r}: {local}")
         return lines, ", ".join(items)
 
@@ -187,14 +214,55 @@ class _Generator:
         test = f"type({local}) is type({constant}) and {local} == {constant}"
         return [f"if {test}:", f"    {local} = None"]
 
-    def read_into(self, node: TypeNode, local: str, required: bool, selector: str) -> list[str]:
+    def read_into(self, spec: FieldSpec, local: str, selector: str, *, top: bool) -> list[str]:
         """Reshape a field's value in place when its type holds records."""
+        node = spec.type
         if not _holds_records(node):
             return []  # scalars pass unchanged: the model checks their types
-        lines = [f"{local} = {self.read(node, local, 's' if selector != 'None' else 'None')}"]
+        sel = "s" if selector != "None" else "None"
+        if top and isinstance(node, ListType) and isinstance(node.item, RecordType):
+            lines = self.record_loop(node.item, local, sel, self.members.get(spec.name, []))
+        else:
+            lines = [f"{local} = {self.read(node, local, sel)}"]
         if selector != "None":  # the selector's raw value, read once for all elements
             lines.insert(0, f"s = {selector}")
-        return lines if required else [f"if {local} is not None:", *_indent(lines)]
+        return lines if spec.required else [f"if {local} is not None:", *_indent(lines)]
+
+    def record_loop(
+        self, node: RecordType, local: str, sel: str, checks: list[tuple[str, list[str]]]
+    ) -> list[str]:
+        """Read an array of records in one loop, checking each as it is read.
+
+        A record of one shape holding no other records is read inline (no call per
+        element); ``checks`` are the element's rules, as (member, lines checking ``x``).
+        """
+        record = self.widget.records[node.name]
+        shape = record.shapes[0]
+        leaf = shape.kind is None and not any(_holds_records(f.type) for f in shape.fields)
+        if leaf:  # the members' checks read the locals ``g<index>`` set here
+            body, out = self.shape_reader(shape, "e0", prefix="g")
+            read = [*body, f"e = {{{out}}}"]
+            if shape.shorthand != "object":  # an object is the record in full form, as given
+                given = [f"g{i} = e0.get({f.name!r})" for i, f in enumerate(shape.fields)]
+                read = ["if type(e0) is dict:", "    e = e0", *_indent(given), "else:"]
+                read += _indent([*body, f"e = {{{out}}}"])
+            member = {spec.name: f"g{index}" for index, spec in enumerate(shape.fields)}
+        else:
+            read = [f"e = record_{node.name}(e0, {sel})"]
+            member = {}
+        checked = [
+            line
+            for name, lines in checks
+            for line in (f"x = {member.get(name) or f'e.get({name!r})'}", *lines)
+        ]
+        loop = [f"for e0 in {local}:", *_indent([*read, *checked, "acc.append(e)"])]
+        return [
+            f"if type({local}) is not list:",
+            "    raise Unclean",
+            "acc = []",
+            *loop,
+            f"{local} = acc",
+        ]
 
     def read(self, node: TypeNode, value: str, selector: str, depth: int = 0) -> str:
         """An expression reading ``value`` of type ``node``."""
@@ -241,6 +309,8 @@ class _Generator:
                 cells = ["for x in e:", *_indent(self.broken(spec, "x", "e"))]
                 loops.setdefault(field, []).extend(cells)
             elif inlined and len(path) == 3 and path[1] == "*":
+                if field in self.members:
+                    continue  # checked as each record is read (see ``member_rules``)
                 member = [f"x = e.get({path[2]!r})", *self.broken(spec, "x", "e")]
                 loops.setdefault(field, []).extend(member)
             else:
@@ -249,6 +319,21 @@ class _Generator:
         for field, body in loops.items():
             yield f"for e in {locals_[field]} or ():"
             yield from _indent(body)
+
+    def member_rules(self) -> dict[str, list[tuple[str, list[str]]]]:
+        """Rules on the members of records in a widget field (``a/*/b``), by field.
+
+        Only for fields holding an array of records, which ``record_loop`` reads: the
+        checks run on each record as it is read, on ``e``, instead of in a second loop.
+        """
+        fields = {f.name for f in self.widget.shape.fields if _is_record_array(f.type)}
+        members: dict[str, list[tuple[str, list[str]]]] = {}
+        for spec in self.widget.rules:
+            path = spec.path
+            if len(path) == 3 and path[0] in fields and path[1] == "*" and path[2] != "*":
+                check = (path[2], self.broken(spec, "x", "e"))
+                members.setdefault(path[0], []).append(check)
+        return members
 
     def broken(self, spec: RuleSpec, value: str, parent: str) -> list[str]:
         """Raise ``Unclean`` if the rule reports anything at ``value`` (unset: nothing)."""
