@@ -406,33 +406,57 @@ class LessonObject(_Rule):
 
 def _repeats(values: list[Any]) -> bool:
     """Whether a string repeats an earlier one (``Distinct``'s test, without locations)."""
-    folded = [v.strip().casefold() for v in values if isinstance(v, str)]
-    return len(set(folded)) != len(folded)
+    try:  # the common case, strings only, in one set comprehension
+        return len({v.strip().casefold() for v in values}) != len(values)
+    except AttributeError:  # not only strings: compare the strings among them
+        folded = [v.strip().casefold() for v in values if isinstance(v, str)]
+        return len(set(folded)) != len(folded)
 
 
 def node_list_levels(value: Any) -> int:
     """Count nested levels of node lists: arrays holding records tagged with ``kind``."""
-    # Runs on every step flow and checklist: plain loops, no max() or generator calls.
-    deepest = 0
-    if type(value) is dict:
-        for item in value.values():
-            if type(item) is dict or type(item) is list:
-                depth = node_list_levels(item)
-                if depth > deepest:
-                    deepest = depth
-        return deepest
     if type(value) is list:
-        is_node_list = False
-        for item in value:
-            if type(item) is dict:
-                is_node_list = is_node_list or "kind" in item
-            elif type(item) is not list:
-                continue
-            depth = node_list_levels(item)
+        return _list_levels(value)
+    return _dict_levels(value) if type(value) is dict else 0
+
+
+# Every step flow and checklist is measured: plain loops, and the objects in an array
+# are looked into in place rather than with a call each.
+def _list_levels(items: list[Any]) -> int:
+    deepest = 0
+    is_node_list = False
+    for item in items:
+        if type(item) is list:
+            depth = _list_levels(item)
             if depth > deepest:
                 deepest = depth
-        return deepest + 1 if is_node_list else deepest
-    return 0
+        elif type(item) is dict:
+            if "kind" in item:
+                is_node_list = True
+            for value in item.values():  # _dict_levels(item), inlined
+                if type(value) is list:
+                    depth = _list_levels(value)
+                elif type(value) is dict:
+                    depth = _dict_levels(value)
+                else:
+                    continue
+                if depth > deepest:
+                    deepest = depth
+    return deepest + 1 if is_node_list else deepest
+
+
+def _dict_levels(fields: dict[str, Any]) -> int:
+    deepest = 0
+    for value in fields.values():
+        if type(value) is list:
+            depth = _list_levels(value)
+        elif type(value) is dict:
+            depth = _dict_levels(value)
+        else:
+            continue
+        if depth > deepest:
+            deepest = depth
+    return deepest
 
 
 Rule = Annotated[
