@@ -20,7 +20,7 @@ from domain.validation.document import validate_lesson
 
 _SENTENCE = (
     "Photosynthesis converts light energy into chemical energy stored in glucose, "
-    "using water and carbon dioxide and releasing oxygen"
+    "using water and carbon dioxide and releasing oxygen into the air around the leaf, day after day"
 )
 _PARAGRAPH = (
     f"{_SENTENCE}. In the light-dependent reactions, chlorophyll absorbs photons and "

@@ -20,7 +20,7 @@ from domain.validation.outline import (
     TITLE_ADVISED_MAX,
     ends_with_quiz,
 )
-from domain.validation.readers import Reader, Unclean, widget_readers
+from domain.validation.readers import Unclean, widget_readers
 
 _match_numbering = MANUAL_NUMBERING.match
 
@@ -58,7 +58,7 @@ def _read_document(
     blocks = payload["blocks"]
     if type(blocks) is not list or not blocks:
         raise Unclean
-    walk = _Walk(registry.catalog(version))
+    walk = _walk_of(registry.catalog(version))
     document = {"schema_version": version, "title": title, "blocks": list(map(walk.block, blocks))}
     if not ends_with_quiz(blocks, walk.quiz_key):
         raise Unclean
@@ -66,10 +66,12 @@ def _read_document(
 
 
 class _Walk:
-    """Reads the blocks of one document with its catalog's readers."""
+    """Reads the blocks of documents of one catalog with its readers (no state: shared)."""
 
     def __init__(self, catalog: Catalog) -> None:
-        self.shorthand, self.full = _readers_of(catalog)
+        readers = {key: widget_readers(spec) for key, spec in catalog.widgets.items()}
+        self.shorthand = {key: r.shorthand for key, r in readers.items()}
+        self.full = {key: r.full for key, r in readers.items()}
         self.quiz_key = catalog.block_widget.key
         self.paragraph = self.shorthand["p"]
 
@@ -121,15 +123,12 @@ class _Walk:
         return read
 
 
-_READERS: dict[int, tuple[Catalog, dict[str, Reader], dict[str, Reader]]] = {}
+_WALKS: dict[int, tuple[Catalog, _Walk]] = {}
 
 
-def _readers_of(catalog: Catalog) -> tuple[dict[str, Reader], dict[str, Reader]]:
-    """Each widget's shorthand and full-form readers, generated once per catalog."""
-    known = _READERS.get(id(catalog))
+def _walk_of(catalog: Catalog) -> _Walk:
+    """The walk of a catalog, with each widget's readers generated once."""
+    known = _WALKS.get(id(catalog))
     if known is None or known[0] is not catalog:  # the catalog is kept: its id stays its own
-        readers = {key: widget_readers(spec) for key, spec in catalog.widgets.items()}
-        shorthand = {key: r.shorthand for key, r in readers.items()}
-        full = {key: r.full for key, r in readers.items()}
-        known = _READERS[id(catalog)] = (catalog, shorthand, full)
-    return known[1], known[2]
+        known = _WALKS[id(catalog)] = (catalog, _Walk(catalog))
+    return known[1]

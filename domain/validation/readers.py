@@ -138,7 +138,7 @@ class _Generator:
                 test = f"type(sel) is type({when}) and sel == {when}"
             else:
                 test = f"type(v) is {shape.json_kind.__name__}"
-            body, out = self.shape_reader(shape, "v")
+            body, out = self.shape_reader(shape, "v", checked=select_by is None)
             lines.append(f"    if {test}:")
             lines += _indent(body, 2)
             lines.append(f"        return {{'kind': {shape.kind!r}, {out}}}")
@@ -146,15 +146,16 @@ class _Generator:
         self.functions.append("\n".join(lines))
 
     def shape_reader(
-        self, shape: Shape, var: str, *, top: bool = False, prefix: str = "f"
+        self, shape: Shape, var: str, *, top: bool = False, prefix: str = "f", checked: bool = False
     ) -> tuple[list[str], str]:
         """Statements reading ``var`` in the shape's shorthand, and the output's items.
 
-        Fields go to locals ``<prefix><index>``; ``top`` is set for the widget's own shape.
+        Fields go to locals ``<prefix><index>``; ``top`` is set for the widget's own shape;
+        ``checked`` when the caller already knows the value's JSON type.
         """
         kind = shape.json_kind.__name__
         # type(), not isinstance(): faster, and a subclass (never JSON) only goes the exact way.
-        lines = [f"if type({var}) is not {kind}:", "    raise Unclean"]
+        lines = [] if checked else [f"if type({var}) is not {kind}:", "    raise Unclean"]
         if shape.shorthand == "object":
             body, out = self.by_name(shape, var, tag_field=None, top=top, prefix=prefix)
             return lines + body, out
