@@ -1,13 +1,14 @@
 """``validate_lesson``: the one verdict on a lesson payload, shared by every entry point.
 
-Accepts shorthand, full form or a mix, for any supported ``schema_version``. Blocks and
-items are dispatched on their key first; each widget is then expanded, checked by its
-own pydantic model and by its spec's rules (see ``widget``). All errors are collected.
+Accepts shorthand, full form or a mix, for any supported ``schema_version``. Two paths
+give the same verdict:
 
-Valid lessons take one fast path: the whole expanded document goes through the lesson
-model in a single pydantic call (its discriminated union dispatches on the widget key),
-then the compiled rules run. Only when that call fails is each widget validated on its
-own, to report every error at the place it was given.
+- The fast path (``fast_path``) reads a lesson without errors with readers generated
+  from each widget's spec, then validates the whole canonical full form with the lesson
+  model in one pydantic call. Most lessons take it; warnings are located on the way.
+- The exact path, for everything else: blocks and items are dispatched on their key;
+  each widget is expanded, checked by its own model and by its spec's rules (see
+  ``widget``), and every error is reported at the place it was given.
 """
 
 from __future__ import annotations
@@ -19,14 +20,8 @@ from pydantic import ValidationError
 from domain.catalog.registry import SUPPORTED_VERSIONS, WidgetRegistry, get_registry
 from domain.catalog.spec import Catalog, WidgetSpec
 from domain.lesson.models import MODELS, DocumentModel, JsonObject, LessonModels, validator
-from domain.validation.fast_path import read_clean_lesson
-from domain.validation.outline import (
-    DOCUMENT_KEYS,
-    MANUAL_NUMBERING,
-    SECTION_KEYS,
-    TITLE_ADVISED_MAX,
-    ends_with_quiz,
-)
+from domain.validation.fast_path import read_without_errors
+from domain.validation.outline import DOCUMENT_KEYS, SECTION_KEYS, DocumentAdvice
 from domain.validation.result import SCHEMA_SOURCE, Path, Reporter, ValidationResult
 from domain.validation.widget import PendingWidget, apply_rules, model_accepts, read_widget
 
@@ -45,15 +40,14 @@ def validate_lesson(
     (default: the registry's default); a payload naming another version is an error.
     """
     registry = registry or get_registry()
-    clean = read_clean_lesson(payload, schema_version, registry)
-    if clean is not None:
-        version, document = clean
+    fast = read_without_errors(payload, schema_version, registry)
+    if fast is not None:
         try:
-            lesson = validator(MODELS[version].lesson).validate_python(document)
+            lesson = validator(MODELS[fast.version].lesson).validate_python(fast.document)
         except ValidationError:
             pass  # a type the readers pass on unchecked: the exact path reports it
         else:
-            return ValidationResult(True, version, (), (), lesson)
+            return ValidationResult(True, fast.version, (), fast.warnings, lesson)
     return validate_lesson_exactly(payload, schema_version, registry=registry)
 
 
@@ -117,22 +111,22 @@ class _DocumentCheck:
         self.models = models
         self.report = report
         self.pending: list[PendingWidget] = []
-        self.document_source = f"{catalog.file_name}#document"
+        self.advice = DocumentAdvice(report, catalog.file_name)
+        self.document_source = self.advice.source
 
     def run(self, payload: dict[str, Any]) -> JsonObject | None:
         for key in payload:
             if key not in DOCUMENT_KEYS:
                 self._error((key,), "field.unknown", f"unknown field {key!r}")
         title = self._text_field(payload, "title", ())
-        if isinstance(title, str) and len(title) > TITLE_ADVISED_MAX:
-            message = f"is {len(title)} characters long; at most {TITLE_ADVISED_MAX} advised"
-            self._warn(("title",), "value.too_long", message)
+        if isinstance(title, str):
+            self.advice.title(title)
         blocks = self._array_field(payload, "blocks", (), required=True)
         if blocks == []:
             self.report.add(("blocks",), "value.empty", "must not be empty", self.document_source)
         full_blocks = [self._block(b, ("blocks", i)) for i, b in enumerate(blocks or [])]
-        if blocks and not ends_with_quiz(blocks, self.models.quiz_key):
-            self._warn(("blocks",), "document.no_final_quiz", "end the lesson with a quiz")
+        if blocks:
+            self.advice.ending(blocks, self.models.quiz_key)
         lesson = None
         if not self.report.errors and title is not None and blocks is not None:
             document = {"schema_version": self.catalog.schema_version, "title": title}
@@ -174,13 +168,11 @@ class _DocumentCheck:
             if key not in SECTION_KEYS:
                 self._error((*path, key), "field.unknown", f"unknown field {key!r}")
         title = self._text_field(section, "section", path)
-        if isinstance(title, str) and MANUAL_NUMBERING.match(title):
-            message = "starts with manual numbering; the client numbers sections"
-            self._warn((*path, "section"), "value.manual_numbering", message)
+        if isinstance(title, str):
+            self.advice.section_title(title, path)
         items = self._array_field(section, "items", path, required=True) or []
         subsections = self._array_field(section, "subsections", path, required=False) or []
-        if not items and not subsections:
-            self._warn(path, "section.empty", "a section should hold items or subsections")
+        self.advice.section_content(bool(items or subsections), path)
         return {
             "section": title,
             "items": [self._item(item, (*path, "items", i)) for i, item in enumerate(items)],
@@ -258,9 +250,6 @@ class _DocumentCheck:
 
     def _error(self, path: Path, code: str, message: str) -> None:
         self.report.add(path, code, message, SCHEMA_SOURCE)
-
-    def _warn(self, path: Path, code: str, message: str) -> None:
-        self.report.add(path, code, message, self.document_source, warning=True)
 
 
 def _unknown(key: Any, catalog: Catalog) -> str:

@@ -1,48 +1,49 @@
-"""The fast path: read a clean lesson straight into its canonical full form.
+"""The fast path: read a lesson without errors straight into its canonical full form.
 
-A clean lesson is one with nothing to report: no error and no warning. Most lessons
-DGS validates are clean (the structurer's output, stored lessons, conversions), so
-``validate_lesson`` tries this first. It walks the document once, handing each widget to
-its generated reader (see ``readers``). Anything it cannot vouch for ends the attempt,
-and the exact path then validates the payload from scratch to report what it finds.
+Most lessons DGS validates have no errors (the structurer's output, stored lessons,
+conversions), so ``validate_lesson`` tries this first. It walks the document once,
+handing each widget to its generated reader (see ``readers``). A widget whose soft rules
+have advice is checked again by the exact per-widget code, which locates the warnings;
+the document's own advice is reported as it is met. Anything that may be an error ends
+the attempt, and the exact path then validates the payload from scratch.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from domain.catalog.registry import WidgetRegistry
-from domain.catalog.spec import Catalog
-from domain.validation.outline import (
-    DOCUMENT_KEYS,
-    MANUAL_NUMBERING,
-    SECTION_KEYS,
-    TITLE_ADVISED_MAX,
-    ends_with_quiz,
-)
-from domain.validation.readers import Unclean, widget_readers
-
-_match_numbering = MANUAL_NUMBERING.match
+from domain.catalog.spec import Catalog, WidgetSpec
+from domain.validation.outline import DOCUMENT_KEYS, SECTION_KEYS, DocumentAdvice
+from domain.validation.readers import Advised, Unclean, widget_readers
+from domain.validation.result import Issue, Path, Reporter
+from domain.validation.widget import apply_rules, read_widget
 
 
-def read_clean_lesson(
+@dataclass(frozen=True, slots=True)
+class FastRead:
+    """A lesson read without errors: its version, full form, and warnings in report order."""
+
+    version: str
+    document: dict[str, Any]
+    warnings: tuple[Issue, ...]
+
+
+def read_without_errors(
     payload: object, requested: str | None, registry: WidgetRegistry
-) -> tuple[str, dict[str, Any]] | None:
-    """The version and canonical full form of a clean lesson; None if not sure it is one.
+) -> FastRead | None:
+    """Read a lesson that has no errors; None if not sure it has none.
 
     None says nothing about validity: it only sends the payload to the exact path.
     """
     try:
         return _read_document(payload, requested, registry)
-    except (
-        Exception
-    ):  # an odd value met on the way (KeyError, TypeError...): the exact path judges it
+    except Exception:  # an odd value met on the way (KeyError, TypeError...): judged exactly
         return None
 
 
-def _read_document(
-    payload: object, requested: str | None, registry: WidgetRegistry
-) -> tuple[str, dict[str, Any]]:
+def _read_document(payload: object, requested: str | None, registry: WidgetRegistry) -> FastRead:
     if type(payload) is not dict or not payload.keys() <= DOCUMENT_KEYS:
         raise Unclean
     if requested is not None and requested not in registry.catalogs:
@@ -53,82 +54,129 @@ def _read_document(
     elif version not in registry.catalogs or (requested is not None and version != requested):
         raise Unclean
     title = payload["title"]
-    if type(title) is not str or not title.strip() or len(title) > TITLE_ADVISED_MAX:
+    if type(title) is not str or not title.strip():
         raise Unclean
     blocks = payload["blocks"]
     if type(blocks) is not list or not blocks:
         raise Unclean
-    walk = _walk_of(registry.catalog(version))
-    document = {"schema_version": version, "title": title, "blocks": list(map(walk.block, blocks))}
-    if not ends_with_quiz(blocks, walk.quiz_key):
-        raise Unclean
-    return version, document
+    walk = _Walk(_readers_of(registry.catalog(version)))
+    walk.advice.title(title)
+    read_blocks = [walk.block(block, ("blocks", index)) for index, block in enumerate(blocks)]
+    walk.advice.ending(blocks, walk.readers.quiz_key)
+    document = {"schema_version": version, "title": title, "blocks": read_blocks}
+    # The exact path reports the document's advice first, then the widgets'.
+    warnings = (*walk.report.warnings, *walk.widget_report.warnings)
+    return FastRead(version, document, warnings)
 
 
-class _Walk:
-    """Reads the blocks of documents of one catalog with its readers (no state: shared)."""
+class _Readers:
+    """The readers of every widget of a catalog, generated once and shared."""
 
     def __init__(self, catalog: Catalog) -> None:
         readers = {key: widget_readers(spec) for key, spec in catalog.widgets.items()}
+        self.catalog = catalog
         self.shorthand = {key: r.shorthand for key, r in readers.items()}
         self.full = {key: r.full for key, r in readers.items()}
         self.quiz_key = catalog.block_widget.key
         self.paragraph = self.shorthand["p"]
 
-    def block(self, block: Any) -> dict[str, Any]:
+
+class _Walk:
+    """One reading of a document's blocks; advice is collected as the exact path does."""
+
+    def __init__(self, readers: _Readers) -> None:
+        self.readers = readers
+        self.report = Reporter()
+        self.advice = DocumentAdvice(self.report, readers.catalog.file_name)
+        self.widget_report = Reporter()
+
+    def block(self, block: Any, path: Path) -> dict[str, Any]:
         if type(block) is not dict:
             raise Unclean
         if "section" in block:
-            return self.section(block)
-        if len(block) != 1 or self.quiz_key not in block:
+            return self.section(block, path)
+        quiz_key = self.readers.quiz_key
+        if len(block) != 1 or quiz_key not in block:
             raise Unclean
-        quiz = self.shorthand[self.quiz_key](block[self.quiz_key])
+        given = block[quiz_key]
+        try:
+            quiz = self.readers.shorthand[quiz_key](given)
+        except Advised:
+            quiz = self.explain(quiz_key, given, (*path, quiz_key), full_form=False)
         del quiz["type"]  # the block carries the quiz's payload, untyped
-        return {self.quiz_key: quiz}
+        return {quiz_key: quiz}
 
-    def section(self, section: Any) -> dict[str, Any]:
+    def section(self, section: Any, path: Path) -> dict[str, Any]:
         if type(section) is not dict or not section.keys() <= SECTION_KEYS:
             raise Unclean
         title = section["section"]
-        if type(title) is not str or not title.strip() or _match_numbering(title):
+        if type(title) is not str or not title.strip():
             raise Unclean
         items = section["items"]
         subsections = section.get("subsections")
-        if type(items) is not list or not (items or subsections):
+        if type(items) is not list or (subsections is not None and type(subsections) is not list):
             raise Unclean
-        if subsections is not None and type(subsections) is not list:
-            raise Unclean
-        return {
-            "section": title,
-            "items": self.items(items),
-            "subsections": None if subsections is None else list(map(self.section, subsections)),
-        }
+        self.advice.section_title(title, path)
+        self.advice.section_content(bool(items or subsections), path)
+        read_items = self.items(items, (*path, "items"))
+        if subsections is not None:
+            nested = (*path, "subsections")
+            subsections = [self.section(s, (*nested, i)) for i, s in enumerate(subsections)]
+        return {"section": title, "items": read_items, "subsections": subsections}
 
-    def items(self, items: list[Any]) -> list[dict[str, Any]]:
+    def items(self, items: list[Any], path: Path) -> list[dict[str, Any]]:
         # One loop, no call per item but the reader's: this runs for every widget.
-        paragraph, shorthand, full = self.paragraph, self.shorthand, self.full
+        paragraph, shorthand, full = (
+            self.readers.paragraph,
+            self.readers.shorthand,
+            self.readers.full,
+        )
         read = []
         for item in items:
-            if type(item) is str:
-                read.append(paragraph(item))
-            elif type(item) is not dict:
-                raise Unclean
-            elif "type" in item:
-                read.append(full[item["type"]](item))
-            elif len(item) == 1:
-                for key, value in item.items():
-                    read.append(shorthand[key](value))
-            else:
-                raise Unclean
+            try:
+                if type(item) is str:
+                    read.append(paragraph(item))
+                elif type(item) is not dict:
+                    raise Unclean
+                elif "type" in item:
+                    read.append(full[item["type"]](item))
+                elif len(item) == 1:
+                    for key, value in item.items():
+                        read.append(shorthand[key](value))
+                else:
+                    raise Unclean
+            except Advised:  # the item's index is the count of items read before it
+                read.append(self.advised(item, (*path, len(read))))
         return read
 
+    def advised(self, item: Any, path: Path) -> dict[str, Any]:
+        """Read an item whose widget has advice with the exact per-widget code."""
+        if type(item) is str:
+            return self.explain("p", item, path, full_form=False)
+        if "type" in item:
+            return self.explain(item["type"], item, path, full_form=True)
+        ((key, value),) = item.items()
+        return self.explain(key, value, (*path, key), full_form=False)
 
-_WALKS: dict[int, tuple[Catalog, _Walk]] = {}
+    def explain(self, key: str, given: Any, path: Path, *, full_form: bool) -> dict[str, Any]:
+        """The widget's full form, with its warnings located in ``widget_report``."""
+        widget: WidgetSpec = self.readers.catalog.widgets[key]
+        errors = Reporter()
+        pending = read_widget(widget, given, path, errors, full_form=full_form)
+        if pending is None or errors.errors:  # pragma: no cover - the reader read it
+            raise Unclean
+        apply_rules(pending, self.widget_report)
+        if self.widget_report.errors:  # pragma: no cover - the reader checked every hard rule
+            raise Unclean
+        return pending.expanded
 
 
-def _walk_of(catalog: Catalog) -> _Walk:
-    """The walk of a catalog, with each widget's readers generated once."""
-    known = _WALKS.get(id(catalog))
+_READERS: dict[int, tuple[Catalog, _Readers]] = {}
+
+
+def _readers_of(catalog: Catalog) -> _Readers:
+    """The readers of a catalog, generated on first use."""
+    known = _READERS.get(id(catalog))
     if known is None or known[0] is not catalog:  # the catalog is kept: its id stays its own
-        known = _WALKS[id(catalog)] = (catalog, _Walk(catalog))
+        known = _READERS[id(catalog)] = (catalog, _Readers(catalog))
     return known[1]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from domain.validation.result import Path, Reporter
+
 DOCUMENT_KEYS = frozenset({"schema_version", "title", "blocks"})
 SECTION_KEYS = frozenset({"section", "items", "subsections"})
 TITLE_ADVISED_MAX = 40
@@ -22,3 +24,36 @@ def ends_with_quiz(blocks: list[Any], quiz_key: str) -> bool:
     if not isinstance(last, dict):
         return False
     return quiz_key in last or last.get("type") == quiz_key
+
+
+class DocumentAdvice:
+    """The document's soft rules: each reports a warning, sourced to the catalog's text."""
+
+    def __init__(self, report: Reporter, catalog_file: str) -> None:
+        self.report = report
+        self.source = f"{catalog_file}#document"
+
+    def title(self, title: str) -> None:
+        """Long titles are cut by the client."""
+        if len(title) > TITLE_ADVISED_MAX:
+            message = f"is {len(title)} characters long; at most {TITLE_ADVISED_MAX} advised"
+            self._warn(("title",), "value.too_long", message)
+
+    def section_title(self, title: str, path: Path) -> None:
+        """The client numbers sections itself."""
+        if MANUAL_NUMBERING.match(title):
+            message = "starts with manual numbering; the client numbers sections"
+            self._warn((*path, "section"), "value.manual_numbering", message)
+
+    def section_content(self, has_content: bool, path: Path) -> None:
+        """A section shows something."""
+        if not has_content:
+            self._warn(path, "section.empty", "a section should hold items or subsections")
+
+    def ending(self, blocks: list[Any], quiz_key: str) -> None:
+        """A lesson ends with a quiz."""
+        if not ends_with_quiz(blocks, quiz_key):
+            self._warn(("blocks",), "document.no_final_quiz", "end the lesson with a quiz")
+
+    def _warn(self, path: Path, code: str, message: str) -> None:
+        self.report.add(path, code, message, self.source, warning=True)

@@ -6,11 +6,12 @@ into straight-line Python (the approach of fastjsonschema): a reader takes the w
 value, shorthand or full form, and returns its canonical full form, with every rule of
 the widget (hard and soft) checked inline.
 
-A reader only vouches for widgets it can read cleanly. On anything else (a JSON type
-that does not fit, too many positions, a broken rule, even a soft one) it raises, and
-the caller falls back to the exact path, which says what is wrong and where. So a
+A reader only vouches for widgets it can read without doubt. On anything else (a JSON
+type that does not fit, too many positions, a broken hard rule) it raises ``Unclean``,
+and the caller falls back to the exact path, which says what is wrong and where. So a
 reader may refuse more than the exact path does, never less; a differential test holds
-the two together on random and mutated lessons.
+the two together on random and mutated lessons. A broken soft rule only raises
+``Advised`` once the widget is read: its warnings are then located by the exact code.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ Reader = Callable[[Any], dict[str, Any]]
 
 class Unclean(Exception):
     """The reader cannot vouch for this value; the exact path must judge it."""
+
+
+class Advised(Exception):
+    """The widget breaks no hard rule but some soft rule has advice: locate it exactly."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +89,7 @@ class _Generator:
 
     def __init__(self, widget: WidgetSpec) -> None:
         self.widget = widget
-        self.namespace: dict[str, Any] = {"Unclean": Unclean, "_array": _array}
+        self.namespace: dict[str, Any] = {"Unclean": Unclean, "Advised": Advised, "_array": _array}
         self.functions: list[str] = []
 
     def constant(self, value: Any, hint: str) -> str:
@@ -102,9 +107,13 @@ class _Generator:
         tag = repr(widget.key)
         shorthand = self.shape_reader(widget.shape, "v", top=True)
         full = self.by_name(widget.shape, "v", tag_field="type", top=True)
+        advice = any(spec.severity == "warning" for spec in widget.rules)
         for name, (body, out) in (("read_shorthand", shorthand), ("read_full", full)):
-            lines = [f"def {name}(v):", *_indent(body), f"    out = {{'type': {tag}, {out}}}"]
-            lines += [*_indent(rules), "    return out"]
+            lines = [f"def {name}(v):", *(["    warned = False"] if advice else [])]
+            lines += [*_indent(body), f"    out = {{'type': {tag}, {out}}}", *_indent(rules)]
+            if advice:
+                lines += ["    if warned:", "        raise Advised"]
+            lines.append("    return out")
             self.functions.append("\n".join(lines))
         return "\n\n\n".join(self.functions) + "\n"
 
@@ -316,7 +325,7 @@ class _Generator:
                 loops.setdefault(field, []).extend(member)
             else:
                 yield f"if {self.constant(check, 'check')}(out):"
-                yield "    raise Unclean"
+                yield f"    {_verdict(spec)}"
         for field, body in loops.items():
             yield f"for e in {locals_[field]} or ():"
             yield from _indent(body)
@@ -345,7 +354,12 @@ class _Generator:
             condition = f"next(iter({violations}({value}, {parent})), None) is not None"
         elif condition is None:
             condition = f"{self.constant(rule.checker(), 'message')}({value}, {parent}) is not None"
-        return [f"if {value} is not None and ({condition}):", "    raise Unclean"]
+        return [f"if {value} is not None and ({condition}):", f"    {_verdict(spec)}"]
+
+
+def _verdict(spec: RuleSpec) -> str:
+    """What a broken rule does: an error ends the reading, advice is noted for later."""
+    return "warned = True" if spec.severity == "warning" else "raise Unclean"
 
 
 def _indent(lines: list[str], levels: int = 1) -> list[str]:
