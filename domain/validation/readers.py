@@ -63,10 +63,6 @@ def widget_readers(widget: WidgetSpec) -> WidgetReaders:
     return WidgetReaders(namespace["read_shorthand"], namespace["read_full"], source)
 
 
-def _unclean() -> Any:
-    raise Unclean
-
-
 def _array(value: Any) -> list[Any]:
     """The value if it is an array; record arrays must be arrays to be read."""
     if isinstance(value, list):
@@ -91,6 +87,7 @@ class _Generator:
         self.widget = widget
         self.namespace: dict[str, Any] = {"Unclean": Unclean, "Advised": Advised, "_array": _array}
         self.functions: list[str] = []
+        self.members: dict[str, list[tuple[str, list[str]]]] = {}
 
     def constant(self, value: Any, hint: str) -> str:
         """Bind ``value`` in the module's namespace under a fresh name."""
@@ -99,6 +96,7 @@ class _Generator:
         return name
 
     def module(self) -> str:
+        """The module's source: a function per record, then the two readers."""
         widget = self.widget
         for name, record in widget.records.items():
             self.record_reader(name, record.shapes, record.select_by)
@@ -300,7 +298,7 @@ class _Generator:
     # Rules ---------------------------------------------------------------------------
 
     def rules(self) -> Iterator[str]:
-        """Statements raising ``Unclean`` when any rule of the widget reports anything.
+        """Statements checking every rule of the widget on its full form ``out``.
 
         Rules on a field use the field's local; rules on the elements of an array field
         (``a/*``, ``a/*/b``, ``a/*/*``) share one loop per field. Any other path calls
@@ -346,7 +344,7 @@ class _Generator:
         return members
 
     def broken(self, spec: RuleSpec, value: str, parent: str) -> list[str]:
-        """Raise ``Unclean`` if the rule reports anything at ``value`` (unset: nothing)."""
+        """Act on the rule's verdict at ``value`` (an unset value has nothing to check)."""
         rule = spec.rule
         condition = rule.condition(value, parent, self.constant)
         if condition is None and rule.several:
