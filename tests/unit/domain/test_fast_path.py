@@ -216,7 +216,8 @@ def _inlined_rules() -> list[Any]:
         for widget in get_registry().catalog(version).widgets.values():
             for spec in widget.rules:
                 if spec.rule.condition("x", "h", lambda obj, hint: hint) is not None:
-                    rules[repr(spec.rule)] = spec.rule
+                    # The field does not change the check: one rule per kind and parameters.
+                    rules[repr(spec.rule.model_dump(exclude={"field"}))] = spec.rule
     return list(rules.values())
 
 
@@ -229,15 +230,16 @@ PROBES = st.sampled_from([*_SCALARS, *_ARRAYS, *_OBJECTS])
 
 
 def test_most_rules_are_inlined() -> None:
-    assert len(INLINED_RULES) >= 15
+    assert len({type(rule) for rule in INLINED_RULES}) >= 12
 
 
 def _edges(rule: Any) -> st.SearchStrategy[Any]:
-    """Strings, arrays and integers on both sides of the rule's own limit."""
+    """Strings, arrays and integers on both sides of the rule's own limit (or of 0 and 1)."""
     limits = [getattr(rule, name) for name in ("max", "min", "count") if hasattr(rule, name)]
-    sizes = [size for limit in limits for size in (limit - 1, limit, limit + 1) if size >= 0]
-    values = [v for n in sizes for v in ("a" * n, ["a"] * n, n, _node_lists(n))] or [None]
-    return st.sampled_from(values)
+    sizes = [size for limit in limits or [1] for size in (limit - 1, limit, limit + 1)]
+    return st.sampled_from(
+        [v for n in sizes if n >= 0 for v in ("a" * n, ["a"] * n, n, _node_lists(n))]
+    )
 
 
 def _node_lists(depth: int) -> list[Any]:
@@ -254,10 +256,11 @@ def _parents(rule: Any) -> st.SearchStrategy[Any]:
     return st.sampled_from([{sibling: ["a"] * n} for n in range(3)] + [{sibling: "ab"}])
 
 
-@settings(max_examples=2000, deadline=None)
-@given(st.data(), st.sampled_from(INLINED_RULES))
+@pytest.mark.parametrize("rule", INLINED_RULES, ids=lambda rule: f"{rule.rule}-{rule.field}")
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
 def test_an_inlined_rule_breaks_exactly_when_the_rule_reports(
-    data: st.DataObject, rule: Any
+    rule: Any, data: st.DataObject
 ) -> None:
     value = data.draw(_edges(rule) | PROBES | json_values())
     parent = data.draw(_parents(rule) | PROBES | json_values())
