@@ -5,8 +5,9 @@ not set (a value equal to the field's default counts as not set), and ``kind`` o
 variant record. Expansion never judges types: values it cannot reshape are passed on
 unchanged so that the widget's pydantic model reports them, once, where they are.
 
-This runs for every widget of every lesson, so it avoids per-call work: scalar fields
-are copied without recursion and field lookups use the shapes' precomputed tables.
+This is the exact path's expansion (lessons the generated readers in ``readers`` do not
+vouch for); it still avoids per-call work: scalar fields are copied without recursion
+and field lookups use the shapes' precomputed tables.
 """
 
 from __future__ import annotations

@@ -182,18 +182,15 @@ class _Generator:
             lines += [f"if {count} != {least}:", "    raise Unclean"]
         else:
             lines += [f"if {count} > {len(fields)} or {count} < {least}:", "    raise Unclean"]
-        items = []
+        selector = self.sibling(shape, var, positional=True)
         for index, spec in enumerate(fields):
-            local = f"{prefix}{index}"
-            if index < least:
-                lines.append(f"{local} = {var}[{index}]")
-            else:
-                lines.append(f"{local} = {var}[{index}] if {count} > {index} else None")
-            lines += self.unset_default(spec.required, spec.default, local)
-            selector = self.sibling(shape, var, positional=True)
-            lines += self.read_into(spec, local, selector, top=top)
-            items.append(f"{spec.name!r}: {local}")
-        return lines, ", ".join(items)
+            raw = (
+                f"{var}[{index}]"
+                if index < least
+                else f"{var}[{index}] if {count} > {index} else None"
+            )
+            lines += self.field(spec, f"{prefix}{index}", raw, selector, top=top)
+        return lines, _items(shape, prefix)
 
     def by_name(
         self, shape: Shape, var: str, *, tag_field: str | None, top: bool = False, prefix: str = "f"
@@ -202,25 +199,24 @@ class _Generator:
         names = set(shape.names) | ({tag_field} if tag_field else set())
         allowed = self.constant(frozenset(names), "names")
         lines = [f"if not {var}.keys() <= {allowed}:", "    raise Unclean"]
-        items = []
+        selector = self.sibling(shape, var, positional=False)
         for index, spec in enumerate(shape.fields):
-            local = f"{prefix}{index}"
             # A missing required field raises KeyError: unclean, as any error here.
-            getter = f"{var}[{spec.name!r}]" if spec.required else f"{var}.get({spec.name!r})"
-            lines.append(f"{local} = {getter}")
-            lines += self.unset_default(spec.required, spec.default, local)
-            selector = self.sibling(shape, var, positional=False)
-            lines += self.read_into(spec, local, selector, top=top)
-            items.append(f"{spec.name!r}: {local}")
-        return lines, ", ".join(items)
+            raw = f"{var}[{spec.name!r}]" if spec.required else f"{var}.get({spec.name!r})"
+            lines += self.field(spec, f"{prefix}{index}", raw, selector, top=top)
+        return lines, _items(shape, prefix)
 
-    def unset_default(self, required: bool, default: Any, local: str) -> list[str]:
-        """A value equal to an optional field's default (same JSON type) means unset."""
-        if required or default is None:
-            return []
-        constant = self.constant(default, "default")
-        test = f"type({local}) is type({constant}) and {local} == {constant}"
-        return [f"if {test}:", f"    {local} = None"]
+    def field(
+        self, spec: FieldSpec, local: str, raw: str, selector: str, *, top: bool
+    ) -> list[str]:
+        """Read a field into ``local``: its raw value, unset if it is the default, reshaped."""
+        lines = [f"{local} = {raw}"]
+        if not spec.required and spec.default is not None:
+            # A value equal to an optional field's default (same JSON type) means unset.
+            default = self.constant(spec.default, "default")
+            test = f"type({local}) is type({default}) and {local} == {default}"
+            lines += [f"if {test}:", f"    {local} = None"]
+        return lines + self.read_into(spec, local, selector, top=top)
 
     def read_into(self, spec: FieldSpec, local: str, selector: str, *, top: bool) -> list[str]:
         """Reshape a field's value in place when its type holds records."""
@@ -353,6 +349,11 @@ class _Generator:
         elif condition is None:
             condition = f"{self.constant(rule.checker(), 'message')}({value}, {parent}) is not None"
         return [f"if {value} is not None and ({condition}):", f"    {_verdict(spec)}"]
+
+
+def _items(shape: Shape, prefix: str) -> str:
+    """The items of the output dict: each field name with its local."""
+    return ", ".join(f"{spec.name!r}: {prefix}{i}" for i, spec in enumerate(shape.fields))
 
 
 def _verdict(spec: RuleSpec) -> str:

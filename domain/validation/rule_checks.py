@@ -1,8 +1,9 @@
 """Widget rules compiled into plain functions, once per widget.
 
-Every rule of every widget runs on every lesson, so a rule's ``field`` path is turned
-into a direct lookup for the common shapes (``a``, ``a/*``, ``a/*/b``) instead of a
-generic walk, and a check returns a shared empty tuple when nothing is wrong.
+The exact path runs them to locate every finding, and the generated readers call the
+ones they do not inline. A rule's ``field`` path is turned into a direct lookup for the
+common shapes (``a``, ``a/*``, ``a/*/b``) instead of a generic walk, and a check returns
+a shared empty tuple when nothing is wrong.
 """
 
 from __future__ import annotations
