@@ -176,13 +176,16 @@ class _Generator:
         fields = shape.fields
         required = [i for i, f in enumerate(fields) if f.required]
         least = required[-1] + 1 if required else 0
+        selector = self.sibling(shape, var, positional=True)
+        if least == len(fields):  # every position required: one unpacking reads them all
+            locals_ = [f"{prefix}{index}" for index in range(len(fields))]
+            lines.append(f"{', '.join(locals_)}, = {var}")  # any other length: ValueError
+            for index, spec in enumerate(fields):
+                lines += self.field(spec, locals_[index], None, selector, top=top)
+            return lines, _items(shape, prefix)
         count = f"{prefix}n"  # the array's length, a local of its own per reader
         lines.append(f"{count} = len({var})")
-        if least == len(fields):
-            lines += [f"if {count} != {least}:", "    raise Unclean"]
-        else:
-            lines += [f"if {count} > {len(fields)} or {count} < {least}:", "    raise Unclean"]
-        selector = self.sibling(shape, var, positional=True)
+        lines += [f"if {count} > {len(fields)} or {count} < {least}:", "    raise Unclean"]
         for index, spec in enumerate(fields):
             raw = (
                 f"{var}[{index}]"
@@ -207,10 +210,13 @@ class _Generator:
         return lines, _items(shape, prefix)
 
     def field(
-        self, spec: FieldSpec, local: str, raw: str, selector: str, *, top: bool
+        self, spec: FieldSpec, local: str, raw: str | None, selector: str, *, top: bool
     ) -> list[str]:
-        """Read a field into ``local``: its raw value, unset if it is the default, reshaped."""
-        lines = [f"{local} = {raw}"]
+        """Read a field into ``local``: its raw value, unset if the default, reshaped.
+
+        ``raw`` is None when the value is already in ``local`` (unpacked with others).
+        """
+        lines = [] if raw is None else [f"{local} = {raw}"]
         if not spec.required and spec.default is not None:
             # A value equal to an optional field's default (same JSON type) means unset.
             default = self.constant(spec.default, "default")
