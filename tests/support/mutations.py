@@ -13,7 +13,10 @@ from tests.support.lessons import json_scalars, paths_of
 def mutate(data: st.DataObject, doc: Any) -> Any:
     """One random change: replace, delete, wrap or duplicate a value somewhere."""
     doc = copy.deepcopy(doc)
-    path = data.draw(st.sampled_from(paths_of(doc)[1:]))
+    paths = paths_of(doc)[1:]
+    if not paths:  # everything was deleted already: nothing is left to damage
+        return doc
+    path = data.draw(st.sampled_from(paths))
     holder = doc
     for step in path[:-1]:
         holder = holder[step]
