@@ -17,8 +17,7 @@ from typing import Any
 import jsonschema
 
 from domain.catalog.registry import get_registry
-from domain.lesson.models import MODELS
-from domain.lesson.models import validator as validator_of
+from domain.lesson.models import MODELS, keys_checked_validator
 from domain.schema.document import lesson_json_schema
 from domain.validation.document import validate_lesson, validate_lesson_exactly
 from domain.validation.fast_path import read_without_errors
@@ -104,7 +103,7 @@ def main() -> None:
     # Where the time goes, and what a lesson with something to report costs.
     fast = read_without_errors(lesson, None, get_registry())
     assert fast is not None
-    model = validator_of(MODELS[fast.version].lesson)
+    model = keys_checked_validator(MODELS[fast.version].lesson)
     full_form = result.lesson
     parts = {
         "same lesson, full form": lambda: validate_lesson(full_form),

@@ -19,7 +19,14 @@ from pydantic import ValidationError
 
 from domain.catalog.registry import SUPPORTED_VERSIONS, WidgetRegistry, get_registry
 from domain.catalog.spec import Catalog, WidgetSpec
-from domain.lesson.models import MODELS, DocumentModel, JsonObject, LessonModels, validator
+from domain.lesson.models import (
+    MODELS,
+    DocumentModel,
+    JsonObject,
+    LessonModels,
+    keys_checked_validator,
+    validator,
+)
 from domain.validation.fast_path import read_without_errors
 from domain.validation.outline import DOCUMENT_KEYS, SECTION_KEYS, DocumentAdvice
 from domain.validation.result import SCHEMA_SOURCE, Path, Reporter, ValidationResult
@@ -43,7 +50,9 @@ def validate_lesson(
     fast = read_without_errors(payload, schema_version, registry)
     if fast is not None:
         try:
-            lesson = validator(MODELS[fast.version].lesson).validate_python(fast.document)
+            # The readers checked every object's keys: the model need not look again.
+            model = keys_checked_validator(MODELS[fast.version].lesson)
+            lesson = model.validate_python(fast.document)
         except ValidationError:
             pass  # a type the readers pass on unchecked: the exact path reports it
         else:

@@ -100,6 +100,7 @@ class _Generator:
         widget = self.widget
         for name, record in widget.records.items():
             self.record_reader(name, record.shapes, record.select_by)
+            self.given_checker(name, record.shapes)
         self.members = self.member_rules()
         rules = list(self.rules())
         tag = repr(widget.key)
@@ -125,7 +126,7 @@ class _Generator:
             if shapes[0].shorthand != "object":
                 # An object is this record in full form: the model judges it as given,
                 # as the exact path does (it reshapes shorthand only).
-                lines += ["    if type(v) is dict:", "        return v"]
+                lines += ["    if type(v) is dict:", f"        return given_{name}(v)"]
             lines += [*_indent(body), f"    return {{{out}}}"]
             self.functions.append("\n".join(lines))
             return
@@ -151,6 +152,47 @@ class _Generator:
             lines.append(f"        return {{'kind': {shape.kind!r}, {out}}}")
         lines.append("    raise Unclean")
         self.functions.append("\n".join(lines))
+
+    def given_checker(self, name: str, shapes: tuple[Shape, ...]) -> None:
+        """``given_<name>(v)``: a record given in full form, returned as it is.
+
+        The model judges it as given (the exact path reshapes shorthand only), so it is
+        not read; but every object in it is checked against its field names, as every
+        object the readers build is: the documents they return have no unknown fields
+        anywhere (see ``domain.lesson.models.keys_checked_validator``).
+        """
+        lines = [f"def given_{name}(v):", "    if type(v) is not dict:", "        raise Unclean"]
+        if shapes[0].kind is None:
+            lines += [*_indent(self.given_fields(shapes[0], None)), "    return v"]
+        else:
+            lines.append("    kind = v.get('kind')")
+            for shape in shapes:
+                lines.append(f"    if kind == {shape.kind!r}:")
+                lines += [*_indent(self.given_fields(shape, "kind"), 2), "        return v"]
+            lines.append("    raise Unclean")
+        self.functions.append("\n".join(lines))
+
+    def given_fields(self, shape: Shape, tag_field: str | None) -> list[str]:
+        """Check ``v``'s keys, and the objects in its fields that hold records."""
+        names = set(shape.names) | ({tag_field} if tag_field else set())
+        lines = [
+            f"if not v.keys() <= {self.constant(frozenset(names), 'names')}:",
+            "    raise Unclean",
+        ]
+        for spec in shape.fields:
+            if _holds_records(spec.type):
+                check = self.given_value(spec.type, "x", 0)
+                lines += [f"x = v.get({spec.name!r})", "if x is not None:", *_indent(check)]
+        return lines
+
+    def given_value(self, node: TypeNode, var: str, depth: int) -> list[str]:
+        """Check the objects in a value given in full form (records, arrays of them)."""
+        if isinstance(node, RecordType):
+            return [f"given_{node.name}({var})"]
+        assert isinstance(node, ListType)  # only called for types holding records
+        element = f"e{depth}"
+        inner = self.given_value(node.item, element, depth + 1)
+        return [f"for {element} in _array({var}):", *_indent(inner)]
 
     def shape_reader(
         self, shape: Shape, var: str, *, top: bool = False, prefix: str = "f", checked: bool = False
@@ -254,7 +296,11 @@ class _Generator:
             read = [*body, f"e = {{{out}}}"]
             if shape.shorthand != "object":  # an object is the record in full form, as given
                 given = [f"g{i} = e0.get({f.name!r})" for i, f in enumerate(shape.fields)]
-                read = ["if type(e0) is dict:", "    e = e0", *_indent(given), "else:"]
+                # Checked like given_<name>, inline: a leaf has only its own keys to check.
+                names = self.constant(frozenset(shape.names), "names")
+                read = ["if type(e0) is dict:", f"    if not e0.keys() <= {names}:"]
+                read += ["        raise Unclean", "    e = e0", *_indent(given)]
+                read.append("else:")
                 read += _indent([*body, f"e = {{{out}}}"])
             member = {spec.name: f"g{index}" for index, spec in enumerate(shape.fields)}
         else:

@@ -6,6 +6,7 @@ equal the exact path's, field for field, warnings and their order included. And 
 fast path must not quietly give up on valid lessons, or validation is right but slow.
 """
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from domain.validation.document import validate_lesson, validate_lesson_exactly
 from domain.validation.fast_path import read_without_errors
 from domain.validation.readers import widget_readers
 from domain.validation.result import ValidationResult
-from tests.support.lessons import full_lessons, json_values
+from tests.support.lessons import full_lessons, json_values, paths_of
 from tests.support.mutations import VALID_POOL, mutate
 
 CORPUS = Path(__file__).parents[2] / "fixtures" / "lessons"
@@ -100,6 +101,33 @@ def test_warnings_everywhere_are_located_on_the_fast_path_in_the_exact_order() -
     ]
 
 
+@pytest.mark.parametrize("version", SUPPORTED_VERSIONS)
+def test_an_unknown_field_in_any_object_is_refused_as_on_the_exact_path(version: str) -> None:
+    """The fast path's model skips the unknown-field check: the readers must do all of it.
+
+    Every object of a lesson using every widget, in full form and in shorthand, gets an
+    unknown key in turn; each time the lesson must be refused exactly as without the
+    fast path (objects given as they are, like a record in full form, included).
+    """
+    lesson = _every_widget(version)
+    for form in (lesson, _full_form(lesson)):
+        objects = [p for p in paths_of(form) if isinstance(_at(form, p), dict)]
+        refused = 0
+        for path in objects:
+            damaged = copy.deepcopy(form)
+            _at(damaged, path)["unknown"] = "x"
+            assert_same_verdict(damaged)
+            refused += not validate_lesson(damaged).ok
+        # Only open objects take any key (a code listing or a lesson shown as data).
+        assert refused >= len(objects) - 3 >= 30
+
+
+def _at(value: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        value = value[step]
+    return value
+
+
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
 def test_invalid_corpus_lessons_never_take_the_fast_path(path: Path) -> None:
     lesson = _load(path)["lesson"]
@@ -150,15 +178,18 @@ def test_any_json_value_gets_the_exact_verdict(value: Any) -> None:
     assert_same_verdict(value)
 
 
+def _every_widget(version: str) -> dict[str, Any]:
+    """A clean lesson with every widget example of the catalog, ending with a quiz."""
+    catalog = get_registry().catalog(version)
+    quiz = {catalog.block_widget.key: _a_quiz(version)}
+    items = [e.item for e in catalog.examples if e.widget != catalog.block_widget.key]
+    blocks = [{"section": "All", "items": [*items, quiz]}, quiz]
+    return {"schema_version": version, "title": "Every widget", "blocks": blocks}
+
+
 def _clean_pool() -> list[Any]:
     """Clean lessons (no error, no warning) using every widget, in both forms."""
-    pool = [_load(p) for p in VALID]
-    for version in SUPPORTED_VERSIONS:
-        catalog = get_registry().catalog(version)
-        quiz = {catalog.block_widget.key: _a_quiz(version)}
-        items = [e.item for e in catalog.examples if e.widget != catalog.block_widget.key]
-        blocks = [{"section": "All", "items": [*items, quiz]}, quiz]
-        pool.append({"schema_version": version, "title": "Every widget", "blocks": blocks})
+    pool = [_load(p) for p in VALID] + [_every_widget(v) for v in SUPPORTED_VERSIONS]
     pool += [_full_form(lesson) for lesson in pool]
     return [lesson for lesson in pool if not validate_lesson_exactly(lesson).warnings]
 
