@@ -12,6 +12,10 @@ and the caller falls back to the exact path, which says what is wrong and where.
 reader may refuse more than the exact path does, never less; a differential test holds
 the two together on random and mutated lessons. A broken soft rule only raises
 ``Advised`` once the widget is read: its warnings are then located by the exact code.
+
+Every object a reader returns has had its keys checked against its field names, the
+objects it builds and the records given in full form alike (``given_<record>``). The
+fast path relies on it to spare pydantic the same search (``keys_checked_validator``).
 """
 
 from __future__ import annotations
