@@ -20,7 +20,7 @@ Violation = tuple[Loc, str]
 Bind = Callable[[object, str], str]  # binds an object for generated source; returns its name
 
 # Numbering a client adds itself: "1. Intro", "2) Setup", "1.2. Details".
-_MANUAL_NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*[.)]\s")
+MANUAL_NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*[.)]\s")
 
 
 class _Rule(BaseModel):
@@ -282,13 +282,13 @@ class NoNumbering(_Rule):
 
     def message(self, value: Any, parent: Any) -> str | None:
         """Strings such as ``1. Intro`` break the rule."""
-        if isinstance(value, str) and _MANUAL_NUMBERING.match(value):
+        if isinstance(value, str) and MANUAL_NUMBERING.match(value):
             return "starts with manual numbering; the client numbers for you"
         return None
 
     def condition(self, value: str, parent: str, bind: Bind) -> str:
         """Strings that start with numbering."""
-        numbered = bind(_MANUAL_NUMBERING.match, "numbered")
+        numbered = bind(MANUAL_NUMBERING.match, "numbered")
         return f"isinstance({value}, str) and {numbered}({value}) is not None"
 
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from domain.catalog.rules import MANUAL_NUMBERING
 from domain.validation.result import Path, Reporter
 
 DOCUMENT_KEYS = frozenset({"schema_version", "title", "blocks"})
 SECTION_KEYS = frozenset({"section", "items", "subsections"})
-TITLE_ADVISED_MAX = 40
-MANUAL_NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*[.)]\s")
+_TITLE_ADVISED_MAX = 40
 
 
-def ends_with_quiz(blocks: list[Any], quiz_key: str) -> bool:
+def _ends_with_quiz(blocks: list[Any], quiz_key: str) -> bool:
     """Whether the last widget of the lesson, however deeply nested, is a quiz."""
     last = blocks[-1]
     while isinstance(last, dict) and "section" in last:
@@ -35,8 +34,8 @@ class DocumentAdvice:
 
     def title(self, title: str) -> None:
         """Long titles are cut by the client."""
-        if len(title) > TITLE_ADVISED_MAX:
-            message = f"is {len(title)} characters long; at most {TITLE_ADVISED_MAX} advised"
+        if len(title) > _TITLE_ADVISED_MAX:
+            message = f"is {len(title)} characters long; at most {_TITLE_ADVISED_MAX} advised"
             self._warn(("title",), "value.too_long", message)
 
     def section_title(self, title: str, path: Path) -> None:
@@ -52,7 +51,7 @@ class DocumentAdvice:
 
     def ending(self, blocks: list[Any], quiz_key: str) -> None:
         """A lesson ends with a quiz."""
-        if not ends_with_quiz(blocks, quiz_key):
+        if not _ends_with_quiz(blocks, quiz_key):
             self._warn(("blocks",), "document.no_final_quiz", "end the lesson with a quiz")
 
     def _warn(self, path: Path, code: str, message: str) -> None:
