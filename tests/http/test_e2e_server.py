@@ -23,6 +23,18 @@ from tests.support.dynamo_proxy import DynamoProxy
 KEY = "e2e-dev-key-0123456789abcdef"
 
 
+def wait_until_healthy(base: str) -> None:
+    """Poll ``/health`` until the server answers; fail after 20 s."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("the server did not start")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -72,15 +84,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(base + "/health", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the server did not start")
+        wait_until_healthy(base)
         yield base
     finally:
         process.terminate()
@@ -125,13 +129,7 @@ def test_without_a_key_serve_generates_one_and_prints_it_once(tmp_path: Path) ->
         assert "DGS_DEV_KEY was not set" in lines[0]
         assert len(key) >= 16
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(base + "/health", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_healthy(base)
         request = urllib.request.Request(base + "/v1/catalog", headers={"X-DGS-Dev-Key": key})
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 200
