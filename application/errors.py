@@ -114,7 +114,7 @@ class OutputTruncatedError(GenerationError):
 
 
 class BadModelOutputError(GenerationError):
-    """The model's output was not the JSON asked for."""
+    """The gathered material (IDM) was not the JSON asked for; material is never repaired."""
 
     code = "bad_model_output"
 
@@ -127,3 +127,13 @@ class InvalidLessonError(GenerationError):
     def __init__(self, message: str, errors: tuple[dict[str, str], ...]) -> None:
         super().__init__(message)
         self.errors = errors
+
+
+class InvalidModelOutputError(InvalidLessonError):
+    """The final lesson output could not be read or checked at all, even after one repair.
+
+    Not strict JSON (``NaN``, ``Infinity``, lone surrogates, malformed), nested deeper than
+    the limit, or a value validation cannot evaluate: ``errors`` says which.
+    """
+
+    code = "invalid_model_output"

@@ -37,6 +37,11 @@ def guard_policy(settings: Settings) -> GuardPolicy:
     )
 
 
+def generation_deadline(settings: Settings) -> timedelta:
+    """The one deadline of a generation; the idempotency lease is derived from it."""
+    return timedelta(seconds=settings.generation_deadline_seconds)
+
+
 def _open_sqlite(settings: Settings, resources: Resources) -> SqliteDatabase:
     database = SqliteDatabase(settings.sqlite_path)
     resources.on_close(database.close)
@@ -98,6 +103,7 @@ class Container(containers.DeclarativeContainer):
         ids,
         repair_enabled=settings.provided.repair_enabled,
         prompt_version=providers.Callable(prompt_version),
+        deadline=providers.Callable(generation_deadline, settings),
     )
     guarded_generation = providers.Factory(
         GuardedGeneration,

@@ -8,7 +8,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from application.deadline import WRITE_MARGIN
 
 ENV_PREFIX = "DGS_"
 Provider = Literal["gemini", "openrouter", "openai", "compatible", "offline"]
@@ -61,6 +71,9 @@ class Settings(BaseModel):
     repair_enabled: bool = True
     model_timeout_seconds: float = Field(default=60.0, gt=0, le=900)
     generation_deadline_seconds: float = Field(default=150.0, gt=0, le=900)
+    # The platform's limit on one request (the SAM template sets it to the function's
+    # Timeout; Lambda allows at most 900 s, per the AWS Lambda quotas page). None: no limit.
+    deployment_timeout_seconds: float | None = Field(default=None, gt=0, le=900)
     model_max_attempts: int = Field(default=3, ge=1, le=6)
     agents_tracing: bool = False
 
@@ -89,6 +102,26 @@ class Settings(BaseModel):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("deployment_timeout_seconds", mode="before")
+    @classmethod
+    def _blank_timeout_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("deployment_timeout_seconds")
+    @classmethod
+    def _deadline_fits(cls, value: float | None, info: ValidationInfo) -> float | None:
+        # A generation answers by its deadline, then writes within WRITE_MARGIN: the
+        # platform must not cut it off before (or the client gets no answer at all).
+        deadline = info.data.get("generation_deadline_seconds")
+        margin = WRITE_MARGIN.total_seconds()
+        if value is not None and deadline is not None and deadline >= value - margin:
+            raise ValueError(
+                f"must exceed DGS_GENERATION_DEADLINE_SECONDS ({deadline:g} s) by more than "
+                f"{margin:g} s for the writes after it; it is {value:g} s: lower "
+                "DGS_GENERATION_DEADLINE_SECONDS or raise the timeout"
+            )
+        return value
 
     @field_validator("allowed_origins")
     @classmethod

@@ -1,20 +1,34 @@
 """The Structurer's and Repairer's output type: the full-form lesson of a catalog version.
 
 The schema sent is the strict LLM-facing schema of the version's lesson model (open JSON
-objects offered as strings, every field required and nullable when optional). The parsed
-output is returned as plain JSON: ``validate_lesson`` judges it, so that an invalid
-lesson can be repaired instead of failing inside the SDK.
+objects offered as strings, every field required and nullable when optional). The output
+is read with the one strict JSON reader (``adapters.json_input``) and returned as plain
+JSON: ``validate_lesson`` judges it, so that an invalid lesson can be repaired instead of
+failing inside the SDK. Output the strict reader refuses (``NaN``, ``Infinity``, lone
+surrogates, nesting past the limit, malformed text) is returned as ``UnreadableOutput``:
+an invalid lesson the pipeline repairs once, never a lesson to store.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from agents import AgentOutputSchemaBase
-from agents.exceptions import ModelBehaviorError
 
+from adapters.json_input import JsonInputError, decode_json
+from application.ports.generation import UnreadableOutput
+from domain.limits import MAX_JSON_DEPTH
 from domain.schema.llm import llm_json_schema
+
+# Raw text kept of an unreadable output, for the repair call and the repair log. The
+# Structurer may write 12,000 tokens (~50 KB), so a real lesson is kept whole; only a
+# runaway or hostile output is cut.
+RAW_TEXT_LIMIT = 64 * 1024
+_RULES = (
+    "The lesson must be strict JSON (RFC 8259): no NaN, Infinity or -Infinity, no lone "
+    "surrogate escapes such as \\ud800, no comments or trailing commas, and at most "
+    f"{MAX_JSON_DEPTH} levels of nesting. Its raw text is given as the lesson to correct."
+)
 
 
 class LessonOutputSchema(AgentOutputSchemaBase):
@@ -41,8 +55,20 @@ class LessonOutputSchema(AgentOutputSchemaBase):
         return True
 
     def validate_json(self, json_str: str) -> Any:
-        """Parse only; validation is the domain's job."""
+        """Read strictly; validation is the domain's job, repair the pipeline's."""
         try:
-            return json.loads(json_str)
-        except ValueError as exc:
-            raise ModelBehaviorError(f"the lesson is not valid JSON: {exc}") from exc
+            return decode_json(json_str)
+        except JsonInputError as exc:
+            return UnreadableOutput(raw_excerpt(json_str), f"json.{exc.reason}", f"{exc}. {_RULES}")
+
+
+def raw_excerpt(text: str, limit: int = RAW_TEXT_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters (saying so), as valid UTF-8 text.
+
+    A lone surrogate cannot be encoded (not in the repair request, not in a store), so
+    each becomes ``?``; the problem reported with the excerpt says what was there.
+    """
+    cut = text[:limit]
+    if len(text) > limit:
+        cut += f"\n[... {len(text) - limit} more characters not shown]"
+    return cut.encode("utf-8", "replace").decode("utf-8")

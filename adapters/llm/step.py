@@ -1,8 +1,9 @@
 """Run one agent step: the one place where model calls are retried, and errors typed.
 
-Retries are bounded (``max_attempts``) and stay inside the request's deadline: a 429's
-Retry-After is honoured when it fits, 5xx and connection failures back off, timeouts are
-not retried past the deadline. Everything else maps to a typed ``GenerationError``.
+Retries are bounded (``max_attempts``) and stay inside the generation's deadline, which
+every step of the generation shares: no call runs past it (it is cancelled at the
+deadline), a 429's Retry-After is honoured only when it fits, 5xx and connection failures
+back off within it. Everything else maps to a typed ``GenerationError``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from agents import Agent, RunConfig, Runner
 from agents.exceptions import ModelBehaviorError, ModelRefusalError, ModelTimeoutError
 
 from adapters.llm.observe import observing
+from application.deadline import Deadline
 from application.errors import (
     BadModelOutputError,
     ModelRefusedError,
@@ -47,7 +48,7 @@ class StepOutcome:
 class StepPolicy:
     """How long and how often a step may try."""
 
-    deadline: float  # time.monotonic() value after which no attempt starts
+    deadline: Deadline  # the generation's: every attempt and wait draws from it
     max_attempts: int
     tracing: bool = False
 
@@ -57,9 +58,9 @@ async def run_step(agent: Agent[Any], prompt: str, policy: StepPolicy, label: st
     attempt = 0
     while True:
         attempt += 1
-        remaining = policy.deadline - time.monotonic()
+        remaining = policy.deadline.remaining()
         if remaining <= 0:
-            raise ProviderTimeoutError(f"the {label} step ran out of time")
+            raise ProviderTimeoutError(policy.deadline.exceeded(label))
         with observing() as observed:
             try:
                 result = await asyncio.wait_for(
@@ -76,7 +77,7 @@ async def run_step(agent: Agent[Any], prompt: str, policy: StepPolicy, label: st
                 raise BadModelOutputError(f"the {label} output was not the JSON asked for") from exc
             except openai.RateLimitError as exc:
                 wait = _retry_after(exc) or _backoff(attempt)
-                if attempt < policy.max_attempts and wait < policy.deadline - time.monotonic():
+                if attempt < policy.max_attempts and wait < policy.deadline.remaining():
                     log.info("%s: rate limited, retrying in %.1fs", label, wait)
                     await asyncio.sleep(wait)
                     continue
@@ -84,12 +85,14 @@ async def run_step(agent: Agent[Any], prompt: str, policy: StepPolicy, label: st
                     f"the provider rate limited the {label} step", _retry_after(exc)
                 ) from exc
             except (openai.APITimeoutError, ModelTimeoutError, TimeoutError) as exc:
+                if policy.deadline.passed:
+                    raise ProviderTimeoutError(policy.deadline.exceeded(label)) from exc
                 raise ProviderTimeoutError(
                     f"the model did not answer the {label} step in time"
                 ) from exc
             except (openai.InternalServerError, openai.APIConnectionError) as exc:
                 wait = _backoff(attempt)
-                if attempt < policy.max_attempts and wait < policy.deadline - time.monotonic():
+                if attempt < policy.max_attempts and wait < policy.deadline.remaining():
                     log.info(
                         "%s: provider failed (%s), retrying in %.1fs",
                         label,

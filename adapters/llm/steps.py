@@ -2,12 +2,13 @@
 
 Each step builds its agent with the provider model of its route and the versioned prompt,
 runs it through ``run_step`` (retries, deadline, typed errors) and reports usage and cost.
+The deadline is the generation's (``current_deadline()``), shared by all its steps.
 """
 
 from __future__ import annotations
 
 import json
-import time
+from datetime import timedelta
 from typing import Any
 
 from agents import Agent, ModelSettings
@@ -16,9 +17,11 @@ from adapters.llm.catalogue import cost_usd
 from adapters.llm.clients import ProviderClients
 from adapters.llm.config import LlmSettings, Step
 from adapters.llm.lesson_output import LessonOutputSchema
+from adapters.llm.material_output import MaterialOutputSchema
 from adapters.llm.prompt_files import prompt
 from adapters.llm.step import StepOutcome, StepPolicy, run_step
-from application.ports.generation import Gathered, ModelRoute, Structured
+from application.deadline import Deadline, current_deadline
+from application.ports.generation import Gathered, ModelRoute, Structured, UnreadableOutput
 from application.records import StepUsage
 from domain.catalog.registry import get_registry
 from domain.generation import IntermediateDataModel, LessonConstraints
@@ -51,8 +54,10 @@ class _AgentStep:
                 extra_body=self._clients.extra_body(route.provider) or None,
             ),
         )
+        # Outside a generation (a step run on its own) the step gets a deadline of its own.
+        deadline = current_deadline() or Deadline.start(timedelta(seconds=self._settings.deadline))
         policy = StepPolicy(
-            deadline=time.monotonic() + self._settings.deadline,
+            deadline=deadline,
             max_attempts=self._settings.max_attempts,
             tracing=self._settings.tracing,
         )
@@ -91,7 +96,7 @@ class AgentsGatherer(_AgentStep):
             sections=constraints.section_count,
         )
         outcome, usage = await self._run(
-            self.route_for(constraints), instructions, IntermediateDataModel, f"Topic: {topic}"
+            self.route_for(constraints), instructions, MaterialOutputSchema(), f"Topic: {topic}"
         )
         return Gathered(outcome.output, usage)
 
@@ -134,12 +139,19 @@ class AgentsRepairer(_AgentStep):
         constraints: LessonConstraints,
         schema_version: str,
     ) -> Structured:
-        """One structured-output call producing the corrected lesson."""
+        """One structured-output call producing the corrected lesson.
+
+        An unreadable output is sent as its raw text (an error says why it is unreadable).
+        """
+        if isinstance(lesson, UnreadableOutput):
+            lesson_text = lesson.text
+        else:
+            lesson_text = json.dumps(lesson, ensure_ascii=False)
         instructions = prompt("repair").format(
             schema_version=schema_version,
             errors_json=json.dumps([e.to_dict() for e in errors], ensure_ascii=False),
             widgets_md=get_registry().catalog(schema_version).text,
-            lesson_json=json.dumps(lesson, ensure_ascii=False),
+            lesson_json=lesson_text,
         )
         outcome, usage = await self._run(
             self.route_for(constraints),

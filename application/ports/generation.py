@@ -19,8 +19,21 @@ class Gathered:
 
 
 @dataclass(frozen=True, slots=True)
+class UnreadableOutput:
+    """Lesson output that could not be read as strict JSON: it cannot be validated, only repaired.
+
+    ``text`` is the model's raw output (truncated, safe to store and send back), ``code``
+    a stable ``json.*`` word and ``problem`` what is wrong, for the repair call.
+    """
+
+    text: str
+    code: str
+    problem: str
+
+
+@dataclass(frozen=True, slots=True)
 class Structured:
-    """A lesson payload (full form, unvalidated), and what the call used."""
+    """A lesson payload (full form, unvalidated) or ``UnreadableOutput``, and what the call used."""
 
     lesson: Any
     usage: StepUsage
@@ -36,7 +49,11 @@ class ModelRoute:
 
 @runtime_checkable
 class Gatherer(Protocol):
-    """Topic and constraints in, IDM out (one model call)."""
+    """Topic and constraints in, IDM out (one model call).
+
+    The model steps run inside the generation's deadline (``application.deadline``): no
+    call or retry of theirs may outlast ``current_deadline()``.
+    """
 
     def route_for(self, constraints: LessonConstraints) -> ModelRoute:
         """The provider and model this step will use (raises if it cannot do the step)."""
@@ -77,7 +94,7 @@ class Repairer(Protocol):
         constraints: LessonConstraints,
         schema_version: str,
     ) -> Structured:
-        """Fix the lesson."""
+        """Fix the lesson (JSON, or the ``UnreadableOutput`` of the step before)."""
         ...
 
 
@@ -86,9 +103,9 @@ class RepairRecord:
     """One repair: the dataset for later fine-tuning."""
 
     idm: IntermediateDataModel
-    invalid_lesson: Any
+    invalid_lesson: Any  # JSON, or the raw text of an unreadable output
     errors: tuple[Issue, ...]
-    repaired_lesson: Any
+    repaired_lesson: Any  # likewise
     outcome: str  # "valid" | "invalid"
     schema_version: str
     prompt_version: str

@@ -3,6 +3,12 @@
 gather -> structure -> validate -> (if invalid and repair is on) repair once with every
 error -> validate again -> store. Nothing invalid is ever stored: every failure raises a
 typed ``GenerationError`` before the store is touched.
+
+One deadline covers the whole generation: every model call and retry runs inside it
+(``application.deadline``), and a generation that passes it fails with
+``ProviderTimeoutError`` (504) before anything is stored. Output that cannot be read as
+strict JSON, or that validation cannot evaluate, is an invalid lesson like any other:
+repaired once with an error that says why, then ``InvalidModelOutputError`` (502).
 """
 
 from __future__ import annotations
@@ -11,9 +17,11 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
-from application.errors import InvalidLessonError, InvalidRequestError
+from application.deadline import Deadline, within
+from application.errors import InvalidRequestError
 from application.ports.clock import Clock, IdGenerator
 from application.ports.generation import (
     Gatherer,
@@ -27,9 +35,9 @@ from application.ports.generation import (
 )
 from application.ports.lessons import LessonRepository
 from application.records import GenerationMeta, LessonRecord, StepUsage
+from application.use_cases.lesson_verdict import as_recorded, failure, judge
 from domain.catalog.registry import get_registry
 from domain.generation import IntermediateDataModel, LessonConstraints, normalize_topic
-from domain.validation.document import validate_lesson
 from domain.validation.result import Issue, ValidationResult
 
 
@@ -73,6 +81,7 @@ class GenerateLesson:
         *,
         repair_enabled: bool = True,
         prompt_version: str,
+        deadline: timedelta,
         monotonic: Callable[[], float] = time.perf_counter,
     ) -> None:
         self._gatherer = gatherer
@@ -84,12 +93,13 @@ class GenerateLesson:
         self._ids = ids
         self._repair_enabled = repair_enabled
         self._prompt_version = prompt_version
+        self._deadline = deadline
         self._monotonic = monotonic
 
     async def __call__(
         self, request: GenerateRequest, progress: Progress | None = None
     ) -> GeneratedLesson:
-        """Generate, validate and store a lesson."""
+        """Generate, validate and store a lesson (within one deadline)."""
         generated = await self.produce(request, progress)
         report = progress or _Quiet()
         report.step("store", "start")
@@ -102,17 +112,35 @@ class GenerateLesson:
         request: GenerateRequest,
         progress: Progress | None = None,
         idm: IntermediateDataModel | None = None,
+        deadline: Deadline | None = None,
     ) -> GeneratedLesson:
         """Generate and validate a lesson, without storing it (idempotent callers store it).
 
         Given a cached ``idm`` (a variant of a topic already gathered), the gather call
-        is skipped and ``meta.cache`` says so.
+        is skipped and ``meta.cache`` says so. Every call draws from ``deadline`` (a new
+        one when none is given); past it, ``ProviderTimeoutError`` and nothing to store.
         """
-        report = progress or _Quiet()
         self.check(request)
         self.routes(request.constraints)  # fails before any call if a model cannot do the step
-        started = self._monotonic()
+        deadline = deadline or self.start_deadline()
+        with within(deadline):
+            generated = await self._produce(request, progress or _Quiet(), idm)
+        deadline.check()  # what ends past the deadline is not stored: its lease may be gone
+        return generated
 
+    @property
+    def deadline(self) -> timedelta:
+        """The time one generation may take, every call and retry included."""
+        return self._deadline
+
+    def start_deadline(self) -> Deadline:
+        """A deadline for one generation, starting now."""
+        return Deadline.start(self._deadline, self._monotonic)
+
+    async def _produce(
+        self, request: GenerateRequest, report: Progress, idm: IntermediateDataModel | None
+    ) -> GeneratedLesson:
+        started = self._monotonic()
         usage: list[StepUsage] = []
         idm_from_cache = idm is not None
         if idm is None:
@@ -133,7 +161,7 @@ class GenerateLesson:
         usage.append(structured.usage)
 
         report.step("validate", "start")
-        result = validate_lesson(structured.lesson, request.schema_version)
+        result = judge(structured.lesson, request.schema_version)
         report.step("validate", "done" if result.ok else "failed")
         repaired = False
         if not result.ok:
@@ -215,18 +243,18 @@ class GenerateLesson:
     ) -> tuple[ValidationResult, StepUsage]:
         if not self._repair_enabled:
             report.step("repair", "skipped")
-            raise InvalidLessonError("the lesson is invalid and repair is off", _errors(invalid))
+            raise failure(structured.lesson, invalid, after_repair=False)
         report.step("repair", "start")
         fixed = await self._repairer.repair(
             structured.lesson, invalid.errors, request.constraints, request.schema_version
         )
-        result = validate_lesson(fixed.lesson, request.schema_version)
+        result = judge(fixed.lesson, request.schema_version)
         await self._repairs.record(
             RepairRecord(
                 idm=idm,
-                invalid_lesson=structured.lesson,
+                invalid_lesson=as_recorded(structured.lesson),
                 errors=invalid.errors,
-                repaired_lesson=fixed.lesson,
+                repaired_lesson=as_recorded(fixed.lesson),
                 outcome="valid" if result.ok else "invalid",
                 schema_version=request.schema_version,
                 prompt_version=self._prompt_version,
@@ -234,11 +262,5 @@ class GenerateLesson:
         )
         report.step("repair", "done" if result.ok else "failed")
         if not result.ok:
-            raise InvalidLessonError(
-                "the lesson is still invalid after one repair", _errors(result)
-            )
+            raise failure(fixed.lesson, result, after_repair=True)
         return result, fixed.usage
-
-
-def _errors(result: ValidationResult) -> tuple[dict[str, str], ...]:
-    return tuple(issue.to_dict() for issue in result.errors)

@@ -6,6 +6,10 @@ call), then a rate-limit token is taken per client and from the global daily bud
 then the cache is asked. Any failure after the claim releases it; nothing is stored
 unless the lesson is valid, and with a key the lesson and the response are stored in
 one step.
+
+The generation's deadline starts before the claim, and the claim's lease is that deadline
+plus the write margin (``application.deadline``): an attempt has answered, or failed with
+504, before anyone can take its key over, so a finished lesson is never fenced out.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from application.deadline import WRITE_MARGIN, Deadline, lease_for
 from application.errors import ApplicationError
 from application.ports.cache import Cache
 from application.ports.idempotency import (
@@ -70,7 +75,6 @@ class GuardPolicy:
     per_client: BucketPolicy = field(default_factory=lambda: BucketPolicy(10, 10 / 3600))
     daily_budget: int = 500
     cache_ttl: timedelta = timedelta(hours=24)
-    lease: timedelta = timedelta(seconds=180)  # longer than a generation's deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,17 +115,21 @@ class GuardedGeneration:
     ) -> GuardedResult:
         """Serve one generate request from ``client`` (an address or identity)."""
         self._generate.check(request)
+        deadline = self._generate.start_deadline()  # before the claim: the lease outlasts it
         scope = None
         owner = None
         if request.idempotency_key is not None:
             scope = IdempotencyScope("default", GENERATE_ROUTE, request.idempotency_key)
             claim = await self._idempotency.claim(
-                scope, fingerprint(request, fmt, use_cache), self._policy.lease
+                scope, fingerprint(request, fmt, use_cache), self.lease
             )
             if isinstance(claim, Completed):
                 return GuardedResult(claim.response, claim.lesson_id, replayed=True)
             if isinstance(claim, InProgress):
-                raise IdempotencyInProgressError(claim.retry_after)
+                # The holder answers by its deadline: the lease's write margin is not a wait.
+                raise IdempotencyInProgressError(
+                    max(timedelta(0), claim.retry_after - WRITE_MARGIN)
+                )
             if isinstance(claim, FingerprintMismatch):
                 raise IdempotencyMismatchError(
                     "this idempotency key was used for a different request"
@@ -130,7 +138,7 @@ class GuardedGeneration:
             owner = claim.owner
         try:
             await self._take_tokens(client)
-            record, lesson = await self._lesson(request, use_cache)
+            record, lesson = await self._lesson(request, use_cache, deadline)
             body = json.dumps(
                 generate_body(record, lesson, fmt), ensure_ascii=False, separators=(",", ":")
             )
@@ -143,6 +151,11 @@ class GuardedGeneration:
                 await self._idempotency.release(scope, owner)
             raise
         return GuardedResult(body, record.lesson_id, replayed=False)
+
+    @property
+    def lease(self) -> timedelta:
+        """How long an idempotency claim holds: the generation's deadline and its writes."""
+        return lease_for(self._generate.deadline)
 
     async def _take_tokens(self, client: str) -> None:
         taken = await self._rate_limiter.take(f"client:{client}", self._policy.per_client)
@@ -157,7 +170,7 @@ class GuardedGeneration:
             )
 
     async def _lesson(
-        self, request: GenerateRequest, use_cache: bool
+        self, request: GenerateRequest, use_cache: bool, deadline: Deadline
     ) -> tuple[LessonRecord, dict[str, Any]]:
         routes = [
             [route.provider, route.model] for route in self._generate.routes(request.constraints)
@@ -183,7 +196,7 @@ class GuardedGeneration:
                 return self._generate.record_for(request, lesson, meta), lesson
         cached_idm = await self._cache.get(idm_key) if use_cache else None
         idm = IntermediateDataModel.model_validate_json(cached_idm) if cached_idm else None
-        generated = await self._generate.produce(request, idm=idm)
+        generated = await self._generate.produce(request, idm=idm, deadline=deadline)
         lesson_json = json.dumps(generated.lesson, ensure_ascii=False)
         await self._cache.put(lesson_key, lesson_json, self._policy.cache_ttl)
         await self._cache.put(idm_key, generated.idm.model_dump_json(), self._policy.cache_ttl)

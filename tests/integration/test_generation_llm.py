@@ -3,18 +3,24 @@ OpenAI-compatible server on 127.0.0.1: the calls made, what they carry, and ever
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import socket
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 
+from adapters.dynamodb.schema import create_table
+from adapters.json_input import decode_json
 from adapters.llm.clients import ProviderClients
 from adapters.llm.config import LlmSettings
 from adapters.llm.offline import sample_idm, sample_lesson
@@ -40,8 +46,21 @@ from application.use_cases.generate_lesson import GenerateLesson, GenerateReques
 from domain.conversion.forms import expand
 from domain.generation import LessonConstraints
 from domain.schema.llm import llm_json_schema
+from entrypoints.container import Container, build_container, shutdown
+from entrypoints.http_app import build_app
+from entrypoints.settings import load_settings
+from tests.conftest import use_test_credentials
+from tests.http.conftest import KEY, api_settings
+from tests.support.dynamo_proxy import DynamoProxy
 from tests.support.fakes import FakeClock
-from tests.support.scripted_openai import Reply, ScriptedOpenAI, completion, error, json_completion
+from tests.support.scripted_openai import (
+    Reply,
+    ScriptedOpenAI,
+    completion,
+    error,
+    json_completion,
+    slow,
+)
 
 CONSTRAINTS = LessonConstraints()
 IDM = sample_idm("Photosynthesis", CONSTRAINTS).model_dump(mode="json")
@@ -123,6 +142,7 @@ async def make_pipeline(
         ids,
         repair_enabled=repair,
         prompt_version="v1-test",
+        deadline=timedelta(seconds=settings.deadline),
     )
     try:
         yield Pipeline(generate, lessons, database, server)
@@ -354,3 +374,284 @@ async def test_a_connect_timeout_is_a_provider_timeout(
     with pytest.raises(ProviderTimeoutError):
         await pipeline.generate(GenerateRequest("Photosynthesis"))
     assert await pipeline.stored() == 0
+
+
+# One deadline for the whole generation ------------------------------------------------
+
+
+async def test_one_deadline_covers_every_model_call_of_a_generation(
+    server: ScriptedOpenAI, tmp_path: Path
+) -> None:
+    """Three answers of 0.6 s each fit a 1.5 s deadline one by one, but not together."""
+    async with make_pipeline(server, tmp_path, settings_for(server.base_url, deadline=1.5)) as pipe:
+        server.script(
+            slow(json_completion(IDM), 0.6),
+            slow(json_completion(invalid_lesson()), 0.6),
+            slow(json_completion(LESSON), 0.6),
+        )
+        started = time.monotonic()
+        with pytest.raises(ProviderTimeoutError):
+            await pipe.generate(GenerateRequest("Photosynthesis"))
+        assert time.monotonic() - started < 1.5 + 0.4  # it ends at the deadline, not after
+        assert await pipe.stored() == 0
+
+
+async def test_retries_draw_from_the_same_deadline(server: ScriptedOpenAI, tmp_path: Path) -> None:
+    """A Retry-After of 1 s does not fit the 0.7 s the gather step left of a 1.5 s deadline."""
+    async with make_pipeline(server, tmp_path, settings_for(server.base_url, deadline=1.5)) as pipe:
+        server.script(slow(json_completion(IDM), 0.8), error(429, headers={"Retry-After": "1"}))
+        with pytest.raises(ProviderRateLimitedError):
+            await pipe.generate(GenerateRequest("Photosynthesis"))
+        assert len(server.requests) == 2  # no retry was started past the deadline
+        assert await pipe.stored() == 0
+
+
+# Model output that is not strict JSON --------------------------------------------------
+
+
+def lesson_with_code(value: Any) -> dict[str, Any]:
+    """The lesson with its codeviewer showing ``value`` as a JSON object (an open object)."""
+    lesson = copy.deepcopy(LESSON)
+    for block in lesson["blocks"]:
+        for item in block.get("items", []):
+            if item["type"] == "codeviewer":
+                item["code"] = {"value": value}
+                item["language"] = "json"
+                return lesson
+    raise AssertionError("the sample lesson has a codeviewer")
+
+
+def lesson_with_pattern(pattern: str) -> dict[str, Any]:
+    """The lesson with an interactive console whose one entry matches ``pattern``."""
+    lesson = copy.deepcopy(LESSON)
+    for block in lesson["blocks"]:
+        for item in block.get("items", []):
+            if item["type"] == "console":
+                item["mode"] = 1
+                item["entries"] = [
+                    {"kind": "interactive", "pattern": pattern, "level": "ok", "output": "x"}
+                ]
+                return lesson
+    raise AssertionError("the sample lesson has a console")
+
+
+def nested(depth: int) -> str:
+    """A JSON array nested ``depth`` levels deep (as text: too deep for ``json.dumps``)."""
+    return "[" * depth + '"leaf"' + "]" * depth
+
+
+MARK = "__dgs_token__"
+
+
+def text_with(token: str) -> str:
+    """The lesson's JSON text with ``token`` written where the codeviewer's value is."""
+    return json.dumps(lesson_with_code(MARK)).replace(f'"{MARK}"', token)
+
+
+UNREADABLE = {
+    "nan": text_with("NaN"),
+    "infinity": text_with("Infinity"),
+    "minus-infinity": text_with("-Infinity"),
+    "lone-surrogate-escape": text_with('"\\ud800"'),
+    "lone-surrogate-char": text_with('"\ud800"'),
+    "deeper-than-the-limit": text_with(nested(100)),
+    "deeper-than-python-recursion": text_with(nested(1500)),
+    "not-json": text_with("{oops"),
+}
+
+
+@pytest.mark.parametrize("text", UNREADABLE.values(), ids=UNREADABLE.keys())
+async def test_unreadable_lesson_output_is_repaired_and_only_strict_json_is_stored(
+    pipeline: Pipeline, text: str
+) -> None:
+    pipeline.server.script(json_completion(IDM), completion(text), json_completion(LESSON))
+    generated = await pipeline.generate(GenerateRequest("Photosynthesis"))
+    assert len(pipeline.server.requests) == 3
+    repair_request = json.dumps(pipeline.server.requests[2]["messages"], ensure_ascii=False)
+    assert "json." in repair_request  # an error that says why the output was unreadable
+    assert "Sample lesson from the offline provider" in repair_request  # the raw text itself
+    assert generated.record.meta.repaired is True
+    stored = await pipeline.lessons.get(generated.record.lesson_id)
+    assert decode_json(stored.lesson_json) == LESSON
+    (repair,) = await pipeline.repairs()
+    assert repair["outcome"] == "valid"
+
+
+@pytest.mark.parametrize("text", UNREADABLE.values(), ids=UNREADABLE.keys())
+async def test_unreadable_output_twice_is_invalid_model_output_and_stores_nothing(
+    pipeline: Pipeline, text: str
+) -> None:
+    pipeline.server.script(json_completion(IDM), completion(text), completion(text))
+    with pytest.raises(GenerationError) as info:
+        await pipeline.generate(GenerateRequest("Photosynthesis"))
+    assert info.value.code == "invalid_model_output"
+    assert len(pipeline.server.requests) == 3
+    assert await pipeline.stored() == 0
+    assert [r["outcome"] for r in await pipeline.repairs()] == ["invalid"]
+
+
+@pytest.mark.parametrize("pattern", ["a{4294967295}", "(" * 600 + "a" + ")" * 600])
+async def test_a_pattern_validation_cannot_check_is_repaired_never_a_crash(
+    pipeline: Pipeline, pattern: str
+) -> None:
+    pipeline.server.script(
+        json_completion(IDM),
+        json_completion(lesson_with_pattern(pattern)),
+        json_completion(lesson_with_pattern(pattern)),
+    )
+    with pytest.raises(GenerationError) as info:
+        await pipeline.generate(GenerateRequest("Photosynthesis"))
+    # Unreadable to validation, or an error validation names: either way one repair, a 502.
+    assert info.value.code in {"invalid_model_output", "invalid_after_repair"}
+    assert len(pipeline.server.requests) == 3
+    assert await pipeline.stored() == 0
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity"])
+async def test_gathered_material_with_nan_is_bad_model_output(
+    pipeline: Pipeline, token: str
+) -> None:
+    text = json.dumps(IDM).replace('"Photosynthesis"', token, 1)
+    pipeline.server.script(completion(text))
+    with pytest.raises(BadModelOutputError):
+        await pipeline.generate(GenerateRequest("Photosynthesis"))
+    assert len(pipeline.server.requests) == 1  # the material is not repaired
+    assert await pipeline.stored() == 0
+
+
+# Through the API: the observed timeline, and every read path of what was stored ---------
+
+GEN = "/v1/lessons/generate"
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def storage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The settings selecting a store: SQLite on a file, or DynamoDB on moto's server."""
+    if request.param == "sqlite":
+        return {}
+    proxy: DynamoProxy = request.getfixturevalue("moto_proxy")
+    use_test_credentials(monkeypatch)
+    return {
+        "DGS_STORAGE": "dynamodb",
+        "DGS_DYNAMODB_ENDPOINT_URL": proxy.url,
+        "DGS_DYNAMODB_TABLE": f"gen-{uuid.uuid4().hex[:12]}",
+        "DGS_CURSOR_SECRET": "generation-test-cursor-secret",
+    }
+
+
+@asynccontextmanager
+async def scripted_api(
+    server: ScriptedOpenAI, tmp_path: Path, **extra: str
+) -> AsyncIterator[tuple[httpx2.AsyncClient, Container]]:
+    """The whole app, its settings naming the scripted server as the provider of every step.
+
+    Requests go through ASGI in this event loop, so two of them really overlap (Litestar's
+    test client serves one request at a time).
+    """
+    environ = api_settings(
+        tmp_path,
+        DGS_COMPATIBLE_BASE_URL=server.base_url,
+        DGS_COMPATIBLE_API_KEY="sk-test-never-sent-anywhere-else",
+        DGS_GATHERER_PROVIDER="compatible",
+        DGS_STRUCTURER_PROVIDER="compatible",
+        DGS_GATHERER_MODEL="scripted-gatherer",
+        DGS_STRUCTURER_MODEL="scripted-structurer",
+        DGS_MODEL_TIMEOUT_SECONDS="5",
+        **extra,
+    )
+    container = build_container(load_settings(environ))
+    try:
+        if container.settings().storage == "dynamodb":
+            await create_table(container.dynamo())
+        transport = httpx2.ASGITransport(app=build_app(container))
+        async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client, container
+    finally:
+        await shutdown(container)
+
+
+async def stored_lessons(container: Container) -> list[Any]:
+    page = await container.lessons().list_summaries(LessonQuery(limit=100))
+    return [await container.lessons().get(item.lesson_id) for item in page.items]
+
+
+async def test_a_slow_generation_ends_at_its_deadline_and_frees_its_key(
+    server: ScriptedOpenAI, tmp_path: Path
+) -> None:
+    """The observed failure, at 1/100 scale: 3 slow calls, a retry while the first runs.
+
+    Each answer fits the deadline alone; together they do not. The first attempt must end
+    at the deadline with 504 and store nothing; a retry meanwhile is told how much of the
+    deadline is left (not the lease); after the 504 the key is free and nothing is cached.
+    """
+    async with scripted_api(server, tmp_path, DGS_GENERATION_DEADLINE_SECONDS="1.5") as (
+        client,
+        container,
+    ):
+        server.script(
+            slow(json_completion(IDM), 0.6),
+            slow(json_completion(invalid_lesson()), 0.6),
+            slow(json_completion(LESSON), 0.6),
+        )
+        body = {"topic": "Photosynthesis", "idempotency_key": "slow-1"}
+        started = time.monotonic()
+        first = asyncio.create_task(client.post(GEN, json=body, headers=KEY))
+        await asyncio.sleep(0.9)
+        busy = await client.post(GEN, json=body, headers=KEY)
+        assert (busy.status_code, busy.json()["code"]) == (409, "idempotency_in_progress")
+        assert busy.headers["retry-after"] == "1"  # ~0.6 s of the deadline were left
+        failed = await first
+        assert (failed.status_code, failed.json()["code"]) == (504, "provider_timeout")
+        assert time.monotonic() - started < 1.5 + 0.5
+        assert await stored_lessons(container) == []
+        server.script(json_completion(IDM), json_completion(LESSON))
+        retried = await client.post(GEN, json=body, headers=KEY)
+        assert retried.status_code == 201, retried.text
+        assert retried.json()["meta"]["cache"] is None  # the failed attempt cached nothing
+        assert len(await stored_lessons(container)) == 1
+
+
+async def test_what_the_pipeline_stores_reads_back_on_every_path(
+    server: ScriptedOpenAI, tmp_path: Path, storage: dict[str, str]
+) -> None:
+    """A lesson first written with NaN is repaired; GET, replay and cache hit all read it."""
+    async with scripted_api(server, tmp_path, **storage) as (client, container):
+        server.script(json_completion(IDM), completion(text_with("NaN")), json_completion(LESSON))
+        body = {"topic": "Photosynthesis", "idempotency_key": "read-1"}
+        created = await client.post(GEN + "?format=full", json=body, headers=KEY)
+        assert created.status_code == 201, created.text
+        lesson_id = created.json()["lesson_id"]
+        got = await client.get(f"/v1/lessons/{lesson_id}?format=full", headers=KEY)
+        assert got.status_code == 200, got.text
+        replayed = await client.post(GEN + "?format=full", json=body, headers=KEY)
+        assert (replayed.status_code, replayed.content) == (201, created.content)
+        cached = await client.post(
+            GEN + "?format=full", json={"topic": "Photosynthesis"}, headers=KEY
+        )
+        assert cached.status_code == 201, cached.text
+        assert cached.json()["meta"]["cache"] == "lesson"
+        assert len(server.requests) == 3  # gather, structure (NaN), repair; then no call
+        records = await stored_lessons(container)
+        assert len(records) == 2
+        for record in records:  # the strict reader every read path uses
+            assert decode_json(record.lesson_json) == LESSON
+            assert decode_json(record.lesson_json) == created.json()["lesson_json"]
+
+
+async def test_unreadable_output_twice_is_a_502_that_stores_and_caches_nothing(
+    server: ScriptedOpenAI, tmp_path: Path, storage: dict[str, str]
+) -> None:
+    async with scripted_api(server, tmp_path, **storage) as (client, container):
+        server.script(
+            json_completion(IDM), completion(text_with("NaN")), completion(text_with("Infinity"))
+        )
+        body = {"topic": "Photosynthesis", "idempotency_key": "bad-1"}
+        failed = await client.post(GEN, json=body, headers=KEY)
+        assert (failed.status_code, failed.json()["code"]) == (502, "invalid_model_output")
+        assert failed.json()["errors"][0]["code"].startswith("json.")
+        assert await stored_lessons(container) == []
+        server.script(json_completion(IDM), json_completion(LESSON))
+        retried = await client.post(GEN, json=body, headers=KEY)  # the key was released
+        assert retried.status_code == 201, retried.text
+        assert retried.json()["meta"]["cache"] is None
+        assert len(server.requests) == 5  # nothing of the failure was reused

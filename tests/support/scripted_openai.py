@@ -66,6 +66,11 @@ def json_completion(value: Any, **kwargs: Any) -> Reply:
     return completion(json.dumps(value, ensure_ascii=False), **kwargs)
 
 
+def slow(reply: Reply, seconds: float) -> Reply:
+    """``reply``, answered after ``seconds`` (a slow provider; the client may give up first)."""
+    return Reply(status=reply.status, body=reply.body, headers=reply.headers, delay=seconds)
+
+
 def error(
     status: int, message: str = "scripted failure", headers: dict[str, str] | None = None
 ) -> Reply:

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from adapters.llm.offline import sample_idm, sample_lesson
+from application.deadline import Deadline, current_deadline
 from application.errors import (
     InvalidLessonError,
+    InvalidModelOutputError,
     InvalidRequestError,
+    ProviderTimeoutError,
     StructuredOutputUnavailableError,
 )
-from application.ports.generation import Gathered, ModelRoute, RepairRecord, Structured
+from application.ports.generation import (
+    Gathered,
+    ModelRoute,
+    RepairRecord,
+    Structured,
+    UnreadableOutput,
+)
 from application.records import LessonChanges, LessonQuery, LessonRecord, Page, StepUsage
 from application.use_cases.generate_lesson import GenerateLesson, GenerateRequest
 from domain.conversion.forms import expand
@@ -132,6 +143,7 @@ def build(
     use_case = GenerateLesson(
         parts.gatherer, parts.structurer, parts.repairer, parts.lessons, parts.repairs,
         FakeClock(), Ids(), repair_enabled=repair, prompt_version="v1-test",
+        deadline=timedelta(seconds=150),
     )  # fmt: skip
     return use_case, parts
 
@@ -192,3 +204,139 @@ async def test_unknown_schema_versions_and_unusable_routes_fail_before_any_call(
     with pytest.raises(StructuredOutputUnavailableError):
         await use_case(GenerateRequest("Tides"))
     assert parts.gatherer.calls == []
+
+
+# One deadline per generation ------------------------------------------------------------
+
+
+class Monotonic:
+    """A monotonic clock the fake steps move forward, as slow model calls would."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Slow:
+    """Wraps a fake step: each call takes ``seconds`` and notes the deadline it ran under."""
+
+    def __init__(self, inner: Any, clock: Monotonic, seconds: float) -> None:
+        self.inner, self.clock, self.seconds = inner, clock, seconds
+        self.deadlines: list[Deadline | None] = []
+
+    def route_for(self, constraints: LessonConstraints) -> ModelRoute:
+        return ROUTE
+
+    def __getattr__(self, name: str) -> Any:
+        call = getattr(self.inner, name)
+
+        async def timed(*args: Any) -> Any:
+            self.deadlines.append(current_deadline())
+            self.clock.now += self.seconds
+            return await call(*args)
+
+        return timed
+
+
+def build_slow(
+    structured: list[Any], repaired: list[Any], seconds: float, budget: float
+) -> tuple[GenerateLesson, Parts, list[Slow]]:
+    clock = Monotonic()
+    _, parts = build(structured, repaired)
+    steps = [
+        Slow(step, clock, seconds) for step in (parts.gatherer, parts.structurer, parts.repairer)
+    ]
+    use_case = GenerateLesson(
+        steps[0], steps[1], steps[2], parts.lessons, parts.repairs,
+        FakeClock(), Ids(), prompt_version="v1-test", deadline=timedelta(seconds=budget),
+        monotonic=clock,
+    )  # fmt: skip
+    return use_case, parts, steps
+
+
+async def test_every_step_runs_under_the_one_deadline_of_its_generation() -> None:
+    use_case, parts, steps = build_slow([INVALID], [VALID], seconds=10, budget=150)
+    await use_case(GenerateRequest("Tides"))
+    (gather,), (structure,), (repair,) = (step.deadlines for step in steps)
+    assert gather is not None
+    assert gather is structure is repair  # one budget, not one per step
+    assert gather.budget == timedelta(seconds=150)
+    assert gather.remaining() == 150 - 30
+    assert current_deadline() is None  # it ends with the generation
+    assert len(parts.lessons.saved) == 1
+
+
+async def test_a_generation_that_ends_past_its_deadline_stores_nothing() -> None:
+    use_case, parts, _ = build_slow([INVALID], [VALID], seconds=60, budget=150)
+    with pytest.raises(ProviderTimeoutError) as info:
+        await use_case(GenerateRequest("Tides"))
+    assert "deadline of 150 s" in str(info.value)
+    assert parts.lessons.saved == []
+
+
+# Output validation cannot judge ------------------------------------------------------------
+
+NOT_JSON = UnreadableOutput('{"title": NaN}', "json.malformed", "not valid JSON: NaN")
+
+
+async def test_unreadable_output_is_repaired_with_its_raw_text_and_why() -> None:
+    use_case, parts = build([NOT_JSON], [VALID])
+    generated = await use_case(GenerateRequest("Tides"))
+    ((lesson, errors),) = parts.repairer.calls
+    assert lesson == NOT_JSON
+    assert [(e.path, e.code, e.message) for e in errors] == [
+        ("", "json.malformed", "not valid JSON: NaN")
+    ]
+    assert generated.record.meta.repaired is True
+    (record,) = parts.repairs.records
+    assert (record.invalid_lesson, record.outcome) == (NOT_JSON.text, "valid")
+
+
+@pytest.mark.parametrize(
+    ("structured", "repaired", "code"),
+    [
+        (NOT_JSON, NOT_JSON, "invalid_model_output"),
+        (INVALID, NOT_JSON, "invalid_model_output"),
+        (NOT_JSON, INVALID, "invalid_after_repair"),  # what failed last is a readable lesson
+    ],
+)
+async def test_the_code_says_how_the_last_output_failed(
+    structured: Any, repaired: Any, code: str
+) -> None:
+    use_case, parts = build([structured], [repaired])
+    with pytest.raises(InvalidLessonError) as info:
+        await use_case(GenerateRequest("Tides"))
+    assert info.value.code == code
+    assert parts.lessons.saved == []
+    (record,) = parts.repairs.records
+    assert record.outcome == "invalid"
+    assert all(
+        isinstance(value, dict | str) for value in (record.invalid_lesson, record.repaired_lesson)
+    )
+
+
+async def test_unreadable_output_with_repair_off_is_invalid_model_output() -> None:
+    use_case, parts = build([NOT_JSON], repair=False)
+    with pytest.raises(InvalidModelOutputError):
+        await use_case(GenerateRequest("Tides"))
+    assert parts.repairer.calls == []
+    assert parts.lessons.saved == []
+
+
+def with_pattern(pattern: str) -> dict[str, Any]:
+    lesson = copy.deepcopy(VALID)
+    console = {"type": "console", "lead": "Try", "mode": 1, "guided": None,
+               "entries": [{"kind": "interactive", "pattern": pattern, "level": "ok", "output": "x"}]}  # fmt: skip
+    lesson["blocks"][0]["items"].append(console)
+    return lesson
+
+
+async def test_output_validation_cannot_evaluate_is_repaired_not_a_crash() -> None:
+    use_case, parts = build([with_pattern("a{4294967295}")], [VALID])
+    generated = await use_case(GenerateRequest("Tides"))
+    ((_, errors),) = parts.repairer.calls
+    assert errors  # an error the repair call can act on
+    assert generated.record.meta.repaired is True
+    assert len(parts.lessons.saved) == 1
