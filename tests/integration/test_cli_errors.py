@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -70,28 +69,15 @@ def test_a_corrupt_sqlite_file_is_one_line_and_exit_3(
     assert f"{local_store} is not a usable SQLite database" in line
 
 
-@pytest.fixture
-def slow_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedOpenAI]:
-    server = ScriptedOpenAI()
-    server.start()
-    for name, value in {
-        "DGS_COMPATIBLE_BASE_URL": server.base_url, "DGS_GATHERER_MODEL": "g",
-        "DGS_STRUCTURER_MODEL": "s", "DGS_MODEL_MAX_ATTEMPTS": "1",
-    }.items():  # fmt: skip
-        monkeypatch.setenv(name, value)
-    yield server
-    server.stop()
-
-
 def test_ctrl_c_during_generate_is_one_line_exit_130_and_stores_nothing(
-    slow_provider: ScriptedOpenAI, capsys: pytest.CaptureFixture[str]
+    compatible_row: ScriptedOpenAI, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    slow_provider.script(Reply(body=json_completion(IDM).body, delay=20))
+    compatible_row.script(Reply(body=json_completion(IDM).body, delay=20))
     process = dgs("generate", "Photosynthesis", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 20
-    while not slow_provider.requests and time.monotonic() < deadline:
+    while not compatible_row.requests and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert slow_provider.requests, "the generation never reached the provider"
+    assert compatible_row.requests, "the generation never reached the provider"
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=15)
     assert process.returncode == 130
@@ -189,3 +175,25 @@ def test_control_bytes_in_an_error_line_are_escaped(capsys: pytest.CaptureFixtur
     assert code == 1
     assert raw_controls(err) == []
     assert "no-such\\x1b[2J" in one_line(err)
+
+
+def test_the_readme_lists_the_exit_codes_of_every_command() -> None:
+    import argparse
+
+    from entrypoints import commands
+    from entrypoints.cli import _parser
+
+    def leaves(parser: argparse.ArgumentParser) -> list[str]:
+        groups = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not groups:
+            return [parser.prog]
+        return [leaf for g in groups for child in g.choices.values() for leaf in leaves(child)]
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("### Exit codes") :].split("\n\n")[2]
+    for command in leaves(_parser()):
+        assert f"`{command}" in table, f"{command} has no row in the README's exit-code table"
+    codes = {v for k, v in vars(commands).items() if k.startswith("EXIT_")}
+    assert codes == {0, 1, 2, 3, 4, 130, 141}
+    assert "130 when interrupted" in readme
+    assert "141 when" in readme

@@ -109,38 +109,26 @@ def test_provider_failure_exits_4_and_never_shows_the_key(
     assert json.loads(out)["items"] == []  # nothing stored
 
 
-@pytest.fixture
-def readme_row(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedOpenAI]:
-    """Exactly the README's OpenAI-compatible row: a URL, a key and models, no routing."""
-    server = ScriptedOpenAI()
-    server.start()
-    for name, value in {
-        "DGS_COMPATIBLE_BASE_URL": server.base_url, "DGS_COMPATIBLE_API_KEY": SECRET,
-        "DGS_GATHERER_MODEL": "g", "DGS_STRUCTURER_MODEL": "s", "DGS_MODEL_MAX_ATTEMPTS": "1",
-    }.items():  # fmt: skip
-        monkeypatch.setenv(name, value)
-    yield server
-    server.stop()
-
-
 def test_the_readme_compatible_row_alone_uses_that_server(
-    readme_row: ScriptedOpenAI, capsys: pytest.CaptureFixture[str]
+    compatible_row: ScriptedOpenAI, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    readme_row.script(json_completion(IDM), json_completion(LESSON))
+    compatible_row.script(json_completion(IDM), json_completion(LESSON))
     code, out, err = run(capsys, "generate", "Photosynthesis", "--json")
     assert code == 0, err
     meta = json.loads(out)["meta"]
     assert (meta["provider_a"], meta["model_a"], meta["provider_b"], meta["model_b"]) == (
         "compatible", "g", "compatible", "s",
     )  # fmt: skip
-    assert [r["model"] for r in readme_row.requests] == ["g", "s"]
+    assert [r["model"] for r in compatible_row.requests] == ["g", "s"]
 
 
 def test_the_compatible_row_without_models_stops_before_any_call(
-    readme_row: ScriptedOpenAI, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    compatible_row: ScriptedOpenAI,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("DGS_GATHERER_MODEL")
     code, out, err = run(capsys, "generate", "Photosynthesis")
     assert (code, out) == (2, "")
     assert "DGS_GATHERER_MODEL: required: the compatible provider has no default model" in err
-    assert readme_row.requests == []
+    assert compatible_row.requests == []
