@@ -20,8 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("domain", "application", "adapters", "entrypoints")
-# botocore ships models of ~400 services; the function talks to DynamoDB only.
-BOTOCORE_KEEP = {"dynamodb"}
+# botocore ships models of ~400 services; the function talks to DynamoDB, and reads its
+# secrets at cold start from Secrets Manager or SSM Parameter Store (adapters.aws_secrets).
+BOTOCORE_KEEP = {"dynamodb", "secretsmanager", "ssm"}
 PRUNE_DIRS = {"tests", "test", "__pycache__"}
 PRUNE_SUFFIXES = (".pyi", ".c", ".h", ".pyx")
 

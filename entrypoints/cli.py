@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from application.records import DEFAULT_LIMIT
+from entrypoints.commands import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED
 
 _COMMANDS = "entrypoints.commands"
 
@@ -17,10 +19,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``dgs`` with ``argv`` (default: the process arguments); return the exit code."""
     args = _parser().parse_args(argv)
     module, _, function = str(args.handler).partition(":")
-    handler: Callable[[argparse.Namespace], int] = getattr(
-        importlib.import_module(f"{_COMMANDS}.{module}"), function
-    )
-    return handler(args)
+    command = str(args.label).removeprefix("dgs ")
+    try:
+        handler: Callable[[argparse.Namespace], int] = getattr(
+            importlib.import_module(f"{_COMMANDS}.{module}"), function
+        )
+        code = handler(args)
+        sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+        return code
+    except KeyboardInterrupt:
+        return _fail(command, "interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # `dgs ... | head`: the reader closed the pipe. Point stdout at /dev/null so the
+        # interpreter's final flush does not fail again (Python's documented remedy).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return _fail(command, "standard output was closed before all was written", EXIT_BROKEN_PIPE)
+
+
+def _fail(command: str, message: str, code: int) -> int:
+    from entrypoints.commands.terminal import fail
+
+    return fail(command, message, code)
 
 
 def _moment(text: str) -> datetime:
@@ -43,18 +62,18 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("file", help="a lesson JSON file, or - for standard input")
     validate.add_argument("--schema-version", help="catalog version (default: the lesson's)")
     validate.add_argument("--json", action="store_true", help="print the result as JSON")
-    validate.set_defaults(handler="documents:validate")
+    validate.set_defaults(handler="documents:validate", label=validate.prog)
 
     schema = commands.add_parser("schema", help="lesson JSON Schemas")
     schema_commands = schema.add_subparsers(dest="schema_command", required=True)
     export = schema_commands.add_parser("export", help="print a lesson JSON Schema")
     export.add_argument("--schema-version", default=None, help="catalog version")
     export.add_argument("--llm", action="store_true", help="the strict structured-output schema")
-    export.set_defaults(handler="documents:schema_export")
+    export.set_defaults(handler="documents:schema_export", label=export.prog)
 
     catalog = commands.add_parser("catalog", help="list the widgets of a catalog")
     catalog.add_argument("--schema-version", default=None, help="catalog version")
-    catalog.set_defaults(handler="documents:catalog")
+    catalog.set_defaults(handler="documents:catalog", label=catalog.prog)
 
     generate = commands.add_parser("generate", help="generate and store a lesson")
     generate.add_argument("topic")
@@ -68,18 +87,18 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--mode", default="balanced", choices=["fast", "balanced", "best"])
     generate.add_argument("--schema-version", default="1.1", choices=["1.0", "1.1"])
     generate.add_argument("--json", action="store_true", help="print the API's response body")
-    generate.set_defaults(handler="generate:generate")
+    generate.set_defaults(handler="generate:generate", label=generate.prog)
 
     serve = commands.add_parser("serve", help="run the HTTP API (hypercorn)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    serve.set_defaults(handler="serve:serve")
+    serve.set_defaults(handler="serve:serve", label=serve.prog)
 
     store = commands.add_parser("store", help="the lesson store")
     store_commands = store.add_subparsers(dest="store_command", required=True)
     init = store_commands.add_parser("init", help="create the SQLite file or DynamoDB table")
-    init.set_defaults(handler="store:store_init")
+    init.set_defaults(handler="store:store_init", label=init.prog)
 
     lessons = commands.add_parser("lessons", help="stored lessons")
     lesson_commands = lessons.add_subparsers(dest="lessons_command", required=True)
@@ -91,11 +110,11 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--limit", type=_limit, default=DEFAULT_LIMIT, help="1-100 (default 20)")
     listing.add_argument("--cursor", help="the next_cursor of the previous page")
     listing.add_argument("--json", action="store_true", help="print JSON")
-    listing.set_defaults(handler="store:lessons_list")
+    listing.set_defaults(handler="store:lessons_list", label=listing.prog)
     get = lesson_commands.add_parser("get", help="show one lesson")
     get.add_argument("lesson_id")
     get.add_argument("--json", action="store_true", help="print JSON")
-    get.set_defaults(handler="store:lessons_get")
+    get.set_defaults(handler="store:lessons_get", label=get.prog)
     return parser
 
 

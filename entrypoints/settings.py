@@ -1,12 +1,16 @@
-"""Settings from the environment, validated at start with errors that name the setting."""
+"""Settings from the environment, validated at start with errors that name the setting.
+
+Everything is checked before anything starts: unknown ``DGS_*`` names, each value, the
+combinations (storage, providers), and secrets named by reference (``*_SECRET_ARN``,
+``*_PARAMETER``) are read. A bad setting stops start-up with every problem at once.
+"""
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -16,11 +20,22 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from application.deadline import WRITE_MARGIN
+from entrypoints.setting_sources import (
+    DOTENV_VARIABLE,
+    ENV_PREFIX,
+    SECRET_SUFFIXES,
+    Environment,
+    SourceError,
+    process_environment,
+    read_references,
+    secret_references,
+    unknown_names,
+)
 
-ENV_PREFIX = "DGS_"
 Provider = Literal["gemini", "openrouter", "openai", "compatible", "offline"]
 _CURSOR_SECRET_FILE = ".cursor-secret"
 
@@ -40,7 +55,7 @@ class Settings(BaseModel):
     dynamodb_endpoint_url: str | None = None
     dynamodb_max_attempts: int = Field(default=4, ge=1, le=10)
     aws_region: str = "us-east-1"
-    cursor_secret: str | None = Field(default=None, min_length=16)
+    cursor_secret: SecretStr | None = Field(default=None, min_length=16)
 
     # The HTTP API.
     dev_key: SecretStr | None = Field(default=None, min_length=16)
@@ -50,6 +65,8 @@ class Settings(BaseModel):
     daily_generation_budget: int = Field(default=500, ge=1, le=10_000_000)
     cache_ttl_seconds: int = Field(default=86_400, ge=0, le=30 * 86_400)
     openapi_enabled: bool = True
+    # `dgs serve` closes a connection that sends nothing for this long (a stalled body).
+    http_read_timeout_seconds: int = Field(default=3, ge=1, le=300)
 
     # Model providers: keys (never printed), routing per step and per mode.
     gemini_api_key: SecretStr | None = None
@@ -97,15 +114,11 @@ class Settings(BaseModel):
         "structurer_model_best",
         "repair_provider",
         "repair_model",
+        "deployment_timeout_seconds",
         mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
-        return None if value == "" else value
-
-    @field_validator("deployment_timeout_seconds", mode="before")
-    @classmethod
-    def _blank_timeout_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
     @field_validator("deployment_timeout_seconds")
@@ -122,6 +135,20 @@ class Settings(BaseModel):
                 "DGS_GENERATION_DEADLINE_SECONDS or raise the timeout"
             )
         return value
+
+    @model_validator(mode="after")
+    def _usable_together(self) -> Settings:
+        problems = []
+        if self.storage == "dynamodb" and self.cursor_secret is None:
+            # Every instance must sign cursors alike; a per-instance file would not do.
+            problems.append("DGS_CURSOR_SECRET: required when DGS_STORAGE=dynamodb")
+        # Imported here: llm_wiring's factories take a Settings (this module).
+        from entrypoints.llm_wiring import llm_settings
+
+        problems.extend(llm_settings(self).problems())
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @field_validator("allowed_origins")
     @classmethod
@@ -144,7 +171,7 @@ class Settings(BaseModel):
         kept beside the database file, so cursors survive restarts on a laptop.
         """
         if self.cursor_secret is not None:
-            return self.cursor_secret.encode()
+            return self.cursor_secret.get_secret_value().encode()
         if self.storage != "sqlite":
             raise SettingsError("DGS_CURSOR_SECRET: required when DGS_STORAGE=dynamodb")
         path = self.sqlite_path.parent / _CURSOR_SECRET_FILE
@@ -163,36 +190,74 @@ _ENV_NAMES.update(
     openrouter_api_key="OPENROUTER_API_KEY",
     openai_api_key="OPENAI_API_KEY",
 )
+# Settings holding a secret: each may instead name a Secrets Manager secret or an SSM
+# parameter (NAME_SECRET_ARN, NAME_PARAMETER), read at start.
+SECRET_FIELDS = tuple(
+    name for name, field in Settings.model_fields.items() if SecretStr in get_args(field.annotation)
+)
+_SECRET_NAMES = {_ENV_NAMES[field]: field for field in SECRET_FIELDS}
+# Stands in for a secret not read yet, so every other check runs before any AWS call.
+_UNREAD_SECRET = "unread-secret-placeholder-0000"
 
 
-def read_dotenv(path: Path) -> dict[str, str]:
-    """``NAME=value`` lines of a .env file (``#`` comments, optional quotes and ``export``)."""
-    values: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        text = line.strip()
-        if not text or text.startswith("#"):
-            continue
-        name, sep, value = text.removeprefix("export ").partition("=")
-        name, value = name.strip(), value.strip()
-        if not sep or not name.isidentifier():
-            raise SettingsError(f"{path}:{number}: expected NAME=value")
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[name] = value
-    return values
+def known_names() -> frozenset[str]:
+    """Every variable DGS reads: the settings, the secret references and DGS_DOTENV_FILE."""
+    references = {name + suffix for name in _SECRET_NAMES for suffix in SECRET_SUFFIXES}
+    return frozenset({*_ENV_NAMES.values(), *references, DOTENV_VARIABLE})
 
 
 def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
-    """Read the settings from ``environ`` (default: the process environment, over ./.env)."""
-    if environ is None:
-        path = dotenv or Path(os.environ.get("DGS_DOTENV_FILE", ".env"))
-        environ = {**(read_dotenv(path) if path.is_file() else {}), **os.environ}
-    raw = {field: environ[name] for field, name in _ENV_NAMES.items() if name in environ}
+    """Read the settings from ``environ`` (default: the process environment, over ./.env).
+
+    An empty value means the default. Raises ``SettingsError`` naming every problem:
+    unknown ``DGS_*`` names, bad values, and secrets that cannot be read.
+    """
     try:
-        return Settings.model_validate(raw)
+        environment = process_environment(dotenv) if environ is None else Environment(environ, {})
+    except (SourceError, OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(str(exc)) from None
+    values = environment.values
+    problems = list(unknown_names(environment, known_names()))
+    references, reference_problems = secret_references(values, _SECRET_NAMES)
+    problems += reference_problems
+    raw: dict[str, str] = {
+        field: values[name] for field, name in _ENV_NAMES.items() if values.get(name, "") != ""
+    }
+    for name in references:
+        raw[_SECRET_NAMES[name]] = _UNREAD_SECRET
+    settings, field_problems = _validate(raw, {})
+    if problems or field_problems or settings is None:
+        raise SettingsError("; ".join(problems + field_problems))
+    if not references:
+        return settings
+    secret_values, read_problems = read_references(references, settings.aws_region)
+    if read_problems:
+        raise SettingsError("; ".join(read_problems))
+    for name, value in secret_values.items():
+        raw[_SECRET_NAMES[name]] = value
+    sources = {_SECRET_NAMES[name]: ref.setting for name, ref in references.items()}
+    settings, field_problems = _validate(raw, sources)
+    if settings is None:
+        raise SettingsError("; ".join(field_problems))
+    return settings
+
+
+def _validate(
+    raw: Mapping[str, str], sources: Mapping[str, str]
+) -> tuple[Settings | None, list[str]]:
+    """The settings, or each problem named by its variable (and where a secret came from)."""
+    try:
+        return Settings.model_validate(raw), []
     except ValidationError as exc:
-        problems = [
-            f"{_ENV_NAMES.get(str(error['loc'][0]), error['loc'][0])}: {error['msg']}"
-            for error in exc.errors(include_url=False)
-        ]
-        raise SettingsError("; ".join(problems)) from None
+        problems = []
+        for error in exc.errors(include_url=False):
+            message = error["msg"].removeprefix("Value error, ")
+            if not error["loc"]:  # a model-level rule: its message names the settings
+                problems.append(message)
+                continue
+            field = str(error["loc"][0])
+            name = _ENV_NAMES.get(field, field)
+            if field in sources:
+                name = f"{name} (from {sources[field]})"
+            problems.append(f"{name}: {message}")
+        return None, problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -9,6 +10,7 @@ from moto.server import ThreadedMotoServer
 
 from tests.support.dynamo_proxy import DynamoProxy
 
+PROVIDER_KEYS = ("GEMINI_API_KEY", "OPENROUTER_API_KEY", "OPENAI_API_KEY")
 TEST_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -22,10 +24,13 @@ def isolated_settings(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """Tests never read a developer's .env or real provider keys, nor reach a real provider."""
-    monkeypatch.setenv("DGS_DOTENV_FILE", str(tmp_path_factory.getbasetemp() / "no-such.env"))
-    for name in ("GEMINI_API_KEY", "OPENROUTER_API_KEY", "OPENAI_API_KEY", "DGS_COMPATIBLE_BASE_URL",
-                 "DGS_COMPATIBLE_API_KEY", "DGS_DEV_KEY", "DGS_STORAGE", "DGS_CURSOR_SECRET"):  # fmt: skip
-        monkeypatch.delenv(name, raising=False)
+    empty = tmp_path_factory.getbasetemp() / "empty.env"  # DGS_DOTENV_FILE must name a file
+    empty.touch()
+    monkeypatch.setenv("DGS_DOTENV_FILE", str(empty))
+    for name in list(os.environ):
+        dgs_setting = name.startswith("DGS_") and name != "DGS_DOTENV_FILE"
+        if dgs_setting or name in PROVIDER_KEYS or name.endswith(("_SECRET_ARN", "_PARAMETER")):
+            monkeypatch.delenv(name)
 
 
 def use_test_credentials(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,14 +6,14 @@ configured the default provider is ``offline`` (sample lessons, no account).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from adapters.llm.catalogue import model_facts
 from application.errors import StructuredOutputUnavailableError
 from application.ports.generation import ModelRoute
-from domain.generation import LessonConstraints
+from domain.generation import LessonConstraints, Mode
 
 Step = Literal["gatherer", "structurer", "repair"]
 OFFLINE = "offline"
@@ -59,6 +59,8 @@ PROFILES: Mapping[str, ProviderProfile] = {
     ),
 }
 KEYED_DEFAULT_ORDER = ("gemini", "openrouter", "openai")
+COMPATIBLE = "compatible"
+COMPATIBLE_KEY = "DGS_COMPATIBLE_API_KEY"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +80,13 @@ class LlmSettings:
     tracing: bool = False
 
     def default_provider(self) -> str:
-        """The first provider with a key, else offline."""
+        """The OpenAI-compatible server if its URL is set, else the first keyed, else offline.
+
+        The URL is a DGS setting made for exactly this, while a provider key may be in
+        the environment for other tools.
+        """
+        if self.compatible_base_url:
+            return COMPATIBLE
         return next((p for p in KEYED_DEFAULT_ORDER if self.key_of(PROFILES[p])), OFFLINE)
 
     def key_of(self, profile: ProviderProfile) -> str | None:
@@ -92,13 +100,7 @@ class LlmSettings:
         known not to support JSON-schema structured output.
         """
         provider = self._provider(step)
-        profile = PROFILES[provider]
-        lookup = "structurer" if step == "repair" and not self.models.get("repair") else step
-        model = (
-            self.models.get(f"{lookup}:{constraints.mode}")
-            or self.models.get(lookup)
-            or profile.default_models.get(lookup)
-        )
+        model, _ = self._model(step, provider, constraints.mode)
         if not model:
             raise StructuredOutputUnavailableError(
                 f"no model configured for the {step} step on provider {provider!r}"
@@ -110,14 +112,61 @@ class LlmSettings:
             )
         return ModelRoute(provider, model)
 
+    def problems(self) -> list[str]:
+        """What would stop a step in any mode, naming the setting to change; no call is made.
+
+        Checked at start-up, so a configured provider is either used or refused with a
+        reason, never replaced by the offline samples.
+        """
+        found: dict[str, None] = {}  # ordered, without repeats (repair shares settings)
+        if self.keys.get(COMPATIBLE_KEY) and not self.compatible_base_url:
+            found[f"DGS_COMPATIBLE_BASE_URL: required when {COMPATIBLE_KEY} is set"] = None
+        steps: tuple[Step, ...] = ("gatherer", "structurer", "repair")
+        for step in steps if self.repair_enabled else steps[:2]:
+            found.update(dict.fromkeys(self._step_problems(step)))
+        return list(found)
+
+    def _step_problems(self, step: Step) -> Iterator[str]:
+        provider = self._provider(step)
+        profile = PROFILES[provider]
+        chosen_by = f"{_provider_setting(self._routing_step(step))}={provider}"
+        if provider == COMPATIBLE and not self.compatible_base_url:
+            yield f"DGS_COMPATIBLE_BASE_URL: required by {chosen_by}"
+        elif provider not in (COMPATIBLE, OFFLINE) and not self.key_of(profile):
+            yield f"{profile.key_variable}: required by {chosen_by}"
+        for mode in get_args(Mode):
+            model, setting = self._model(step, provider, mode)
+            if not model:
+                yield f"{setting}: required: the {provider} provider has no default model"
+            elif provider == COMPATIBLE and not self.compatible_structured_output:
+                yield (
+                    f"DGS_COMPATIBLE_STRUCTURED_OUTPUT: false, so {provider}/{model} cannot "
+                    f"give the JSON-schema output the {step} step needs"
+                )
+            elif not self._structured_output(provider, model):
+                yield f"{setting}: {provider}/{model} does not support JSON-schema output"
+
+    def _model(self, step: Step, provider: str, mode: str) -> tuple[str | None, str]:
+        """The model of a step in a mode, and the setting that chose it (or would)."""
+        lookup = "structurer" if step == "repair" and not self.models.get("repair") else step
+        for key, setting in ((f"{lookup}:{mode}", f"_{mode.upper()}"), (lookup, "")):
+            if self.models.get(key):
+                return self.models[key], f"DGS_{lookup.upper()}_MODEL{setting}"
+        return PROFILES[provider].default_models.get(lookup), f"DGS_{lookup.upper()}_MODEL"
+
+    def _routing_step(self, step: Step) -> Step:
+        """The step whose provider setting routes ``step`` (repair follows the structurer)."""
+        return "structurer" if step == "repair" and not self.providers.get("repair") else step
+
     def _provider(self, step: Step) -> str:
-        chosen = self.providers.get(step)
-        if step == "repair" and not chosen:
-            chosen = self.providers.get("structurer")
-        return chosen or self.default_provider()
+        return self.providers.get(self._routing_step(step)) or self.default_provider()
 
     def _structured_output(self, provider: str, model: str) -> bool:
-        if provider == "compatible":
+        if provider == COMPATIBLE:
             return self.compatible_structured_output
         facts = model_facts(provider, model)
         return True if facts is None else facts.json_schema
+
+
+def _provider_setting(step: Step) -> str:
+    return f"DGS_{step.upper()}_PROVIDER"

@@ -123,6 +123,10 @@ class SqliteDatabase:
             return result
         except sqlite3.OperationalError as exc:  # locked past the timeout, disk errors...
             raise StoreUnavailableError(f"the SQLite store failed: {exc}") from exc
+        except sqlite3.DatabaseError as exc:  # not a database file, or a damaged one
+            if exc.sqlite_errorname not in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+                raise
+            raise StoreUnavailableError(f"{self.path} is not a usable SQLite database") from exc
 
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)

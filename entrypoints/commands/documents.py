@@ -8,6 +8,7 @@ import sys
 from typing import Any, TextIO
 
 from entrypoints.commands import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from entrypoints.commands.terminal import fail, json_text, printable
 
 
 def read_json(source: str, stdin: TextIO) -> Any:
@@ -38,23 +39,25 @@ def validate(args: argparse.Namespace) -> int:
     try:
         payload = read_json(args.file, sys.stdin)
     except ValueError as exc:
-        print(f"dgs validate: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return fail("validate", str(exc), EXIT_BAD_INPUT)
     requested = args.schema_version
     if requested is not None and requested not in get_registry().catalogs:
         versions = ", ".join(get_registry().versions)
-        print(f"dgs validate: unknown schema version {requested}; use {versions}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return fail(
+            "validate", f"unknown schema version {requested}; use {versions}", EXIT_BAD_INPUT
+        )
     result = validate_lesson(payload, requested)
     if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        print(json_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=2)))
     else:
         verdict = "valid" if result.ok else "INVALID"
-        print(f"{args.file}: {verdict} (schema_version {result.schema_version or '?'})")
+        version = result.schema_version or "?"
+        print(printable(f"{args.file}: {verdict} (schema_version {version})"))
         for label, issues in (("error", result.errors), ("warning", result.warnings)):
             for issue in issues:
                 where = issue.path or "/"
-                print(f"  {label:7} {where}  {issue.code}: {issue.message}  [{issue.rule_source}]")
+                line = f"{where}  {issue.code}: {issue.message}  [{issue.rule_source}]"
+                print(f"  {label:7} {printable(line)}")
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
@@ -65,8 +68,7 @@ def schema_export(args: argparse.Namespace) -> int:
     try:
         version = get_registry().catalog(args.schema_version).schema_version
     except UnsupportedVersionError as exc:
-        print(f"dgs schema export: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return fail("schema export", str(exc), EXIT_BAD_INPUT)
     if args.llm:
         from domain.schema.llm import estimate_tokens, llm_json_schema
 
@@ -87,8 +89,7 @@ def catalog(args: argparse.Namespace) -> int:
     try:
         found = get_registry().catalog(args.schema_version)
     except UnsupportedVersionError as exc:
-        print(f"dgs catalog: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return fail("catalog", str(exc), EXIT_BAD_INPUT)
     print(f"catalog {found.schema_version}  widgets_version {found.widgets_version}")
     for widget in found.widgets.values():
         shape = widget.shape

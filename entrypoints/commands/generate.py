@@ -19,11 +19,10 @@ from application.errors import (
 from application.responses import generate_body
 from application.use_cases.generate_lesson import GenerateRequest
 from domain.generation import LessonConstraints
-from entrypoints.commands import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNAVAILABLE
+from entrypoints.commands import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROVIDER, EXIT_UNAVAILABLE
+from entrypoints.commands.terminal import fail, json_text, printable, reason
 from entrypoints.container import Container, build_container, shutdown
 from entrypoints.settings import SettingsError, load_settings
-
-EXIT_PROVIDER = 4  # the model provider failed: see the message
 
 
 class TerminalProgress:
@@ -55,8 +54,7 @@ def generate(args: argparse.Namespace) -> int:
         )
         container = build_container(settings)
     except (SettingsError, ValueError) as exc:
-        print(f"dgs generate: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return fail("generate", str(exc), EXIT_BAD_INPUT)
     request = GenerateRequest(
         topic=args.topic, constraints=constraints, schema_version=args.schema_version
     )
@@ -64,17 +62,14 @@ def generate(args: argparse.Namespace) -> int:
     try:
         generated = asyncio.run(_generate(container, request, progress))
     except (InvalidRequestError, StructuredOutputUnavailableError) as exc:
-        print(f"dgs generate: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return fail("generate", str(exc), EXIT_BAD_INPUT)
     except StoreUnavailableError as exc:
-        print(f"dgs generate: {exc}", file=sys.stderr)
-        return EXIT_UNAVAILABLE
+        return fail("generate", reason(exc), EXIT_UNAVAILABLE)
     except GenerationError as exc:
-        print(f"dgs generate: {exc.code}: {exc}", file=sys.stderr)
-        return EXIT_PROVIDER
+        return fail("generate", f"{exc.code}: {exc}", EXIT_PROVIDER)
     record, full = generated
     if args.json:
-        print(json.dumps(generate_body(record, full), ensure_ascii=False, indent=2))
+        print(json_text(json.dumps(generate_body(record, full), ensure_ascii=False, indent=2)))
         return EXIT_OK
     _summary(record, full)
     return EXIT_OK
@@ -104,7 +99,7 @@ def _summary(record: Any, full: dict[str, Any]) -> None:
     meta = record.meta
     providers = sorted({step.provider for step in meta.usage})
     print(f"lesson  {record.lesson_id}")
-    print(f"title   {record.title}")
+    print(f"title   {printable(record.title)}")
     print(
         f"widgets {sum(counts.values())}: "
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))

@@ -6,14 +6,28 @@ import argparse
 import os
 import secrets
 import sys
+from typing import TYPE_CHECKING
 
-from entrypoints.commands import EXIT_BAD_INPUT, EXIT_OK
-from entrypoints.settings import SettingsError, load_settings
+from entrypoints.commands import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNAVAILABLE
+from entrypoints.commands.terminal import fail
+from entrypoints.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from hypercorn.config import Config
+
+# The longest request head (request line and headers) hypercorn buffers; DGS needs a few
+# hundred bytes. A head still incomplete after keep_alive_timeout is dropped as well.
+MAX_REQUEST_HEAD_BYTES = 16 * 1024
+KEEP_ALIVE_SECONDS = 5
 
 
 def serve(args: argparse.Namespace) -> int:
     """Run hypercorn on entrypoints.asgi:app."""
-    if not os.environ.get("DGS_DEV_KEY"):
+    try:
+        settings = load_settings()  # every setting checked before a key is made or shown
+    except SettingsError as exc:
+        return fail("serve", str(exc), EXIT_BAD_INPUT)
+    if settings.dev_key is None:
         key = secrets.token_urlsafe(24)
         os.environ["DGS_DEV_KEY"] = key  # workers inherit it
         print(f"DGS_DEV_KEY was not set; this run's key is:\n\n    {key}\n", file=sys.stderr)
@@ -21,13 +35,26 @@ def serve(args: argparse.Namespace) -> int:
             "Send it as the X-DGS-Dev-Key header. It is not stored or shown again.\n",
             file=sys.stderr,
         )
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"dgs serve: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    from hypercorn.config import Config
     from hypercorn.run import run
+
+    config = hypercorn_config(args, settings)
+    storage = (
+        settings.storage if settings.storage == "dynamodb" else f"sqlite ({settings.sqlite_path})"
+    )
+    print(f"DGS on http://{args.host}:{args.port}  store: {storage}  docs: /docs", file=sys.stderr)
+    print(f"models: {_models(settings)}", file=sys.stderr)
+    try:
+        return EXIT_OK if run(config) == 0 else 1
+    except OSError as exc:  # binding: the port is taken, or the address is not ours
+        reason = exc.strerror or str(exc)
+        return fail(
+            "serve", f"cannot listen on {args.host}:{args.port}: {reason}", EXIT_UNAVAILABLE
+        )
+
+
+def hypercorn_config(args: argparse.Namespace, settings: Settings) -> Config:
+    """The hypercorn configuration: the app, the address, and time and size bounds."""
+    from hypercorn.config import Config
 
     config = Config()
     config.application_path = "entrypoints.asgi:app"
@@ -37,8 +64,24 @@ def serve(args: argparse.Namespace) -> int:
     config.accesslog = "-"
     config.errorlog = "-"
     config.graceful_timeout = 10
-    storage = (
-        settings.storage if settings.storage == "dynamodb" else f"sqlite ({settings.sqlite_path})"
+    # A read waits at most this long, so a client trickling its body (or sending nothing)
+    # is disconnected; answering a slow request is not a read and is not cut short.
+    config.read_timeout = settings.http_read_timeout_seconds
+    config.keep_alive_timeout = KEEP_ALIVE_SECONDS
+    config.h11_max_incomplete_size = MAX_REQUEST_HEAD_BYTES
+    return config
+
+
+def _models(settings: Settings) -> str:
+    """The provider and model of each step, so a user sees what will serve them."""
+    from domain.generation import LessonConstraints
+    from entrypoints.llm_wiring import llm_settings
+
+    routing = llm_settings(settings)
+    routes = [routing.route(step, LessonConstraints()) for step in ("gatherer", "structurer")]
+    if all(route.provider == "offline" for route in routes):
+        return "offline (SAMPLE lessons: set a provider key for real ones)"
+    return ", ".join(
+        f"{step} {route.provider}/{route.model}"
+        for step, route in zip(("gatherer", "structurer"), routes, strict=True)
     )
-    print(f"DGS on http://{args.host}:{args.port}  store: {storage}  docs: /docs", file=sys.stderr)
-    return EXIT_OK if run(config) == 0 else 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -15,6 +14,7 @@ from application.errors import ApplicationError, InvalidCursorError, StoreUnavai
 from application.records import LessonQuery
 from application.use_cases.lessons import view_of
 from entrypoints.commands import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE
+from entrypoints.commands.terminal import fail, json_text, printable, reason
 from entrypoints.container import Container, build_container, shutdown
 from entrypoints.settings import SettingsError, load_settings
 
@@ -24,8 +24,7 @@ def _run(name: str, work: Callable[[Container], Awaitable[int]]) -> int:
     try:
         container = build_container(load_settings())
     except SettingsError as exc:
-        print(f"dgs {name}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return fail(name, str(exc), EXIT_BAD_INPUT)
 
     async def run() -> int:
         try:
@@ -36,14 +35,11 @@ def _run(name: str, work: Callable[[Container], Awaitable[int]]) -> int:
     try:
         return asyncio.run(run())
     except (SettingsError, InvalidCursorError) as exc:
-        print(f"dgs {name}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return fail(name, str(exc), EXIT_BAD_INPUT)
     except StoreUnavailableError as exc:
-        print(f"dgs {name}: {exc}", file=sys.stderr)
-        return EXIT_UNAVAILABLE
+        return fail(name, reason(exc), EXIT_UNAVAILABLE)
     except ApplicationError as exc:  # not found, and any other refusal
-        print(f"dgs {name}: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return fail(name, str(exc), EXIT_FAILED)
 
 
 def store_init(args: argparse.Namespace) -> int:
@@ -105,9 +101,10 @@ def lessons_list(args: argparse.Namespace) -> int:
             _print_json(wire.SummaryPage(items=items, next_cursor=page.next_cursor))
             return EXIT_OK
         for item in page.items:
-            tags = ",".join(item.tags)
+            tags = printable(",".join(item.tags))
             created = f"{item.created_at:%Y-%m-%d %H:%M}"
-            print(f"{item.lesson_id}  {created}  v{item.version}  {item.title}  [{tags}]")
+            title = printable(item.title)
+            print(f"{item.lesson_id}  {created}  v{item.version}  {title}  [{tags}]")
         if page.next_cursor:
             print(f"next: --cursor {page.next_cursor}")
         return EXIT_OK
@@ -123,14 +120,12 @@ def lessons_get(args: argparse.Namespace) -> int:
         if args.json:
             _print_json(presenters.lesson(view_of(record), "shorthand"))
         else:
-            print(
-                f"{record.title}  ({record.lesson_id}, v{record.version}, {record.schema_version})"
-            )
-            print(f"topic: {record.topic}  tags: {', '.join(record.tags) or '-'}")
-            print(
-                f"created {record.created_at.isoformat()}  by {record.provider_b}/{record.model_b}"
-            )
-            print(record.lesson_json)
+            heading = f"{record.lesson_id}, v{record.version}, {record.schema_version}"
+            print(printable(f"{record.title}  ({heading})"))
+            print(printable(f"topic: {record.topic}  tags: {', '.join(record.tags) or '-'}"))
+            made_by = f"{record.provider_b}/{record.model_b}"
+            print(printable(f"created {record.created_at.isoformat()}  by {made_by}"))
+            print(printable(record.lesson_json, multiline=True))
         return EXIT_OK
 
     return _run("lessons get", get)
@@ -138,4 +133,4 @@ def lessons_get(args: argparse.Namespace) -> int:
 
 def _print_json(value: object) -> None:
     """JSON exactly as the HTTP API sends it (same wire structs), indented for people."""
-    print(msgspec.json.format(msgspec.json.encode(value), indent=2).decode())
+    print(json_text(msgspec.json.format(msgspec.json.encode(value), indent=2).decode()))

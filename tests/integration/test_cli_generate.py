@@ -107,3 +107,28 @@ def test_provider_failure_exits_4_and_never_shows_the_key(
     assert SECRET not in out + err
     code, out, _ = run(capsys, "lessons", "list", "--json")
     assert json.loads(out)["items"] == []  # nothing stored
+
+
+def test_the_readme_compatible_row_alone_uses_that_server(
+    compatible_row: ScriptedOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    compatible_row.script(json_completion(IDM), json_completion(LESSON))
+    code, out, err = run(capsys, "generate", "Photosynthesis", "--json")
+    assert code == 0, err
+    meta = json.loads(out)["meta"]
+    assert (meta["provider_a"], meta["model_a"], meta["provider_b"], meta["model_b"]) == (
+        "compatible", "g", "compatible", "s",
+    )  # fmt: skip
+    assert [r["model"] for r in compatible_row.requests] == ["g", "s"]
+
+
+def test_the_compatible_row_without_models_stops_before_any_call(
+    compatible_row: ScriptedOpenAI,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DGS_GATHERER_MODEL")
+    code, out, err = run(capsys, "generate", "Photosynthesis")
+    assert (code, out) == (2, "")
+    assert "DGS_GATHERER_MODEL: required: the compatible provider has no default model" in err
+    assert compatible_row.requests == []
