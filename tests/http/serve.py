@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -34,14 +35,19 @@ def free_port() -> int:
 def serving(env: Mapping[str, str]) -> Iterator[tuple[int, list[str]]]:
     """``dgs serve`` on a free port until the block ends: (port, the process's output lines)."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
-        env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    output: list[str] = []
-    try:
-        wait_until_healthy(f"http://127.0.0.1:{port}")
-        yield port, output
-    finally:
-        process.terminate()
-        output += process.communicate(timeout=15)[0].decode(errors="replace").splitlines()
+    # A file, not a pipe: nobody reads a pipe while the test runs, and a full one (64 KiB of
+    # access-log lines) would stall the server on its next log line.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
+            env=dict(env), stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        output: list[str] = []
+        try:
+            wait_until_healthy(f"http://127.0.0.1:{port}")
+            yield port, output
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+            log.seek(0)
+            output += log.read().decode(errors="replace").splitlines()
