@@ -180,6 +180,54 @@ async def test_problem_bodies_carry_code_detail_and_request_id(api: Api) -> None
 async def test_openapi_exposure_is_a_setting(tmp_path: Path) -> None:
     client, _, _ = await open_api(tmp_path, DGS_OPENAPI_ENABLED="false")
     async with client:
-        assert (await client.get("/docs/openapi.json")).status_code == 404
-        assert (await client.get("/docs")).status_code == 404
+        assert (await client.get("/docs/openapi.json")).status_code == 401  # not public then
+        assert (await client.get("/docs/openapi.json", headers=KEY)).status_code == 404
+        assert (await client.get("/docs", headers=KEY)).status_code == 404
         assert (await client.get("/health")).status_code == 200
+
+
+GET_ROUTES = [
+    "/v1/lessons", "/v1/lessons/{id}", "/v1/catalog", "/v1/schemas/lesson/1.1",
+    "/health", "/ready", "/docs", "/docs/swagger", "/docs/openapi.json",
+]  # fmt: skip
+
+
+async def test_head_answers_every_get_route_as_get_without_a_body(api: Api) -> None:
+    lesson_id = (await api.generate())["lesson_id"]
+    for path in (p.replace("{id}", lesson_id) for p in GET_ROUTES):
+        got = await api.client.get(path, headers=KEY)
+        head = await api.client.head(path, headers=KEY)
+        assert (path, head.status_code, head.content) == (path, 200, b"")
+        assert got.status_code == 200
+        for name in ("content-type", "content-length", "etag", "cache-control", "vary"):
+            assert head.headers.get(name) == got.headers.get(name), (path, name)
+    public = await api.client.head("/health")
+    assert (public.status_code, public.content) == (200, b"")
+    refused = await api.client.head("/v1/lessons")
+    assert (refused.status_code, refused.content) == (401, b"")
+    assert refused.headers["content-type"] == "application/problem+json"
+
+
+async def test_allow_headers_list_head_with_get(api: Api) -> None:
+    lesson = "/v1/lessons/3f1c2b8e-0000-4000-8000-000000000000"
+    options = await api.client.options(lesson, headers=KEY)
+    assert options.headers["allow"] == "GET, HEAD, PATCH, OPTIONS"
+    delete = await api.client.delete(lesson, headers=KEY)
+    assert delete.status_code == 405
+    assert {m.strip() for m in delete.headers["allow"].split(",")} >= {"GET", "HEAD", "PATCH"}
+    preflight = await api.client.options(
+        "/v1/lessons", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "HEAD"}
+    )
+    assert preflight.status_code == 204
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/docs/redoc", "/docs/rapidoc", "/docs/elements", "/docs/openapi.yaml", "/docs/oauth2-redirect",
+     "/docs/swagger/x", "/", "/index.html", "/v1", "/schema"],
+)  # fmt: skip
+async def test_paths_not_served_answer_problem_json_never_html(api: Api, path: str) -> None:
+    for headers, status, code in (({}, 401, "unauthorized"), (KEY, 404, "not_found")):
+        response = await api.client.get(path, headers=headers)
+        assert (response.status_code, response.json()["code"]) == (status, code), path
+        assert response.headers["content-type"] == "application/problem+json"
