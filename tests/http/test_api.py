@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from dependency_injector import providers
 
+from entrypoints.http_services import READINESS_TTL_SECONDS
 from tests.http.conftest import KEY, ORIGIN, Api, open_api
+from tests.support.fakes import FakeClock
 
 
 async def test_generate_returns_201_shorthand_by_default_and_full_on_request(api: Api) -> None:
@@ -231,3 +235,38 @@ async def test_paths_not_served_answer_problem_json_never_html(api: Api, path: s
         response = await api.client.get(path, headers=headers)
         assert (response.status_code, response.json()["code"]) == (status, code), path
         assert response.headers["content-type"] == "application/problem+json"
+
+
+class CountingStore:
+    """A store that answers pings and counts them; ``delay`` holds each one open."""
+
+    def __init__(self) -> None:
+        self.pings = 0
+        self.delay = 0.0
+
+    async def ping(self) -> None:
+        self.pings += 1
+        await asyncio.sleep(self.delay)
+
+
+async def test_ready_reads_the_store_once_per_window(api: Api) -> None:
+    store, clock = CountingStore(), FakeClock()
+    api.container.lessons.override(providers.Object(store))
+    api.container.clock.override(providers.Object(clock))
+    for _ in range(10):
+        assert (await api.client.get("/ready")).status_code == 200
+    assert store.pings == 1
+    clock.advance(READINESS_TTL_SECONDS - 0.1)
+    assert (await api.client.get("/ready")).status_code == 200
+    assert store.pings == 1
+    clock.advance(0.2)
+    assert (await api.client.get("/ready")).status_code == 200
+    assert store.pings == 2
+    clock.advance(READINESS_TTL_SECONDS + 1)
+    store.delay = 0.2  # twenty callers arrive while one check is under way
+    answers = await asyncio.gather(*(api.client.get("/ready") for _ in range(20)))
+    assert {a.status_code for a in answers} == {200}
+    assert store.pings == 3
+    clock.advance(-3600)  # a clock set back does not keep a stale answer forever
+    assert (await api.client.get("/ready")).status_code == 200
+    assert store.pings == 4
