@@ -222,59 +222,52 @@ async def test_without_openapi_the_docs_are_not_public(tmp_path: Path) -> None:
     assert not failures, report(failures)
 
 
+def sweep(lesson_id: str, key: str, keyed: bool, send: Callable[[Request], Answer]) -> list[str]:
+    """Every request of the table sent by ``send``: the wrong answers."""
+    answers = ((request, send(request)) for request in requests(lesson_id, key, keyed))
+    return [wrong for request, answer in answers if (wrong := mismatch(request, answer))]
+
+
+def keyed_json(key: str) -> dict[str, HeaderValue]:
+    return {"X-DGS-Dev-Key": key, "Content-Type": "application/json"}
+
+
+SEED = b'{"topic": "Spelled"}'
+
+
 def test_every_spelling_through_a_real_server(tmp_path: Path) -> None:
     env = {**os.environ, "DGS_DEV_KEY": DEV_KEY, "DGS_SQLITE_PATH": str(tmp_path / "d.sqlite3")}
     with serving(env) as (port, _):
-        created = call_socket(
-            port,
-            "POST",
-            "/v1/lessons/generate",
-            {"X-DGS-Dev-Key": DEV_KEY, "Content-Type": "application/json"},
-            b'{"topic": "Spelled"}',
-        )
+
+        def send(r: Request) -> Answer:
+            return call_socket(port, r.route.method, r.target, r.headers, r.body)
+
+        created = call_socket(port, "POST", "/v1/lessons/generate", keyed_json(DEV_KEY), SEED)
         assert created.status == 201, created.body
         lesson_id = created.json()["lesson_id"]
-        failures = []
-        for keyed in (False, True):
-            for request in requests(lesson_id, DEV_KEY, keyed):
-                answer = call_socket(
-                    port, request.route.method, request.target, request.headers, request.body
-                )
-                if (wrong := mismatch(request, answer)) is not None:
-                    failures.append(wrong)
+        failures = sweep(lesson_id, DEV_KEY, False, send) + sweep(lesson_id, DEV_KEY, True, send)
         listed = call_socket(port, "GET", "/v1/lessons", {"X-DGS-Dev-Key": DEV_KEY}).json()
-    assert [i["lesson_id"] for i in listed["items"]] == [lesson_id]
+    assert [i["lesson_id"] for i in listed["items"]] == [lesson_id]  # the refused made none
     assert not failures, report(failures)
 
 
 def test_every_spelling_through_lambda_events(lambda_module: Any) -> None:
+    def send(r: Request) -> Answer:
+        event = function_url_event(r.route.method, r.target, r.headers, r.body)
+        return call_lambda(lambda_module, event)
+
     calls = count_model_calls(lambda_module.container)
-    created = call_lambda(
-        lambda_module,
-        function_url_event(
-            "POST",
-            "/v1/lessons/generate",
-            {"x-dgs-dev-key": LAMBDA_KEY, "content-type": "application/json"},
-            b'{"topic": "Spelled"}',
-        ),
-    )
+    event = function_url_event("POST", "/v1/lessons/generate", keyed_json(LAMBDA_KEY), SEED)
+    created = call_lambda(lambda_module, event)
     assert created.status == 201, created.body
     lesson_id = created.json()["lesson_id"]
     calls.count = 0
-    failures = []
-    for keyed in (False, True):
-        for request in requests(lesson_id, LAMBDA_KEY, keyed):
-            event = function_url_event(
-                request.route.method, request.target, request.headers, request.body
-            )
-            if (wrong := mismatch(request, call_lambda(lambda_module, event))) is not None:
-                failures.append(wrong)
-        if not keyed:
-            assert calls.count == 0, "a request without a key called a model"
-    listed = function_url_event("GET", "/v1/lessons", {"x-dgs-dev-key": LAMBDA_KEY})
-    assert [i["lesson_id"] for i in call_lambda(lambda_module, listed).json()["items"]] == [
-        lesson_id
-    ]
+    failures = sweep(lesson_id, LAMBDA_KEY, False, send)
+    assert calls.count == 0, "a request without a key called a model"
+    failures += sweep(lesson_id, LAMBDA_KEY, True, send)
+    listed = function_url_event("GET", "/v1/lessons", {"X-DGS-Dev-Key": LAMBDA_KEY})
+    items = call_lambda(lambda_module, listed).json()["items"]
+    assert [i["lesson_id"] for i in items] == [lesson_id]
     assert not failures, report(failures)
 
 
