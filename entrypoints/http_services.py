@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime
+
 from application.errors import ApplicationError
 from application.use_cases.guarded_generation import GuardedGeneration
 from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
 from domain.generation import LessonConstraints
 from entrypoints.container import Container
+
+# /ready answers from its last check for this long: load balancers probe every few seconds
+# per target, and the DynamoDB table has 5 read units for everything.
+READINESS_TTL_SECONDS = 5.0
 
 
 class ContainerServices:
@@ -14,6 +21,9 @@ class ContainerServices:
 
     def __init__(self, container: Container) -> None:
         self._container = container
+        self._readiness: tuple[datetime, dict[str, str]] | None = None
+        self._readiness_lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
 
     def generation(self) -> GuardedGeneration:
         """POST /v1/lessons/generate."""
@@ -32,6 +42,34 @@ class ContainerServices:
         return self._container.patch_lesson()
 
     async def readiness(self) -> dict[str, str]:
+        """The last check if it is under ``READINESS_TTL_SECONDS`` old, else a new one.
+
+        One check at a time: callers arriving while it runs wait for its answer.
+        """
+        if (fresh := self._fresh_readiness()) is not None:
+            return fresh
+        async with self._lock():
+            if (fresh := self._fresh_readiness()) is not None:
+                return fresh
+            checks = await self._check()
+            self._readiness = (self._container.clock().now(), checks)
+            return checks
+
+    def _fresh_readiness(self) -> dict[str, str] | None:
+        if self._readiness is None:
+            return None
+        checked_at, checks = self._readiness
+        age = (self._container.clock().now() - checked_at).total_seconds()
+        return checks if 0 <= age < READINESS_TTL_SECONDS else None  # a clock set back: stale
+
+    def _lock(self) -> asyncio.Lock:
+        """The lock of the running event loop (a Lambda or test may run several in turn)."""
+        loop = asyncio.get_running_loop()
+        if self._readiness_lock is None or self._lock_loop is not loop:
+            self._readiness_lock, self._lock_loop = asyncio.Lock(), loop
+        return self._readiness_lock
+
+    async def _check(self) -> dict[str, str]:
         """The store answers; every generation step has a usable provider and model."""
         checks: dict[str, str] = {}
         try:

@@ -16,5 +16,6 @@ from entrypoints.http_app import build_app
 from entrypoints.settings import load_settings
 
 logging.getLogger("dgs").setLevel(logging.INFO)  # the runtime's handler writes to CloudWatch
-app = build_app(build_container(load_settings()))
+container = build_container(load_settings())  # module-level: tests override its providers
+app = build_app(container)
 handler = Mangum(app, lifespan="off")

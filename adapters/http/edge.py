@@ -1,7 +1,12 @@
-"""The outer ASGI layer: request ids, security headers, CORS and the dev key.
+"""The outer ASGI layer: request ids, security headers, CORS, HEAD and the dev key.
 
 It wraps the whole Litestar app, so it sees every request and every response (unknown
 routes, preflights and errors included), and it is the one layer where CORS is set.
+
+The key is refused by default: every path needs it except an explicit set of public
+paths, compared with the path the router will route (``routed_path``), never with the
+path as the client spelled it (``//v1/lessons`` and ``/%2Fv1/lessons`` reach the
+``/v1/lessons`` handler).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
+from litestar.utils import normalize_path
 
 from adapters.http.problems import PROBLEM_JSON, TITLES
 from adapters.http.wire import Problem
@@ -22,9 +28,11 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
-API_PREFIX = "/v1"
 DEV_KEY_HEADER = "x-dgs-dev-key"
-ALLOWED_METHODS = ("GET", "POST", "PATCH", "OPTIONS")
+# Load balancers probe these without credentials; the docs join them when they are served.
+PUBLIC_PATHS = frozenset({"/health", "/ready"})
+DOCS_PATH = "/docs"
+ALLOWED_METHODS = ("GET", "HEAD", "POST", "PATCH", "OPTIONS")
 ALLOWED_HEADERS = ("content-type", DEV_KEY_HEADER, "idempotency-key", "if-match")
 EXPOSED_HEADERS = "ETag, Retry-After, X-Request-ID"
 _SECURITY_HEADERS = (
@@ -43,6 +51,7 @@ class EdgeConfig:
     dev_key: str
     allowed_origins: frozenset[str] = field(default_factory=frozenset)
     cors_max_age: int = 600
+    public_paths: frozenset[str] = PUBLIC_PATHS  # routed paths served without the key
 
 
 class EdgeMiddleware:
@@ -53,6 +62,8 @@ class EdgeMiddleware:
             raise ValueError("the dev key must not be empty: DGS never runs open")
         if "*" in config.allowed_origins:
             raise ValueError("DGS_ALLOWED_ORIGINS: '*' is refused; list exact origins")
+        if unrouted := sorted(p for p in config.public_paths if normalize_path(p) != p):
+            raise ValueError(f"public paths must be spelled as routed: {unrouted}")
         self.app = app
         self.config = config
         self._key = config.dev_key.encode()
@@ -62,11 +73,14 @@ class EdgeMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["method"] == "HEAD":
+            # RFC 9110 section 9.3.2: HEAD is GET without the content, so every GET route
+            # answers it (Litestar routes HEAD only to explicit HEAD handlers).
+            scope = {**scope, "method": "GET"}
+            send = _without_body(send)
         request_id = uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         headers = _headers(scope)
-        path: str = scope["path"]
-        is_api = path == API_PREFIX or path.startswith(API_PREFIX + "/")
         origin = headers.get("origin")
         cors: list[tuple[bytes, bytes]] = []
         if origin is not None:
@@ -80,7 +94,7 @@ class EdgeMiddleware:
                 await self._preflight(send, scope, headers, cors)
                 return
             cors.append((b"access-control-expose-headers", EXPOSED_HEADERS.encode()))
-        if is_api:
+        if routed_path(scope) not in self.config.public_paths:
             given = headers.get(DEV_KEY_HEADER, "").encode()
             if not given or not hmac.compare_digest(given, self._key):
                 await self._problem(
@@ -105,9 +119,14 @@ class EdgeMiddleware:
     ) -> list[tuple[bytes, bytes]]:
         """Every response: security headers, request id, CORS; API responses are not cached."""
         drop = {b"server", b"x-powered-by", b"cache-control", b"content-security-policy", b"vary"}
-        out = [(name, value) for name, value in raw if name.lower() not in drop]
+        out = [
+            (name, _with_head(value) if name.lower() == b"allow" else value)
+            for name, value in raw
+            if name.lower() not in drop
+        ]
         out += list(_SECURITY_HEADERS)
-        is_docs = scope["path"].startswith("/docs") or scope["path"].startswith("/schema")
+        path = routed_path(scope)
+        is_docs = path == DOCS_PATH or path.startswith(DOCS_PATH + "/")
         out.append((b"content-security-policy", _DOCS_CSP if is_docs else _API_CSP))
         out.append((b"cache-control", b"no-cache" if is_docs else b"no-store"))
         out.append((b"x-request-id", scope["state"]["request_id"].encode()))
@@ -175,6 +194,38 @@ class EdgeMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def routed_path(scope: Scope) -> str:
+    """The path Litestar's router matches for this request, as it computes it.
+
+    As ``ASGIRouter.__call__`` (litestar/_asgi/asgi_router.py, Litestar 2.25): the
+    ``root_path`` is cut off, then ``normalize_path`` strips slashes at both ends and
+    collapses runs of them. The server has already percent-decoded ``scope["path"]``
+    (``%2F`` is a slash by then, for hypercorn and Mangum alike); the router resolves no
+    dot segments and is case-sensitive, so neither is done here.
+    """
+    path: str = scope["path"]
+    if root_path := scope.get("root_path", ""):
+        path = path.split(root_path, maxsplit=1)[-1]
+    return normalize_path(path)
+
+
+def _without_body(send: Send) -> Send:
+    async def send_head(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return send_head
+
+
+def _with_head(allow: bytes) -> bytes:
+    """An ``Allow`` value with HEAD wherever GET is allowed (the edge answers it)."""
+    methods = [m.strip() for m in allow.split(b",") if m.strip()]
+    if b"GET" in methods and b"HEAD" not in methods:
+        methods.insert(methods.index(b"GET") + 1, b"HEAD")
+    return b", ".join(methods)
 
 
 def _headers(scope: Scope) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -25,6 +26,7 @@ from domain.generation import LessonConstraints
 from domain.validation.document import validate_lesson
 
 Format = Literal["shorthand", "full"]
+_VERSION = re.compile(r"[0-9]{1,18}")
 LessonId = Annotated[uuid.UUID, PathParameter(description="the lesson's id (a UUID)")]
 FormatQuery = Annotated[
     Format, QueryParameter(name="format", description="shorthand (default) or full form")
@@ -171,7 +173,12 @@ def _moment(name: str, text: str | None) -> datetime | None:
         ) from None
     if "T" not in text.upper():
         raise HttpProblem(400, "invalid_parameter", f"{name} must be a date-time, not a date")
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:  # in UTC here: 0001-01-01T00:00+23:59 is a valid text of no representable instant
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:
+        raise HttpProblem(
+            400, "invalid_parameter", f"{name} is out of the representable range"
+        ) from None
 
 
 @patch(
@@ -212,7 +219,9 @@ def _expected_version(if_match: str | None, lesson_id: str) -> int | None:
         return None
     tag = if_match.strip().removeprefix("W/").strip('"')
     prefix = f"{lesson_id}."
-    if not tag.startswith(prefix) or not tag[len(prefix) :].isdigit():
+    # ASCII digits only, at most 18 (a 64-bit integer): str.isdigit() also accepts "¹",
+    # which int() refuses, and a store column holds no larger number.
+    if not tag.startswith(prefix) or not _VERSION.fullmatch(tag[len(prefix) :]):
         raise HttpProblem(
             412, "precondition_failed", "If-Match does not name a version of this lesson"
         )
@@ -246,7 +255,7 @@ async def validate(
 @route("/v1/lessons/{lesson_id:str}", http_method=[HttpMethod.OPTIONS], include_in_schema=False)
 async def lesson_options(lesson_id: LessonId) -> Response[None]:
     """Methods of a lesson (Litestar's automatic answer lists only the first handler's)."""
-    return Response(None, status_code=204, headers={"Allow": "GET, PATCH, OPTIONS"})
+    return Response(None, status_code=204, headers={"Allow": "GET, HEAD, PATCH, OPTIONS"})
 
 
 # lesson_options comes first: registered after GET, it would clash with the automatic one.

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import importlib
+import sys
+import warnings
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,12 +92,18 @@ def api_settings(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
 
 
-async def open_api(tmp_path: Path, **extra: str) -> tuple[AsyncTestClient[Any], Container, Calls]:
-    container = build_container(load_settings(api_settings(tmp_path, **extra)))
+def count_model_calls(container: Container) -> Calls:
+    """Offline model steps that count their calls, in place of the container's."""
     calls = Calls()
     container.gatherer.override(providers.Object(CountingGatherer(calls)))
     container.structurer.override(providers.Object(CountingStructurer(calls)))
     container.repairer.override(providers.Object(OfflineRepairer()))
+    return calls
+
+
+async def open_api(tmp_path: Path, **extra: str) -> tuple[AsyncTestClient[Any], Container, Calls]:
+    container = build_container(load_settings(api_settings(tmp_path, **extra)))
+    calls = count_model_calls(container)
     client = AsyncTestClient(app=build_app(container))
     return client, container, calls
 
@@ -104,3 +113,25 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
     client, container, calls = await open_api(tmp_path)
     async with client:
         yield Api(client, container, calls)
+
+
+LAMBDA_KEY = "sample-dev-key-change-me-0123"  # the key of deploy/events
+
+
+@pytest.fixture
+def lambda_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """``entrypoints.lambda_handler`` imported fresh, as a new execution environment would."""
+    monkeypatch.setenv("DGS_SQLITE_PATH", str(tmp_path / "dgs.sqlite3"))
+    monkeypatch.setenv("DGS_DEV_KEY", LAMBDA_KEY)
+    monkeypatch.setenv("DGS_ALLOWED_ORIGINS", ORIGIN)
+    monkeypatch.setenv("DGS_RATE_LIMIT_PER_HOUR", "1000")
+    sys.modules.pop("entrypoints.lambda_handler", None)
+    module = importlib.import_module("entrypoints.lambda_handler")
+    yield module
+    sys.modules.pop("entrypoints.lambda_handler", None)
+    # Mangum installs an event loop and keeps it for warm invocations; a test must close it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    loop.close()
+    asyncio.set_event_loop(None)

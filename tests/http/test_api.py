@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from dependency_injector import providers
 
+from entrypoints.http_services import READINESS_TTL_SECONDS
 from tests.http.conftest import KEY, ORIGIN, Api, open_api
+from tests.support.fakes import FakeClock
 
 
 async def test_generate_returns_201_shorthand_by_default_and_full_on_request(api: Api) -> None:
@@ -180,6 +184,89 @@ async def test_problem_bodies_carry_code_detail_and_request_id(api: Api) -> None
 async def test_openapi_exposure_is_a_setting(tmp_path: Path) -> None:
     client, _, _ = await open_api(tmp_path, DGS_OPENAPI_ENABLED="false")
     async with client:
-        assert (await client.get("/docs/openapi.json")).status_code == 404
-        assert (await client.get("/docs")).status_code == 404
+        assert (await client.get("/docs/openapi.json")).status_code == 401  # not public then
+        assert (await client.get("/docs/openapi.json", headers=KEY)).status_code == 404
+        assert (await client.get("/docs", headers=KEY)).status_code == 404
         assert (await client.get("/health")).status_code == 200
+
+
+GET_ROUTES = [
+    "/v1/lessons", "/v1/lessons/{id}", "/v1/catalog", "/v1/schemas/lesson/1.1",
+    "/health", "/ready", "/docs", "/docs/swagger", "/docs/openapi.json",
+]  # fmt: skip
+
+
+async def test_head_answers_every_get_route_as_get_without_a_body(api: Api) -> None:
+    lesson_id = (await api.generate())["lesson_id"]
+    for path in (p.replace("{id}", lesson_id) for p in GET_ROUTES):
+        got = await api.client.get(path, headers=KEY)
+        head = await api.client.head(path, headers=KEY)
+        assert (path, head.status_code, head.content) == (path, 200, b"")
+        assert got.status_code == 200
+        for name in ("content-type", "content-length", "etag", "cache-control", "vary"):
+            assert head.headers.get(name) == got.headers.get(name), (path, name)
+    public = await api.client.head("/health")
+    assert (public.status_code, public.content) == (200, b"")
+    refused = await api.client.head("/v1/lessons")
+    assert (refused.status_code, refused.content) == (401, b"")
+    assert refused.headers["content-type"] == "application/problem+json"
+
+
+async def test_allow_headers_list_head_with_get(api: Api) -> None:
+    lesson = "/v1/lessons/3f1c2b8e-0000-4000-8000-000000000000"
+    options = await api.client.options(lesson, headers=KEY)
+    assert options.headers["allow"] == "GET, HEAD, PATCH, OPTIONS"
+    delete = await api.client.delete(lesson, headers=KEY)
+    assert delete.status_code == 405
+    assert {m.strip() for m in delete.headers["allow"].split(",")} >= {"GET", "HEAD", "PATCH"}
+    preflight = await api.client.options(
+        "/v1/lessons", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "HEAD"}
+    )
+    assert preflight.status_code == 204
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/docs/redoc", "/docs/rapidoc", "/docs/elements", "/docs/openapi.yaml", "/docs/oauth2-redirect",
+     "/docs/swagger/x", "/", "/index.html", "/v1", "/schema"],
+)  # fmt: skip
+async def test_paths_not_served_answer_problem_json_never_html(api: Api, path: str) -> None:
+    for headers, status, code in (({}, 401, "unauthorized"), (KEY, 404, "not_found")):
+        response = await api.client.get(path, headers=headers)
+        assert (response.status_code, response.json()["code"]) == (status, code), path
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+class CountingStore:
+    """A store that answers pings and counts them; ``delay`` holds each one open."""
+
+    def __init__(self) -> None:
+        self.pings = 0
+        self.delay = 0.0
+
+    async def ping(self) -> None:
+        self.pings += 1
+        await asyncio.sleep(self.delay)
+
+
+async def test_ready_reads_the_store_once_per_window(api: Api) -> None:
+    store, clock = CountingStore(), FakeClock()
+    api.container.lessons.override(providers.Object(store))
+    api.container.clock.override(providers.Object(clock))
+    for _ in range(10):
+        assert (await api.client.get("/ready")).status_code == 200
+    assert store.pings == 1
+    clock.advance(READINESS_TTL_SECONDS - 0.1)
+    assert (await api.client.get("/ready")).status_code == 200
+    assert store.pings == 1
+    clock.advance(0.2)
+    assert (await api.client.get("/ready")).status_code == 200
+    assert store.pings == 2
+    clock.advance(READINESS_TTL_SECONDS + 1)
+    store.delay = 0.2  # twenty callers arrive while one check is under way
+    answers = await asyncio.gather(*(api.client.get("/ready") for _ in range(20)))
+    assert {a.status_code for a in answers} == {200}
+    assert store.pings == 3
+    clock.advance(-3600)  # a clock set back does not keep a stale answer forever
+    assert (await api.client.get("/ready")).status_code == 200
+    assert store.pings == 4

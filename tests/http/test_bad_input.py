@@ -1,15 +1,29 @@
-"""A catalogue of bad requests: each gets its 4xx problem+json, no model call and no write."""
+"""A catalogue of bad requests: each gets its 4xx problem+json, no model call and no write.
+
+Every case runs twice: as an HTTP server hands it to the app (a raw ASGI scope: the bytes
+exactly as written, which an HTTP client would re-encode), and as a Lambda Function URL
+event through the handler.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from tests.http.conftest import DEV_KEY, KEY, Api
+from domain.limits import MAX_JSON_DEPTH
+from tests.http.conftest import DEV_KEY, KEY, LAMBDA_KEY, Api, count_model_calls
+from tests.http.wire_calls import Answer, HeaderValue, call_asgi, call_lambda, function_url_event
 
 LESSON = "3f1c2b8e-0000-4000-8000-000000000000"  # replaced by a stored lesson's id
+
+
+def _deep(levels: int) -> bytes:
+    return b"[" * levels + b"]" * levels
+
+
 GEN = "/v1/lessons/generate"
 JSON = {"content-type": "application/json"}
 
@@ -23,7 +37,7 @@ class Case:
     code: str
     body: Any = None
     raw: bytes | None = None
-    headers: dict[str, str] = field(default_factory=lambda: dict(KEY))
+    headers: dict[str, HeaderValue] = field(default_factory=lambda: dict(KEY))
 
 
 def case(id: str, method: str, path: str, status: int, code: str, **kwargs: Any) -> Case:
@@ -100,6 +114,39 @@ CASES = [
     case("delete-not-allowed", "DELETE", f"/v1/lessons/{LESSON}", 405, "method_not_allowed"),
     case("put-not-allowed", "PUT", f"/v1/lessons/{LESSON}", 405, "method_not_allowed", body={"title": "x"}),
     case("unknown-schema-version", "GET", "/v1/schemas/lesson/3.0", 404, "not_found"),
+    # hostile bodies: every body goes through the one strict reader (adapters/json_input.py)
+    *[case(f"deep-{where}", method, path, 400, "json_too_deep", raw=raw, headers={**KEY, **JSON})
+      for where, method, path, raw in [
+          ("array-generate", "POST", GEN, _deep(1000)),
+          ("object-generate", "POST", GEN, b'{"t":' * 1000 + b'"x"' + b"}" * 1000),
+          ("patch", "PATCH", f"/v1/lessons/{LESSON}", b'{"title":' + _deep(1000) + b"}"),
+          ("validate", "POST", "/v1/lessons/validate", _deep(1000)),
+          ("validate-100k", "POST", "/v1/lessons/validate", _deep(100_000)),
+          ("validate-one-over", "POST", "/v1/lessons/validate", _deep(MAX_JSON_DEPTH + 1)),
+      ]],
+    *[case(f"bad-utf8-{name}-{where}", method, path, 400, "invalid_encoding", headers={**KEY, **JSON},
+           raw=b'{"' + field_name + b'": "ab' + sequence + b'"}')
+      for name, sequence in [("ff", b"\xff"), ("overlong-slash", b"\xc0\xaf"), ("surrogate", b"\xed\xa0\x80")]
+      for where, method, path, field_name in [
+          ("generate", "POST", GEN, b"topic"),
+          ("patch", "PATCH", f"/v1/lessons/{LESSON}", b"title"),
+          ("validate", "POST", "/v1/lessons/validate", b"title"),
+      ]],
+    case("latin1-charset", "POST", GEN, 400, "invalid_encoding", raw='{"topic": "café"}'.encode("latin-1"),
+         headers={**KEY, "content-type": "application/json; charset=iso-8859-1"}),
+    case("lone-surrogate-escape", "POST", GEN, 400, "malformed_json", raw=b'{"topic": "\\ud800"}', headers={**KEY, **JSON}),
+    case("infinity", "POST", "/v1/lessons/validate", 400, "malformed_json", raw=b'{"title": Infinity}', headers={**KEY, **JSON}),
+    case("minus-infinity", "PATCH", f"/v1/lessons/{LESSON}", 400, "malformed_json", raw=b'{"title": -Infinity}', headers={**KEY, **JSON}),
+    case("number-overflows-to-infinity", "POST", "/v1/lessons/validate", 400, "malformed_json", raw=b'{"title": 1e999}', headers={**KEY, **JSON}),
+    case("byte-order-mark", "POST", GEN, 400, "malformed_json", raw=b'\xef\xbb\xbf{"topic": "x"}', headers={**KEY, **JSON}),
+    case("trailing-data", "POST", GEN, 400, "malformed_json", raw=b'{"topic": "x"} {}', headers={**KEY, **JSON}),
+    # hostile headers and queries
+    case("if-match-superscript-digit", "PATCH", f"/v1/lessons/{LESSON}", 412, "precondition_failed",  # "¹".isdigit()
+         body={"title": "x"}, headers={**KEY, "If-Match": f'"{LESSON}.'.encode() + b'\xb9"'}),
+    case("if-match-huge-version", "PATCH", f"/v1/lessons/{LESSON}", 412, "precondition_failed",
+         body={"title": "x"}, headers={**KEY, "If-Match": f'"{LESSON}.{"9" * 30}"'}),
+    case("from-overflows-utc", "GET", "/v1/lessons?from=0001-01-01T00:00:00%2B23:59", 400, "invalid_parameter"),
+    case("to-overflows-utc", "GET", "/v1/lessons?to=9999-12-31T23:59:59-23:59", 400, "invalid_parameter"),
 ]  # fmt: skip
 
 
@@ -113,9 +160,39 @@ async def seeded(api: Api) -> tuple[Api, str, str]:
     return api, lesson_id, cursor
 
 
-def test_the_catalogue_has_at_least_40_cases() -> None:
-    assert len(CASES) >= 40
+def test_the_catalogue_has_at_least_80_cases() -> None:
+    assert len(CASES) >= 80
     assert len({c.id for c in CASES}) == len(CASES)
+
+
+def request_of(bad: Case, lesson_id: str, cursor: str) -> tuple[str, dict[str, HeaderValue], bytes]:
+    """The case's target, headers and body bytes, with the seeded lesson and cursor."""
+    target = (
+        bad.path.replace(LESSON, lesson_id)
+        .replace("VALID", cursor)
+        .replace("TAMPERED", cursor[:-3] + "AAA")
+    )
+    headers = {
+        k: v.replace(LESSON, lesson_id) if isinstance(v, str) else v.replace(LESSON.encode(), lesson_id.encode())
+        for k, v in bad.headers.items()
+    }  # fmt: skip
+    body = bad.raw or b""
+    if bad.body is not None:  # as a client sends JSON
+        body = json.dumps(bad.body).encode()
+        headers.setdefault("content-type", "application/json")
+    return target, headers, body
+
+
+def assert_refused(bad: Case, answer: Answer) -> None:
+    text = answer.body.decode()
+    assert answer.status == bad.status, text
+    assert answer.headers["content-type"] == "application/problem+json"
+    problem = answer.json()
+    assert problem["code"] == bad.code, text
+    assert problem["status"] == bad.status
+    assert problem["request_id"] == answer.headers["x-request-id"]
+    assert "Traceback" not in text
+    assert "litestar" not in text.lower()
 
 
 @pytest.mark.parametrize("bad", CASES, ids=[c.id for c in CASES])
@@ -125,27 +202,38 @@ async def test_bad_input_gets_a_clear_problem_and_changes_nothing(
     api, lesson_id, cursor = seeded
     before = await api.stored()
     version_before = (await api.container.lessons().get(lesson_id)).version
-    path = (
-        bad.path.replace(LESSON, lesson_id)
-        .replace("VALID", cursor)
-        .replace("TAMPERED", cursor[:-3] + "AAA")
-    )
-    kwargs: dict[str, Any] = {
-        "headers": {k: v.replace(LESSON, lesson_id) for k, v in bad.headers.items()}
-    }
-    if bad.raw is not None:
-        kwargs["content"] = bad.raw
-    elif bad.body is not None:
-        kwargs["json"] = bad.body
-    response = await api.client.request(bad.method, path, **kwargs)
-    assert response.status_code == bad.status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == bad.code
-    assert body["status"] == bad.status
-    assert body["request_id"] == response.headers["x-request-id"]
-    assert "Traceback" not in response.text
-    assert "litestar" not in response.text.lower()
+    target, headers, body = request_of(bad, lesson_id, cursor)
+    assert_refused(bad, await call_asgi(api.client.app, bad.method, target, headers, body))
     assert api.calls.count == 0, "a rejected request made a model call"
     assert await api.stored() == before, "a rejected request stored a lesson"
     assert (await api.container.lessons().get(lesson_id)).version == version_before
+
+
+def _lambda(module: Any, method: str, target: str, body: bytes | None = None) -> Any:
+    headers = {"x-dgs-dev-key": LAMBDA_KEY, "content-type": "application/json"}
+    answer = call_lambda(module, function_url_event(method, target, headers, body))
+    assert answer.status < 300, answer.body
+    return answer.json()
+
+
+@pytest.mark.parametrize("bad", CASES, ids=[c.id for c in CASES])
+def test_bad_input_through_lambda_gets_the_same_problem_and_changes_nothing(
+    lambda_module: Any, bad: Case
+) -> None:
+    calls = count_model_calls(lambda_module.container)
+    lesson_id = _lambda(lambda_module, "POST", GEN, b'{"topic": "Seed"}')["lesson_id"]
+    for n in range(3):
+        _lambda(lambda_module, "POST", GEN, f'{{"topic": "Seed {n}"}}'.encode())
+    cursor = _lambda(lambda_module, "GET", "/v1/lessons?limit=1")["next_cursor"]
+    calls.count = 0
+    target, headers, body = request_of(bad, lesson_id, cursor)
+    headers = {
+        k: v.replace(DEV_KEY, LAMBDA_KEY) if isinstance(v, str) else v for k, v in headers.items()
+    }
+    answer = call_lambda(
+        lambda_module, function_url_event(bad.method, target, headers, body or None)
+    )
+    assert_refused(bad, answer)
+    assert calls.count == 0, "a rejected request made a model call"
+    assert len(_lambda(lambda_module, "GET", "/v1/lessons?limit=100")["items"]) == 4
+    assert _lambda(lambda_module, "GET", f"/v1/lessons/{lesson_id}")["version"] == 1

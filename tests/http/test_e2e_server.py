@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -18,28 +16,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import TEST_CREDENTIALS
+from tests.http.serve import free_port, serving, wait_until_healthy
 from tests.support.dynamo_proxy import DynamoProxy
 
 KEY = "e2e-dev-key-0123456789abcdef"
-
-
-def wait_until_healthy(base: str) -> None:
-    """Poll ``/health`` until the server answers; fail after 20 s."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/health", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("the server did not start")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def call(
@@ -77,19 +57,9 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             check=True,
             capture_output=True,
         )
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base)
-        yield base
-    finally:
-        process.terminate()
-        output = process.communicate(timeout=15)[0].decode(errors="replace")
-        assert KEY not in output, "the dev key must never be logged"
+    with serving(env) as (port, output):
+        yield f"http://127.0.0.1:{port}"
+    assert not any(KEY in line for line in output), "the dev key must never be logged"
 
 
 def test_a_lesson_round_trip_over_real_http(server: str) -> None:
