@@ -1,30 +1,69 @@
-"""The LLM-facing lesson schema: the full-form model, made fit for strict structured output.
+"""The LLM-facing lesson schema: the full-form model, made fit for each provider profile.
 
 Providers' strict JSON-schema modes (OpenAI's rules; Gemini and others accept a subset)
 want every property required, optional ones nullable, ``additionalProperties: false``
 on every object, ``anyOf`` rather than ``oneOf``, no open objects and no defaults. Open
 JSON objects (``codeviewer.code``, ``treeview.lesson``) are offered as their string
 alternative: the model writes JSON text, which the validator accepts as well.
+
+Every union member leads with its discriminator (``type``, ``kind``): OpenAI refuses
+``anyOf`` object branches whose first keys are identical (openai/openai-python#2193).
+Profiles that cannot take DGS's recursion get it unrolled to the catalog's depth limits
+(``domain.schema.profiles``).
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import typing
+from functools import cache
 from typing import Any
 
+from domain.catalog.registry import get_registry
+from domain.catalog.rules import MaxDepth
+from domain.lesson import widgets
 from domain.lesson.models import MODELS, validator
+from domain.schema.profiles import PROFILES
+from domain.schema.unroll import unroll
 
 Schema = dict[str, Any]
 _DROPPED_KEYS = frozenset({"title", "default", "discriminator"})
+# Unrolled schemas nest sections this deep (a section, its subsections, theirs): the
+# catalog sets no limit, and deeper outlines are not what a lesson of 10 sections needs.
+SECTION_DEPTH = 3
+# The recursive definitions of the full-form models, and the catalog rule bounding each.
+_DEPTH_RULES = {widgets.FlowBranch.__name__: "stepFlow", widgets.CheckGroup.__name__: "checklist"}
 
 
 class StrictSchemaError(ValueError):
     """A model cannot be expressed in strict structured-output form."""
 
 
-def llm_json_schema(version: str = "1.1") -> Schema:
-    """The strict structured-output schema of the full-form lesson of ``version``."""
-    return to_strict(validator(MODELS[version].lesson).json_schema())
+def llm_json_schema(version: str = "1.1", profile: str = "openai") -> Schema:
+    """The structured-output schema of the full-form lesson of ``version`` for ``profile``."""
+    return copy.deepcopy(_llm_json_schema(version, profile))
+
+
+@cache
+def _llm_json_schema(version: str, profile: str) -> Schema:
+    strict = to_strict(validator(MODELS[version].lesson).json_schema())
+    if PROFILES[profile].recursion == "keep":
+        return strict
+    return unroll(strict, depth_budgets(version))
+
+
+def depth_budgets(version: str) -> dict[str, int]:
+    """How often each recursive definition may nest, from the catalog's depth rules."""
+    catalog = get_registry().catalog(version)
+    budgets = {"Section": SECTION_DEPTH}
+    for definition, key in _DEPTH_RULES.items():
+        rule = next(r.rule for r in catalog.widgets[key].rules if isinstance(r.rule, MaxDepth))
+        # A rule counting the root allows ``max`` node lists; otherwise one more. Each
+        # nested list below the root is one more entry into the recursive definition.
+        node_lists = rule.max + (0 if rule.count_root else 1)
+        budgets[definition] = node_lists - 1
+    return budgets
 
 
 def to_strict(schema: Schema) -> Schema:
@@ -38,8 +77,53 @@ def estimate_tokens(schema: Schema) -> int:
     return len(json.dumps(schema, separators=(",", ":"))) // 4
 
 
+def llm_form(lesson: dict[str, Any]) -> dict[str, Any]:
+    """A canonical full-form lesson as a model is asked to write it: open objects as JSON text."""
+    open_fields = _open_fields(lesson["schema_version"])
+
+    def section(value: dict[str, Any]) -> dict[str, Any]:
+        items = [
+            {
+                k: json.dumps(v, ensure_ascii=False)
+                if k in open_fields.get(item["type"], ()) and isinstance(v, dict)
+                else v
+                for k, v in item.items()
+            }
+            for item in value["items"]
+        ]
+        subsections = value.get("subsections")
+        return {
+            **value,
+            "items": items,
+            "subsections": None if subsections is None else [section(s) for s in subsections],
+        }
+
+    blocks = [section(b) if "section" in b else b for b in lesson["blocks"]]
+    return {**lesson, "blocks": blocks}
+
+
+@cache
+def _open_fields(version: str) -> dict[str, frozenset[str]]:
+    """Widget key -> its fields that take an open JSON object (offered as strings)."""
+    found: dict[str, frozenset[str]] = {}
+    for key, model in MODELS[version].widgets.items():
+        hints = typing.get_type_hints(model)
+        names = {
+            name
+            for name, hint in hints.items()
+            if any(typing.get_origin(arg) is dict for arg in typing.get_args(hint))
+        }
+        if names:
+            found[key] = frozenset(names)
+    return found
+
+
 def _is_open_object(node: Any) -> bool:
     return isinstance(node, dict) and node.get("type") == "object" and "properties" not in node
+
+
+def _is_discriminator(node: Any) -> bool:
+    return isinstance(node, dict) and ("const" in node or len(node.get("enum", ())) == 1)
 
 
 def _strict(node: Any, where: str) -> Any:
@@ -63,7 +147,11 @@ def _strict(node: Any, where: str) -> Any:
                 out["anyOf"] = _strict(options, where)
         elif key == "const":
             out["enum"] = [value]
-        elif key in ("properties", "$defs"):
+        elif key == "properties":
+            # The discriminator first: union members must differ at their first key.
+            ordered = sorted(value.items(), key=lambda kv: not _is_discriminator(kv[1]))
+            out[key] = {name: _strict(v, f"{where}/{key}/{name}") for name, v in ordered}
+        elif key == "$defs":
             out[key] = {name: _strict(v, f"{where}/{key}/{name}") for name, v in value.items()}
         else:
             out[key] = _strict(value, f"{where}/{key}")
