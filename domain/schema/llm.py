@@ -26,6 +26,7 @@ from domain.lesson import widgets
 from domain.lesson.models import MODELS, validator
 from domain.schema.profiles import PROFILES
 from domain.schema.unroll import unroll
+from domain.schema.walk import dereference
 
 Schema = dict[str, Any]
 _DROPPED_KEYS = frozenset({"title", "default", "discriminator"})
@@ -78,28 +79,53 @@ def estimate_tokens(schema: Schema) -> int:
 
 
 def llm_form(lesson: dict[str, Any]) -> dict[str, Any]:
-    """A canonical full-form lesson as a model is asked to write it: open objects as JSON text."""
-    open_fields = _open_fields(lesson["schema_version"])
+    """A canonical full-form lesson as a model writes it from the LLM schema.
+
+    Open JSON objects become JSON text, and every object's keys follow the schema's
+    order, which a grammar-constrained decoder cannot leave (an item's ``type`` first).
+    """
+    version = lesson["schema_version"]
+    open_fields = _open_fields(version)
+
+    def item(value: dict[str, Any]) -> dict[str, Any]:
+        text_fields = open_fields.get(value["type"], frozenset())
+        return {
+            k: json.dumps(v, ensure_ascii=False) if k in text_fields and isinstance(v, dict) else v
+            for k, v in value.items()
+        }
 
     def section(value: dict[str, Any]) -> dict[str, Any]:
-        items = [
-            {
-                k: json.dumps(v, ensure_ascii=False)
-                if k in open_fields.get(item["type"], ()) and isinstance(v, dict)
-                else v
-                for k, v in item.items()
-            }
-            for item in value["items"]
-        ]
         subsections = value.get("subsections")
         return {
             **value,
-            "items": items,
+            "items": [item(i) for i in value["items"]],
             "subsections": None if subsections is None else [section(s) for s in subsections],
         }
 
-    blocks = [section(b) if "section" in b else b for b in lesson["blocks"]]
-    return {**lesson, "blocks": blocks}
+    texts = {**lesson, "blocks": [section(b) if "section" in b else b for b in lesson["blocks"]]}
+    schema = _llm_json_schema(version, "openai")  # every profile orders keys alike
+    arranged: dict[str, Any] = _arrange(texts, schema, schema)
+    return arranged
+
+
+def _arrange(value: Any, node: Schema, root: Schema) -> Any:
+    """``value`` with the keys of each object in the order of its schema's properties."""
+    node = dereference(root, node)
+    options = [dereference(root, o) for o in node.get("anyOf", [node])]
+    if isinstance(value, dict):
+        for option in options:
+            props = option.get("properties")
+            if props is not None and set(props) == set(value) and _tags_match(props, value):
+                return {k: _arrange(value[k], props[k], root) for k in props}
+        return value
+    if isinstance(value, list):
+        arrays = [o for o in options if o.get("type") == "array" and "items" in o]
+        return [_arrange(v, arrays[0]["items"], root) for v in value] if arrays else value
+    return value
+
+
+def _tags_match(props: Schema, value: dict[str, Any]) -> bool:
+    return all(value[k] in p["enum"] for k, p in props.items() if _is_discriminator(p))
 
 
 @cache
