@@ -10,11 +10,11 @@ import json
 import time
 from typing import Any
 
-from agents import Agent, ModelSettings
+from agents import Agent, AgentOutputSchema, AgentOutputSchemaBase, ModelSettings
 
 from adapters.llm.catalogue import cost_usd
 from adapters.llm.clients import ProviderClients
-from adapters.llm.config import LlmSettings, Step
+from adapters.llm.config import PROFILES, LlmSettings, Step
 from adapters.llm.lesson_output import LessonOutputSchema
 from adapters.llm.prompt_files import prompt
 from adapters.llm.step import StepOutcome, StepPolicy, run_step
@@ -25,6 +25,16 @@ from domain.generation import IntermediateDataModel, LessonConstraints
 from domain.validation.result import Issue
 
 _MAX_TOKENS = {"gatherer": 6000, "structurer": 12000, "repair": 12000}
+
+
+def output_schema(step: Step, route: ModelRoute, schema_version: str) -> AgentOutputSchemaBase:
+    """The structured output a step asks of its route: exactly the schema sent.
+
+    The lesson's schema is shaped by the schema profile of the route's provider.
+    """
+    if step == "gatherer":
+        return AgentOutputSchema(IntermediateDataModel)
+    return LessonOutputSchema(schema_version, PROFILES[route.provider].schema_profile)
 
 
 class _AgentStep:
@@ -90,9 +100,9 @@ class AgentsGatherer(_AgentStep):
             length=constraints.length,
             sections=constraints.section_count,
         )
-        outcome, usage = await self._run(
-            self.route_for(constraints), instructions, IntermediateDataModel, f"Topic: {topic}"
-        )
+        route = self.route_for(constraints)
+        output = output_schema(self.step, route, "")  # the material has no catalog version
+        outcome, usage = await self._run(route, instructions, output, f"Topic: {topic}")
         return Gathered(outcome.output, usage)
 
 
@@ -113,10 +123,11 @@ class AgentsStructurer(_AgentStep):
             widgets_md=get_registry().catalog(schema_version).text,
             idm_json=idm.model_dump_json(),
         )
+        route = self.route_for(constraints)
         outcome, usage = await self._run(
-            self.route_for(constraints),
+            route,
             instructions,
-            LessonOutputSchema(schema_version),
+            output_schema(self.step, route, schema_version),
             "Write the lesson.",
         )
         return Structured(outcome.output, usage)
@@ -141,10 +152,11 @@ class AgentsRepairer(_AgentStep):
             widgets_md=get_registry().catalog(schema_version).text,
             lesson_json=json.dumps(lesson, ensure_ascii=False),
         )
+        route = self.route_for(constraints)
         outcome, usage = await self._run(
-            self.route_for(constraints),
+            route,
             instructions,
-            LessonOutputSchema(schema_version),
+            output_schema(self.step, route, schema_version),
             "Correct the lesson.",
         )
         return Structured(outcome.output, usage)
