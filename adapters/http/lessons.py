@@ -27,7 +27,14 @@ from domain.validation.document import validate_lesson
 Format = Literal["shorthand", "full"]
 LessonId = Annotated[uuid.UUID, PathParameter(description="the lesson's id (a UUID)")]
 FormatQuery = Annotated[
-    Format, QueryParameter(name="format", description="shorthand (default) or full form")
+    Format,
+    QueryParameter(
+        name="format",
+        description=(
+            "shorthand (default): the compact form DLE renders. full: DGS's canonical full "
+            "form (named fields), for tooling and models; DLE does not render it"
+        ),
+    ),
 ]
 
 
