@@ -49,7 +49,11 @@ def unroll(schema: Schema, budgets: Mapping[str, int]) -> Schema:
                 copy += "_"
             names[key] = copy
             out[copy] = {}  # reserved while its body is written
-            out[copy] = rewrite(defs[name], counts)
+            try:
+                out[copy] = rewrite(defs[name], counts)
+            except _Impossible:  # nothing fits at this depth: no copy, and say so above
+                del out[copy], names[key]
+                raise
         return names[key]
 
     def rewrite(node: Any, counts: Mapping[str, int]) -> Any:

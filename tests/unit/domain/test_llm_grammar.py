@@ -174,26 +174,13 @@ def with_item(version: str, item: dict[str, Any]) -> dict[str, Any]:
 def test_unrolled_schemas_hold_the_catalog_depths_the_recursive_one_leaves_to_validation(
     version: str,
 ) -> None:
-    deep = {
-        "flow at depth 5": (
-            with_item(version, {"type": "stepFlow", "lead": "l", "flow": flow(5)}),
-            True,
-        ),
-        "flow at depth 6": (
-            with_item(version, {"type": "stepFlow", "lead": "l", "flow": flow(6)}),
-            False,
-        ),
-        "checklist of 3 levels": (
-            with_item(version, {"type": "checklist", "lead": "l", "tree": tree(3)}),
-            True,
-        ),
-        "checklist of 4 levels": (
-            with_item(version, {"type": "checklist", "lead": "l", "tree": tree(4)}),
-            False,
-        ),
-        "sections 3 deep": ({**base(version), "blocks": [sections(3)]}, True),
-        "sections 4 deep": ({**base(version), "blocks": [sections(4)]}, False),
-    }
+    deep: dict[str, tuple[dict[str, Any], bool]] = {}
+    for key, field, build, limit in (("stepFlow", "flow", flow, 5), ("checklist", "tree", tree, 3)):
+        for size in (limit, limit + 1):
+            item = {"type": key, "lead": "l", field: build(size)}
+            deep[f"{key} of {size}"] = (with_item(version, item), size == limit)
+    for size in (3, 4):
+        deep[f"sections {size} deep"] = ({**base(version), "blocks": [sections(size)]}, size == 3)
     for name, (lesson, within_limits) in deep.items():
         assert compiled(version, "openai").accepts(lesson), name
         for profile in ("gemini", "grammar"):

@@ -11,6 +11,7 @@ import pytest
 from domain.catalog.registry import SUPPORTED_VERSIONS
 from domain.schema.llm import depth_budgets, estimate_tokens, llm_json_schema
 from domain.schema.profiles import PROFILES, profile_violations
+from domain.schema.unroll import unroll
 from domain.schema.walk import find_cycle, object_depth, ref_edges
 
 Schema = dict[str, Any]
@@ -194,3 +195,22 @@ def test_the_exported_schema_is_a_copy() -> None:
     pristine = copy.deepcopy(schema)
     schema["$defs"].clear()
     assert llm_json_schema("1.1", "gemini") == pristine
+
+
+def test_unrolling_drops_what_cannot_fit_and_leaves_no_empty_definition() -> None:
+    # A node whose only child list must hold nodes: past its budget nothing fits.
+    strict_tree = with_defs(
+        obj(root={"anyOf": [{"$ref": "#/$defs/Node"}, {"type": "null"}]}),
+        Node=obj(kids={"type": "array", "items": {"$ref": "#/$defs/Node"}}),
+    )
+    unrolled = unroll(strict_tree, {"Node": 2})
+    assert unrolled["properties"]["root"] == {"type": "null"}  # no finite tree exists
+    assert "$defs" not in unrolled
+    optional = with_defs(
+        obj(root={"$ref": "#/$defs/Node"}),
+        Node=obj(kids={"type": "array", "items": {"anyOf": [STRING, {"$ref": "#/$defs/Node"}]}}),
+    )
+    unrolled = unroll(optional, {"Node": 2})
+    assert sorted(unrolled["$defs"]) == ["Node", "Node_2"]
+    assert unrolled["$defs"]["Node_2"]["properties"]["kids"]["items"] == STRING
+    assert find_cycle(ref_edges(unrolled)) is None
