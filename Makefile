@@ -33,6 +33,7 @@ unit:
 bench: sync
 	$(RUN) python -m bench.bench_validate
 	$(RUN) python -m bench.bench_lambda
+	$(RUN) python -m bench.bench_llm_schema
 
 store-init: sync
 	$(RUN) dgs store init

@@ -85,6 +85,16 @@ class ProviderUnavailableError(GenerationError):
     code = "provider_unavailable"
 
 
+class ProviderRejectedSchemaError(GenerationError):
+    """The provider refused the JSON schema of the request (HTTP 400): retrying cannot help.
+
+    The message names the provider's rule; ``dgs providers check`` shows it before any
+    lesson is asked for.
+    """
+
+    code = "provider_rejected_schema"
+
+
 class ProviderRateLimitedError(GenerationError):
     """The provider kept rate limiting within the request's deadline."""
 

@@ -95,6 +95,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.set_defaults(handler="serve:serve", label=serve.prog)
 
+    providers = commands.add_parser("providers", help="the model providers")
+    check = providers.add_subparsers(dest="providers_command", required=True).add_parser(
+        "check", help="one minimal call per step with the exact schema it sends"
+    )
+    check.add_argument("--schema-version", default="1.1", choices=["1.0", "1.1"])
+    check.add_argument("--json", action="store_true", help="print JSON")
+    check.set_defaults(handler="providers:check")
+
     store = commands.add_parser("store", help="the lesson store")
     store_commands = store.add_subparsers(dest="store_command", required=True)
     init = store_commands.add_parser("init", help="create the SQLite file or DynamoDB table")

@@ -29,7 +29,14 @@ Format = Literal["shorthand", "full"]
 _VERSION = re.compile(r"[0-9]{1,18}")
 LessonId = Annotated[uuid.UUID, PathParameter(description="the lesson's id (a UUID)")]
 FormatQuery = Annotated[
-    Format, QueryParameter(name="format", description="shorthand (default) or full form")
+    Format,
+    QueryParameter(
+        name="format",
+        description=(
+            "shorthand (default): the compact form DLE renders. full: DGS's canonical full "
+            "form (named fields), for tooling and models; DLE does not render it"
+        ),
+    ),
 ]
 
 

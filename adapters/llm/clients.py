@@ -29,6 +29,10 @@ class ProviderClients:
             model=route.model, openai_client=self._client(route.provider)
         )
 
+    def client(self, provider: str) -> AsyncOpenAI:
+        """The OpenAI-compatible client of a provider (made on first use)."""
+        return self._client(provider)
+
     def extra_body(self, provider: str) -> dict[str, Any]:
         """Provider-specific request fields (e.g. OpenRouter's provider routing)."""
         return dict(PROFILES[provider].extra_body)

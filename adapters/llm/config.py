@@ -30,6 +30,8 @@ class ProviderProfile:
     default_models: Mapping[str, str]  # step -> model, when the settings name none
     reasoning_in_output: bool = True  # OpenAI counts reasoning inside completion tokens
     extra_body: Mapping[str, Any] = field(default_factory=dict)
+    # Whose schema rules judge what this provider is sent (domain.schema.profiles).
+    schema_profile: str = "openai"
 
 
 PROFILES: Mapping[str, ProviderProfile] = {
@@ -38,6 +40,7 @@ PROFILES: Mapping[str, ProviderProfile] = {
         "https://generativelanguage.googleapis.com/v1beta/openai/",
         "GEMINI_API_KEY",
         {"gatherer": "gemini-2.5-flash", "structurer": "gemini-2.5-flash-lite"},
+        schema_profile="gemini",
     ),
     "openrouter": ProviderProfile(
         "openrouter",
@@ -53,7 +56,9 @@ PROFILES: Mapping[str, ProviderProfile] = {
         "OPENAI_API_KEY",
         {"gatherer": "gpt-4.1", "structurer": "gpt-4.1-mini"},
     ),
-    "compatible": ProviderProfile("compatible", None, "DGS_COMPATIBLE_API_KEY", {}),
+    "compatible": ProviderProfile(
+        "compatible", None, "DGS_COMPATIBLE_API_KEY", {}, schema_profile="grammar"
+    ),
     OFFLINE: ProviderProfile(
         OFFLINE, None, None, {"gatherer": OFFLINE_MODEL, "structurer": OFFLINE_MODEL}
     ),

@@ -1,7 +1,8 @@
 """The Structurer's and Repairer's output type: the full-form lesson of a catalog version.
 
-The schema sent is the strict LLM-facing schema of the version's lesson model (open JSON
-objects offered as strings, every field required and nullable when optional). The output
+The schema sent is the LLM-facing schema of the version's lesson model (open JSON objects
+offered as strings, every field required and nullable when optional), shaped for the
+schema profile of the route's provider (``ProviderProfile.schema_profile``). The output
 is read with the one strict JSON reader (``adapters.json_input``) and returned as plain
 JSON: ``validate_lesson`` judges it, so that an invalid lesson can be repaired instead of
 failing inside the SDK. Output the strict reader refuses (``NaN``, ``Infinity``, lone
@@ -34,9 +35,9 @@ _RULES = (
 class LessonOutputSchema(AgentOutputSchemaBase):
     """Structured output of a lesson in full form."""
 
-    def __init__(self, schema_version: str) -> None:
+    def __init__(self, schema_version: str, profile: str = "openai") -> None:
         self._schema_version = schema_version
-        self._schema = llm_json_schema(schema_version)
+        self._schema = llm_json_schema(schema_version, profile)
 
     def is_plain_text(self) -> bool:
         """Structured, not text."""
@@ -47,7 +48,7 @@ class LessonOutputSchema(AgentOutputSchemaBase):
         return f"lesson_{self._schema_version.replace('.', '_')}"
 
     def json_schema(self) -> dict[str, Any]:
-        """The strict LLM-facing schema."""
+        """The LLM-facing schema of the version, for the route's profile."""
         return self._schema
 
     def is_strict_json_schema(self) -> bool:

@@ -8,17 +8,16 @@ are samples; they teach nothing real about the topic.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-from collections.abc import Callable
 from typing import Any
 
 from adapters.llm.config import OFFLINE, OFFLINE_MODEL
+from adapters.llm.offline_samples import SAMPLE_NOTE, full_item
 from application.ports.generation import Gathered, ModelRoute, Structured
 from application.records import StepUsage
 from domain.catalog.registry import get_registry
-from domain.conversion.forms import expand
+from domain.conversion.forms import compact
 from domain.generation import (
     Concept,
     Exercise,
@@ -34,7 +33,6 @@ from domain.validation.result import Issue
 
 log = logging.getLogger("dgs.llm")
 ROUTE = ModelRoute(OFFLINE, OFFLINE_MODEL)
-SAMPLE_NOTE = "Sample lesson from the offline provider: placeholder content, not real teaching."
 _SECTION_THEMES = (
     "What it is", "Why it matters", "Key ideas", "How it works", "Worked example",
     "Common mistakes", "Practice", "Going further", "Tools and terms", "Review",
@@ -67,11 +65,11 @@ class OfflineStructurer:
     async def structure(
         self, idm: IntermediateDataModel, constraints: LessonConstraints, schema_version: str
     ) -> Structured:
-        """The lesson in full form, as a model would return it."""
+        """The lesson in full form, exactly as a model is asked to return it."""
         log.info(
             "offline provider: writing a SAMPLE lesson on %r (no model call)", idm.metadata.topic
         )
-        return Structured(expand(sample_lesson(idm, schema_version)), _usage("structurer"))
+        return Structured(sample_full_lesson(idm, schema_version), _usage("structurer"))
 
 
 class OfflineRepairer:
@@ -143,24 +141,33 @@ def sample_idm(topic: str, constraints: LessonConstraints) -> IntermediateDataMo
     )
 
 
-def sample_lesson(idm: IntermediateDataModel, schema_version: str) -> dict[str, Any]:
-    """A shorthand sample lesson: one item per widget, spread over the outline's sections."""
+def sample_full_lesson(idm: IntermediateDataModel, schema_version: str) -> dict[str, Any]:
+    """A sample lesson as a model writes it: full form, one item per widget of the version."""
     catalog = get_registry().catalog(schema_version)
-    topic = idm.metadata.topic
-    quiz_key = catalog.block_widget.key
-    widgets = [key for key in catalog.widgets if key != quiz_key]
+    topic, language = idm.metadata.topic, idm.metadata.language
+    quiz = catalog.block_widget
     sections: list[dict[str, Any]] = [
-        {"section": outline.title, "items": [f"{outline.title}: {', '.join(outline.points)}."]}
+        {
+            "section": outline.title,
+            "items": [{"type": "p", "text": f"{outline.title}: {', '.join(outline.points)}."}],
+            "subsections": None,
+        }
         for outline in idm.outline
     ]
-    sections[0]["items"].insert(0, {"warn": SAMPLE_NOTE})
-    for index, key in enumerate(widgets):
-        sections[index % len(sections)]["items"].append({key: _SAMPLES[key](topic)})
+    sections[0]["items"].insert(0, {"type": "warn", "text": SAMPLE_NOTE})
+    widgets = [w for w in catalog.widgets.values() if w is not quiz]
+    for index, widget in enumerate(widgets):
+        sections[index % len(sections)]["items"].append(full_item(widget, topic, language))
     return {
         "schema_version": schema_version,
         "title": _title(topic),
-        "blocks": [*sections, {quiz_key: _quiz(idm)}],
+        "blocks": [*sections, {quiz.key: _quiz(idm)}],
     }
+
+
+def sample_lesson(idm: IntermediateDataModel, schema_version: str) -> dict[str, Any]:
+    """The sample lesson in shorthand, as DGS serves it."""
+    return compact(sample_full_lesson(idm, schema_version))
 
 
 def _title(topic: str) -> str:
@@ -196,73 +203,6 @@ def _quiz(idm: IntermediateDataModel) -> dict[str, Any]:
         },
     ]
     return {"title": f"Check: {_title(topic)}", "questions": questions}
-
-
-def _slug(topic: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-")[:24] or "topic"
-
-
-def _digest(topic: str) -> int:
-    return int(hashlib.sha256(topic.encode()).hexdigest()[:6], 16)
-
-
-_SAMPLES: dict[str, Callable[[str], Any]] = {
-    "p": lambda t: f"This paragraph stands where an explanation of {t} would go.",
-    "warn": lambda t: f"A pitfall about {t} would be described here.",
-    "err": lambda t: f"An anti-pattern around {t} would be shown here.",
-    "success": lambda t: f"Checkpoint: you have walked through a sample on {t}.",
-    "info": lambda t: f"Key insight placeholder for {t}.",
-    "tip": lambda t: f"Tactic placeholder for {t}.",
-    "flip": lambda t: [t[:100], f"A sample definition of {t}"[:150]],
-    "tr": lambda t: ["EN: lesson", "FR: leçon"],
-    "fillblank": lambda t: [
-        f"This sample lesson is about ___ ({_slug(t)}).",
-        t,
-        "Look at the title",
-        SAMPLE_NOTE,
-    ],
-    "blank": lambda t: [
-        f"This sample lesson is about ___ ({_slug(t)}).",
-        t,
-        "Look at the title",
-        SAMPLE_NOTE,
-    ],
-    "ul": lambda t: [f"{t}: first point", f"{t}: second point"],
-    "ol": lambda t: ["Read the sample", "Try the exercise", "Check your answer"],
-    "table": lambda t: [["Term", "Meaning"], [t[:60], "sample"], ["Offline", "no model used"]],
-    "compare": lambda t: [["Sample", "Real lesson"], ["Placeholder text", "Checked facts"]],
-    "swipecards": lambda t: [
-        "Sample or real?",
-        ["Sample", "Real"],
-        [["This lesson", 0, SAMPLE_NOTE[:140]]],
-    ],
-    "swipe": lambda t: [
-        "Sample or real?",
-        ["Sample", "Real"],
-        [["This lesson", 0, SAMPLE_NOTE[:140]]],
-    ],
-    "freeText": lambda t: [f"Write two sentences about {t}.", "", "en", _slug(t).replace("-", ",")],
-    "inputLine": lambda t: [
-        f"Type the topic of this lesson ({_digest(t) % 100}).",
-        "en",
-        _slug(t).replace("-", ","),
-    ],
-    "stepFlow": lambda t: [
-        "A sample procedure",
-        ["Start", [["Ready", ["Go on"]], ["Not ready", ["Read again"]]], "Finish"],
-    ],
-    "asciiDiagram": lambda t: ["A sample diagram", "[topic]  --> [lesson]\n[lesson] --> [quiz]  "],
-    "checklist": lambda t: [
-        "Before the quiz",
-        ["Read each section", ["Practice", ["Flip the cards", "Do the drill"]]],
-    ],
-    "console": lambda t: ["A sample terminal", 0, [["echo sample", 300, "sample"]]],
-    "codeviewer": lambda t: [f"print({t[:60]!r})", "python"],
-    "treeview": lambda t: [
-        {"blocks": [{"section": "Sample", "items": [t[:60]]}]},
-        "This lesson's shape",
-    ],
-}
 
 
 def drop_failing_items(lesson: Any, errors: tuple[Issue, ...]) -> Any:

@@ -19,12 +19,14 @@ from agents import Agent, RunConfig, Runner
 from agents.exceptions import ModelBehaviorError, ModelRefusalError, ModelTimeoutError
 
 from adapters.llm.observe import observing
+from adapters.llm.provider_errors import schema_rejection
 from application.deadline import Deadline
 from application.errors import (
     BadModelOutputError,
     ModelRefusedError,
     OutputTruncatedError,
     ProviderRateLimitedError,
+    ProviderRejectedSchemaError,
     ProviderTimeoutError,
     ProviderUnavailableError,
 )
@@ -102,6 +104,15 @@ async def run_step(agent: Agent[Any], prompt: str, policy: StepPolicy, label: st
                     await asyncio.sleep(wait)
                     continue
                 raise ProviderUnavailableError(f"the provider failed the {label} step") from exc
+            except openai.BadRequestError as exc:  # a refused schema is never retried
+                rejected = schema_rejection(exc.body)
+                if rejected is None:
+                    raise ProviderUnavailableError(
+                        f"the provider refused the {label} request (HTTP 400)"
+                    ) from exc
+                raise ProviderRejectedSchemaError(
+                    f"the provider rejected the JSON schema of the {label} step: {rejected}"
+                ) from exc
             except openai.APIStatusError as exc:  # 400, 401, 403, 404...: retrying will not help
                 raise ProviderUnavailableError(
                     f"the provider refused the {label} request (HTTP {exc.status_code})"

@@ -11,11 +11,11 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from agents import Agent, ModelSettings
+from agents import Agent, AgentOutputSchemaBase, ModelSettings
 
 from adapters.llm.catalogue import cost_usd
 from adapters.llm.clients import ProviderClients
-from adapters.llm.config import LlmSettings, Step
+from adapters.llm.config import PROFILES, LlmSettings, Step
 from adapters.llm.lesson_output import LessonOutputSchema
 from adapters.llm.material_output import MaterialOutputSchema
 from adapters.llm.prompt_files import prompt
@@ -28,6 +28,16 @@ from domain.generation import IntermediateDataModel, LessonConstraints
 from domain.validation.result import Issue
 
 _MAX_TOKENS = {"gatherer": 6000, "structurer": 12000, "repair": 12000}
+
+
+def output_schema(step: Step, route: ModelRoute, schema_version: str) -> AgentOutputSchemaBase:
+    """The structured output a step asks of its route: exactly the schema sent.
+
+    The lesson's schema is shaped by the schema profile of the route's provider.
+    """
+    if step == "gatherer":
+        return MaterialOutputSchema()
+    return LessonOutputSchema(schema_version, PROFILES[route.provider].schema_profile)
 
 
 class _AgentStep:
@@ -95,9 +105,9 @@ class AgentsGatherer(_AgentStep):
             length=constraints.length,
             sections=constraints.section_count,
         )
-        outcome, usage = await self._run(
-            self.route_for(constraints), instructions, MaterialOutputSchema(), f"Topic: {topic}"
-        )
+        route = self.route_for(constraints)
+        output = output_schema(self.step, route, "")  # the material has no catalog version
+        outcome, usage = await self._run(route, instructions, output, f"Topic: {topic}")
         return Gathered(outcome.output, usage)
 
 
@@ -118,10 +128,11 @@ class AgentsStructurer(_AgentStep):
             widgets_md=get_registry().catalog(schema_version).text,
             idm_json=idm.model_dump_json(),
         )
+        route = self.route_for(constraints)
         outcome, usage = await self._run(
-            self.route_for(constraints),
+            route,
             instructions,
-            LessonOutputSchema(schema_version),
+            output_schema(self.step, route, schema_version),
             "Write the lesson.",
         )
         return Structured(outcome.output, usage)
@@ -153,10 +164,11 @@ class AgentsRepairer(_AgentStep):
             widgets_md=get_registry().catalog(schema_version).text,
             lesson_json=lesson_text,
         )
+        route = self.route_for(constraints)
         outcome, usage = await self._run(
-            self.route_for(constraints),
+            route,
             instructions,
-            LessonOutputSchema(schema_version),
+            output_schema(self.step, route, schema_version),
             "Correct the lesson.",
         )
         return Structured(outcome.output, usage)

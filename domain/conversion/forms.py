@@ -9,9 +9,26 @@ from __future__ import annotations
 from typing import Any
 
 from domain.catalog.registry import get_registry
-from domain.catalog.spec import Catalog, ListType, RecordType, Shape, TypeNode, WidgetSpec
+from domain.catalog.spec import (
+    Catalog,
+    FieldSpec,
+    ListType,
+    RecordType,
+    ScalarType,
+    Shape,
+    TypeNode,
+    WidgetSpec,
+)
 from domain.validation.document import validate_lesson
 from domain.validation.result import ValidationResult
+
+# Positions DLE's client requires although the catalog makes them optional: its 1.0
+# validator refuses a freeText without a string ``text`` at position 3, even an empty
+# one (dle-widget-catalog.md section 9). Served shorthand carries them, with defaults.
+_CLIENT_MIN_POSITIONS: dict[tuple[str, str], int] = {("1.0", "freeText"): 3}
+# The value a skipped optional position takes when its default is null: DLE's client
+# refuses null at an optional position ("... must be a string"; section 4).
+_EMPTY: dict[str, Any] = {"string": "", "boolean": False, "integer": 0}
 
 
 class LessonInvalidError(ValueError):
@@ -46,6 +63,11 @@ def compact_full(full: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
 class _Compactor:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        self.min_positions = {
+            key: count
+            for (version, key), count in _CLIENT_MIN_POSITIONS.items()
+            if version == catalog.schema_version
+        }
 
     def document(self, full: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -82,10 +104,11 @@ class _Compactor:
                 if full.get(f.name) is not None
             }
         values = [full.get(f.name) for f in fields]
-        while values and values[-1] is None and not fields[len(values) - 1].required:
-            values.pop()
+        keep = self.min_positions.get(widget.key, 0) if shape is widget.shape else 0
+        while len(values) > keep and values[-1] is None and not fields[len(values) - 1].required:
+            values.pop()  # a trailing absent value is left out
         return [
-            f.default if v is None else self.value(widget, f.type, v)
+            _skipped(f) if v is None else self.value(widget, f.type, v)
             for f, v in zip(fields, values, strict=False)
         ]
 
@@ -98,3 +121,13 @@ class _Compactor:
             assert shape is not None
             return self.shape(widget, shape, value)
         return value
+
+
+def _skipped(field: FieldSpec) -> Any:
+    """What a skipped optional position carries: its default, never null."""
+    if field.default is not None:
+        return field.default
+    if isinstance(field.type, ListType):
+        return []
+    names = field.type.names if isinstance(field.type, ScalarType) else frozenset()
+    return next((_EMPTY[n] for n in sorted(names) if n in _EMPTY), "")

@@ -165,7 +165,10 @@ async def test_success_is_exactly_two_calls_with_strict_json_schema(pipeline: Pi
     for body in requests:
         assert body["response_format"]["type"] == "json_schema"
         assert body["response_format"]["json_schema"]["strict"] is True
-    assert structure["response_format"]["json_schema"]["schema"] == llm_json_schema("1.1")
+    # a compatible server gets the grammar-engine profile's schema (recursion unrolled)
+    assert structure["response_format"]["json_schema"]["schema"] == llm_json_schema(
+        "1.1", "grammar"
+    )
     assert "Photosynthesis" in json.dumps(gather["messages"])
     assert "## fillblank" in json.dumps(structure["messages"])  # the catalog's widgets.md
     record = generated.record

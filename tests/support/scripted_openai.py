@@ -3,6 +3,9 @@
 Each request takes the next scripted reply (a completion, an error status, a delay) and
 is recorded with its JSON body, so tests drive the real openai client and agents code
 and then check exactly what was sent. ``stream: true`` requests get server-sent events.
+With a ``profile`` (``domain.schema.profiles``) the server holds each request's JSON
+schema to that provider's rules and refuses a breaking one as the provider would
+(``tests.support.provider_rules``), without using a scripted reply.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from tests.support.loopback import LoopbackServer, QuietJsonHandler
+from tests.support.provider_rules import refusal
 
 
 @dataclass
@@ -85,7 +89,10 @@ def error(
 class ScriptedOpenAI(LoopbackServer):
     """The server; ``script()`` queues replies, ``requests`` holds what was received."""
 
-    def __init__(self) -> None:
+    def __init__(self, profile: str | None = "grammar") -> None:
+        # The provider profile it stands in for (by default an OpenAI-compatible server,
+        # vLLM or Ollama); None accepts any schema.
+        self.profile = profile
         self.replies: deque[Reply] = deque()
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -102,6 +109,9 @@ class ScriptedOpenAI(LoopbackServer):
     def _next(self, body: dict[str, Any]) -> Reply:
         with self._lock:
             self.requests.append(body)
+            refused = refusal(self.profile, body)
+            if refused is not None:
+                return Reply(status=refused[0], body=refused[1])
             return self.replies.popleft() if self.replies else error(500, "nothing scripted")
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
