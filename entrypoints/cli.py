@@ -101,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--schema-version", default="1.1", choices=["1.0", "1.1"])
     check.add_argument("--json", action="store_true", help="print JSON")
-    check.set_defaults(handler="providers:check")
+    check.set_defaults(handler="providers:check", label=check.prog)
 
     store = commands.add_parser("store", help="the lesson store")
     store_commands = store.add_subparsers(dest="store_command", required=True)
