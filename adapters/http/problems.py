@@ -81,6 +81,8 @@ TITLES = {
     504: "Model timeout",
 }  # fmt: skip
 _DEFAULT_RETRY_AFTER = 5
+# What a client learns of a store failure; which store failed and how goes to the log.
+STORE_UNAVAILABLE_DETAIL = "the store is unavailable; try again later"
 _BODY_METHODS = frozenset({"POST", "PATCH", "PUT"})
 
 
@@ -142,9 +144,15 @@ def application_error(request: Request[Any, Any, Any], exc: ApplicationError) ->
     elif status == 503:
         headers = _retry_after(None)
     errors = None
+    detail = str(exc)
     if isinstance(exc, InvalidLessonError):
         errors = [Issue(**issue) for issue in exc.errors]
-    return problem_response(request, status, exc.code, str(exc), headers, errors)
+    elif isinstance(exc, StoreUnavailableError):
+        # Vendor messages name files, tables and libraries: the log keeps them, with the
+        # request id to find them by; the client gets the code and a generic detail.
+        log.warning("store unavailable (request %s): %s", request_id_of(request), exc, exc_info=exc)
+        detail = STORE_UNAVAILABLE_DETAIL
+    return problem_response(request, status, exc.code, detail, headers, errors)
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:

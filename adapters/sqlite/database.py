@@ -121,8 +121,12 @@ class SqliteDatabase:
                 raise
             connection.commit()
             return result
-        except sqlite3.OperationalError as exc:  # locked past the timeout, disk errors...
-            raise StoreUnavailableError(f"the SQLite store failed: {exc}") from exc
+        # Every failure of the file or the library: locked past the timeout, disk full or
+        # unreadable, a corrupt file ("file is not a database"), a folder we may not write.
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailableError(
+                f"the SQLite store {self.path} failed: {type(exc).__name__}: {exc}"
+            ) from exc
 
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
@@ -135,17 +139,24 @@ class SqliteDatabase:
                 check_same_thread=False,
                 timeout=BUSY_TIMEOUT_MS / 1000,
             )
-            connection.row_factory = sqlite3.Row
-            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("PRAGMA foreign_keys=ON")
-            with self._lock:
-                if not self._schema_ready:
-                    # WAL is a property of the file: set once, not by every connection
-                    # (switching modes needs a lock other connections may hold).
-                    connection.execute("PRAGMA journal_mode=WAL")
-                    connection.executescript(SCHEMA)
-                    self._schema_ready = True
-                self._connections.append(connection)
+            try:
+                self._prepare(connection)
+            except BaseException:
+                connection.close()  # a file we cannot use: keep no connection to it
+                raise
             self._local.connection = connection
         return connection
+
+    def _prepare(self, connection: sqlite3.Connection) -> None:
+        connection.row_factory = sqlite3.Row
+        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("PRAGMA foreign_keys=ON")
+        with self._lock:
+            if not self._schema_ready:
+                # WAL is a property of the file: set once, not by every connection
+                # (switching modes needs a lock other connections may hold).
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.executescript(SCHEMA)
+                self._schema_ready = True
+            self._connections.append(connection)

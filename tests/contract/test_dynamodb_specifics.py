@@ -130,3 +130,33 @@ async def test_a_page_cut_short_by_the_bound_resumes_where_reading_stopped(
         found += [s.lesson_id for s in page.items]
         cursor = page.next_cursor
     assert found == [rare[1], rare[0]]
+
+
+@pytest.mark.parametrize("html_status", [200, 403, 502])
+async def test_an_html_answer_is_store_unavailable_never_a_silent_success(
+    stores: Stores, html_status: int
+) -> None:
+    assert stores.proxy is not None
+    record = make_record(stores.clock.now())
+    calls = [
+        stores.lessons.save(record),  # a 200 page must not read as a stored lesson
+        stores.lessons.get(record.lesson_id),  # ... nor as "no such lesson"
+        stores.cache.put("k", "v", timedelta(minutes=1)),
+        stores.lessons.list_summaries(LessonQuery()),
+    ]
+    if html_status >= 500:  # retried with backoff first: one call shows it
+        for dropped in calls[1:]:
+            dropped.close()
+        calls = calls[:1]
+    stores.proxy.faults.html_status = html_status
+    try:
+        for call in calls:
+            with pytest.raises(StoreUnavailableError, match="html"):
+                await call
+    finally:
+        stores.proxy.faults.html_status = None
+        for call in calls:
+            call.close()  # those not awaited
+    with pytest.raises(NotFoundError):
+        await stores.lessons.get(record.lesson_id)
+    assert await stores.cache.get("k") is None
