@@ -1,4 +1,4 @@
-"""Record fields as stored: timestamps and generation meta, the same for every store."""
+"""Record fields as stored: timestamps, meta and the lesson size cap, alike for every store."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
+from application.errors import LessonTooLargeError
 from application.ports.generation import RepairRecord
 from application.records import GenerationMeta, LessonRecord, LessonSummary, StepUsage
+from domain.limits import MAX_LESSON_BYTES
 
 _TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -24,6 +26,29 @@ def timestamp(moment: datetime) -> str:
 def parse_timestamp(text: str) -> datetime:
     """The inverse of ``timestamp``."""
     return datetime.strptime(text, _TIMESTAMP).replace(tzinfo=UTC)
+
+
+def check_lesson_size(lesson_json: str) -> None:
+    """Refuse a lesson over ``MAX_LESSON_BYTES`` (``LessonTooLargeError``); call before writing.
+
+    The cap is on the compact UTF-8 JSON of the lesson. DGS stores lessons compact, so
+    their text is measured as it is; a longer text is measured again compacted, so that
+    whitespace alone never counts against a lesson.
+    """
+    size = _utf8_size(lesson_json)
+    if size <= MAX_LESSON_BYTES:
+        return
+    try:
+        compact = json.dumps(json.loads(lesson_json), ensure_ascii=False, separators=(",", ":"))
+        size = _utf8_size(compact)
+    except (ValueError, RecursionError):
+        pass  # not JSON we can re-read: its text is its size
+    if size > MAX_LESSON_BYTES:
+        raise LessonTooLargeError(size, MAX_LESSON_BYTES)
+
+
+def _utf8_size(text: str) -> int:
+    return len(text.encode("utf-8", errors="surrogatepass"))
 
 
 def meta_to_dict(meta: GenerationMeta) -> dict[str, Any]:
