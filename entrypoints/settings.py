@@ -36,6 +36,7 @@ class Settings(BaseModel):
     dev_key: SecretStr | None = Field(default=None, min_length=16)
     allowed_origins: str = ""  # comma-separated exact origins
     trusted_proxy_header: str | None = None
+    trusted_proxy_hops: int = Field(default=1, ge=1, le=10)  # proxies that append to it
     rate_limit_per_hour: int = Field(default=10, ge=1, le=100_000)
     daily_generation_budget: int = Field(default=500, ge=1, le=10_000_000)
     cache_ttl_seconds: int = Field(default=86_400, ge=0, le=30 * 86_400)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from adapters.dynamodb import codec, keys
 from adapters.dynamodb.client import ConditionFailed, DynamoTable
 from application.errors import StoreUnavailableError
 from application.ports.clock import Clock
-from application.ports.rate_limit import Bucket, BucketPolicy, TakeResult, take_from
+from application.ports.rate_limit import Bucket, BucketPolicy, TakeResult, full_at, take_from
 
 MAX_CONTENTION_ROUNDS = 64  # each lost round means another request took a token meanwhile
-_IDLE_TTL_SECONDS = 86400
+# DynamoDB's TTL deletes a bucket once it would be full again (it then reads as no bucket);
+# the margin covers clock differences, as deletion is never early by DynamoDB's own clock.
+_TTL_MARGIN_SECONDS = 60
 
 
 class DynamoRateLimiter:
@@ -36,13 +41,15 @@ class DynamoRateLimiter:
             updated, result = take_from(bucket, policy, now)
             if not result.allowed:
                 return result  # nothing to write: an empty bucket refills by time alone
-            item = {
+            item: dict[str, Any] = {
                 **keys.rate_key(identity),
                 "tokens": updated.tokens,
                 "updated_at": updated.updated_at,
                 "version": 1 if stored is None else int(stored["version"]) + 1,
-                "ttl": int(now) + _IDLE_TTL_SECONDS,
             }
+            full = full_at(updated, policy)
+            if full is not None:  # a bucket that never refills never expires
+                item["ttl"] = math.ceil(full) + _TTL_MARGIN_SECONDS
             condition = (
                 {"ConditionExpression": "attribute_not_exists(pk)"}
                 if stored is None

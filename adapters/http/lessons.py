@@ -25,6 +25,7 @@ from domain.generation import LessonConstraints
 from domain.validation.document import validate_lesson
 
 Format = Literal["shorthand", "full"]
+_MAX_CLIENT_LENGTH = 100  # an IPv6 address with a zone fits many times over
 LessonId = Annotated[uuid.UUID, PathParameter(description="the lesson's id (a UUID)")]
 FormatQuery = Annotated[
     Format, QueryParameter(name="format", description="shorthand (default) or full form")
@@ -42,11 +43,20 @@ def _config(state: State) -> HttpConfig:
 
 
 def _client(request: Request[Any, Any, Any], config: HttpConfig) -> str:
-    """Who is asking, for rate limits: the socket peer, or the trusted proxy's header."""
+    """Who is asking, for rate limits: the socket peer, or the address our proxies saw.
+
+    Each proxy appends the address it received the request from (X-Forwarded-For; RFC
+    7239 section 5.2 for Forwarded), and a client may write anything before that. So
+    the client is the ``trusted_proxy_hops``-th address from the right of the list that
+    every line of the header makes, joined in order (RFC 9110 section 5.3). A shorter
+    list is not what our proxies write: the socket peer (the proxy) counts instead.
+    """
     if config.trusted_proxy_header:
-        forwarded = request.headers.get(config.trusted_proxy_header)
-        if forwarded:
-            return forwarded.split(",")[-1].strip()  # the hop our proxy added
+        lines = request.headers.getall(config.trusted_proxy_header, [])
+        addresses = [a.strip() for a in ",".join(lines).split(",") if a.strip()]
+        if len(addresses) >= config.trusted_proxy_hops:
+            # Bounded: a misconfigured proxy must not let a client pick a huge store key.
+            return addresses[-config.trusted_proxy_hops][:_MAX_CLIENT_LENGTH]
     return request.client.host if request.client else "unknown"
 
 

@@ -77,8 +77,20 @@ CREATE TABLE IF NOT EXISTS repairs (
 CREATE TABLE IF NOT EXISTS rate_buckets (
     identity TEXT PRIMARY KEY,
     tokens REAL NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    full_at REAL  -- when it reads as no bucket at all again (NULL: never); pruned after
 );
+"""
+
+# Files made before buckets were pruned lack ``full_at``. Their buckets were the per-client
+# one (full within an hour) and the old daily one (within a day): a day is a safe bound.
+_ADD_FULL_AT = (
+    "ALTER TABLE rate_buckets ADD COLUMN full_at REAL",
+    "UPDATE rate_buckets SET full_at = updated_at + 86400",
+)
+# After the columns exist (old files gain them above).
+INDEXES = """
+CREATE INDEX IF NOT EXISTS rate_buckets_full_at ON rate_buckets (full_at);
 """
 
 
@@ -158,5 +170,21 @@ class SqliteDatabase:
                 # (switching modes needs a lock other connections may hold).
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.executescript(SCHEMA)
+                _upgrade(connection)
+                connection.executescript(INDEXES)
                 self._schema_ready = True
             self._connections.append(connection)
+
+
+def _upgrade(connection: sqlite3.Connection) -> None:
+    """Bring a file made by an older DGS up to ``SCHEMA`` (one transaction, checked inside)."""
+    connection.execute("BEGIN IMMEDIATE")  # another process may be upgrading the same file
+    try:
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(rate_buckets)")}
+        if "full_at" not in columns:
+            for statement in _ADD_FULL_AT:
+                connection.execute(statement)
+    except BaseException:
+        connection.rollback()
+        raise
+    connection.commit()

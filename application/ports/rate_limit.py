@@ -52,3 +52,16 @@ def take_from(bucket: Bucket | None, policy: BucketPolicy, now: float) -> tuple[
     missing = 1.0 - tokens
     wait = missing / policy.refill_per_second if policy.refill_per_second > 0 else 86400.0
     return Bucket(tokens, now), TakeResult(False, timedelta(seconds=wait))
+
+
+def full_at(bucket: Bucket, policy: BucketPolicy) -> float | None:
+    """When an untouched bucket is full again (seconds since the epoch); None if never.
+
+    From then on the bucket reads exactly as no bucket at all, so a store may drop it.
+    """
+    missing = policy.capacity - bucket.tokens
+    if missing <= 0:
+        return bucket.updated_at
+    if policy.refill_per_second <= 0:
+        return None
+    return bucket.updated_at + missing / policy.refill_per_second

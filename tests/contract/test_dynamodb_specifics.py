@@ -12,6 +12,7 @@ import pytest
 from adapters.dynamodb import codec, keys
 from adapters.dynamodb import lessons as dynamo_lessons
 from application.errors import LessonTooLargeError, NotFoundError, StoreUnavailableError
+from application.ports.rate_limit import BucketPolicy
 from application.records import LessonQuery
 from tests.contract.conftest import Stores
 from tests.support.records import make_record
@@ -163,3 +164,28 @@ async def test_an_html_answer_is_store_unavailable_never_a_silent_success(
     with pytest.raises(NotFoundError):
         await stores.lessons.get(record.lesson_id)
     assert await stores.cache.get("k") is None
+
+
+async def bucket_ttl(stores: Stores, identity: str) -> int | None:
+    assert stores.table is not None
+    response = await stores.table.call(
+        "get_item", TableName=stores.table.name, Key=codec.to_attributes(keys.rate_key(identity))
+    )
+    ttl = codec.from_attributes(response["Item"]).get("ttl")
+    return None if ttl is None else int(ttl)
+
+
+async def test_a_bucket_expires_when_it_would_be_full_again_and_not_before(
+    stores: Stores,
+) -> None:
+    now = int(stores.clock.now().timestamp())
+    hourly = BucketPolicy(capacity=2, refill_per_second=2 / 3600)
+    await stores.rate.take("client:a", hourly)  # one token short: full in 30 min
+    assert now + 1800 <= (await bucket_ttl(stores, "client:a") or 0) <= now + 1800 + 120
+    await stores.rate.take("client:a", hourly)  # empty: full in 60 min
+    assert now + 3600 <= (await bucket_ttl(stores, "client:a") or 0) <= now + 3600 + 120
+    slow = BucketPolicy(capacity=2, refill_per_second=1 / 86400)  # a day per token
+    await stores.rate.take("client:b", slow)
+    assert (await bucket_ttl(stores, "client:b") or 0) >= now + 86400
+    await stores.rate.take("client:c", BucketPolicy(capacity=2, refill_per_second=0.0))
+    assert await bucket_ttl(stores, "client:c") is None  # never refills: never expires

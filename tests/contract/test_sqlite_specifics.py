@@ -11,8 +11,10 @@ import pytest
 from adapters.sqlite.cache import SqliteCache
 from adapters.sqlite.database import SqliteDatabase
 from adapters.sqlite.lessons import SqliteLessonRepository
+from adapters.sqlite.rate_limit import SqliteRateLimiter
 from application.cursor import CursorCodec
 from application.errors import StoreUnavailableError
+from application.ports.rate_limit import BucketPolicy
 from application.records import LessonQuery
 from tests.support.fakes import FakeClock
 from tests.support.records import make_record
@@ -46,3 +48,55 @@ async def test_a_folder_that_cannot_be_created_is_store_unavailable(tmp_path: Pa
     with pytest.raises(StoreUnavailableError) as info:
         await SqliteLessonRepository(database, CursorCodec(b"x" * 32), FakeClock()).ping()
     assert isinstance(info.value.__cause__, OSError)
+
+
+async def bucket_identities(database: SqliteDatabase) -> set[str]:
+    rows = await database.read(lambda c: c.execute("SELECT identity FROM rate_buckets").fetchall())
+    return {row["identity"] for row in rows}
+
+
+async def test_idle_buckets_are_pruned_once_they_would_be_full_again(tmp_path: Path) -> None:
+    database = SqliteDatabase(tmp_path / "dgs.sqlite3")
+    clock = FakeClock()
+    limiter = SqliteRateLimiter(database, clock)
+    policy = BucketPolicy(capacity=2, refill_per_second=2 / 3600)  # a token every 30 min
+    for n in range(50):
+        await limiter.take(f"client:198.51.100.{n}", policy)  # full again after 30 min
+    for _ in range(2):
+        await limiter.take("client:busy", policy)  # empty: full again after 60 min
+    clock.advance(timedelta(minutes=31))
+    await limiter.take("client:new", policy)  # writes prune on the way
+    assert await bucket_identities(database) == {"client:busy", "client:new"}
+    # Pruning changes nothing a client sees: the busy bucket kept its state.
+    assert (await limiter.take("client:busy", policy)).allowed
+    assert not (await limiter.take("client:busy", policy)).allowed
+    plan = await database.read(
+        lambda c: c.execute(
+            "EXPLAIN QUERY PLAN DELETE FROM rate_buckets WHERE full_at <= ?", (0.0,)
+        ).fetchall()
+    )
+    assert "USING INDEX" in " ".join(row["detail"] for row in plan)  # no scan of the table
+    database.close()
+
+
+async def test_a_file_made_before_pruning_keeps_its_buckets_working(tmp_path: Path) -> None:
+    path = tmp_path / "dgs.sqlite3"
+    clock = FakeClock()
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE rate_buckets (identity TEXT PRIMARY KEY, tokens REAL NOT NULL,"
+        " updated_at REAL NOT NULL)"
+    )
+    old.execute(
+        "INSERT INTO rate_buckets VALUES ('client:old', 0.0, ?)", (clock.now().timestamp(),)
+    )
+    old.commit()
+    old.close()
+    database = SqliteDatabase(path)
+    limiter = SqliteRateLimiter(database, clock)
+    policy = BucketPolicy(capacity=2, refill_per_second=2 / 3600)
+    assert not (await limiter.take("client:old", policy)).allowed  # its empty bucket holds
+    assert (await limiter.take("client:other", policy)).allowed
+    clock.advance(timedelta(minutes=30))
+    assert (await limiter.take("client:old", policy)).allowed
+    database.close()

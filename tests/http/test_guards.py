@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
+from typing import Any
+
+from litestar.testing import AsyncTestClient
 
 from tests.http.conftest import KEY, Api, open_api
 
@@ -159,3 +163,78 @@ async def test_without_a_trusted_proxy_forwarded_headers_are_ignored(tmp_path: P
             GEN, json={"topic": "B"}, headers={**KEY, "X-Forwarded-For": "2.2.2.2"}
         )
         assert spoofed.status_code == 429
+
+
+async def post_with_header_lines(
+    client: AsyncTestClient[Any], lines: list[tuple[str, str]], topic: str
+) -> int:
+    """POST straight to the ASGI app: the test client would merge repeated header lines."""
+    body = json.dumps({"topic": topic}).encode()
+    headers = [
+        (b"host", b"testserver"),
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *((name.lower().encode(), value.encode()) for name, value in [*KEY.items(), *lines]),
+    ]
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": GEN, "raw_path": GEN.encode(), "query_string": b"",
+        "root_path": "", "headers": headers, "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }  # fmt: skip
+    incoming = [{"type": "http.request", "body": body, "more_body": False}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await client.app(scope, receive, send)
+    return int(next(m["status"] for m in sent if m["type"] == "http.response.start"))
+
+
+async def test_the_trusted_proxy_address_is_taken_across_every_header_line(
+    tmp_path: Path,
+) -> None:
+    client, _, _ = await open_api(
+        tmp_path, DGS_RATE_LIMIT_PER_HOUR="2", DGS_TRUSTED_PROXY_HEADER="x-forwarded-for"
+    )
+    async with client:
+        statuses = []
+        for n in range(5):
+            # The client writes its own first line; the proxy appends a line with the
+            # address it saw. Lines combine in order (RFC 9110 section 5.3).
+            lines = [("X-Forwarded-For", f"10.0.0.{n}"), ("X-Forwarded-For", "203.0.113.9")]
+            statuses.append(await post_with_header_lines(client, lines, f"T{n}"))
+        assert statuses == [201, 201, 429, 429, 429]
+
+
+async def test_with_two_trusted_hops_the_client_is_the_second_address_from_the_right(
+    tmp_path: Path,
+) -> None:
+    client, _, _ = await open_api(
+        tmp_path,
+        DGS_RATE_LIMIT_PER_HOUR="1",
+        DGS_TRUSTED_PROXY_HEADER="x-forwarded-for",
+        DGS_TRUSTED_PROXY_HOPS="2",
+    )
+
+    def through_cdn(spoofed: str, client_address: str) -> list[tuple[str, str]]:
+        # the CDN appends the client's address, the load balancer the CDN's
+        return [("X-Forwarded-For", spoofed), ("X-Forwarded-For", client_address),
+                ("X-Forwarded-For", "198.51.100.1")]  # fmt: skip
+
+    async with client:
+        statuses = [
+            await post_with_header_lines(client, through_cdn("1.1.1.1", "203.0.113.5"), "A"),
+            await post_with_header_lines(client, through_cdn("2.2.2.2", "203.0.113.5"), "B"),
+            await post_with_header_lines(client, through_cdn("1.1.1.1", "203.0.113.6"), "C"),
+        ]
+        assert statuses == [201, 429, 201]
+        # Fewer addresses than trusted hops: not what the proxies write, so the socket
+        # peer counts (the proxy's own address, shared by every such request).
+        short = [("X-Forwarded-For", "203.0.113.7")]
+        assert await post_with_header_lines(client, short, "D") == 201
+        assert await post_with_header_lines(client, short, "E") == 429
