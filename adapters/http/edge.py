@@ -26,7 +26,7 @@ API_PREFIX = "/v1"
 DEV_KEY_HEADER = "x-dgs-dev-key"
 ALLOWED_METHODS = ("GET", "POST", "PATCH", "OPTIONS")
 ALLOWED_HEADERS = ("content-type", DEV_KEY_HEADER, "idempotency-key", "if-match")
-EXPOSED_HEADERS = "ETag, Retry-After, X-Request-ID"
+EXPOSED_HEADERS = "ETag, Retry-After, X-Request-ID, RateLimit, RateLimit-Policy"
 _SECURITY_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),

@@ -15,6 +15,7 @@ from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParam
 
 from adapters.http import presenters, wire
 from adapters.http.problems import HttpProblem
+from adapters.http.rate_limit_headers import RateLimitedOperation, rate_limit_headers
 from adapters.http.responses import problems
 from adapters.http.services import HttpConfig, Services
 from application.errors import VersionConflictError
@@ -75,6 +76,7 @@ async def require_json(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRo
     request_max_body_size=8 * 1024,
     guards=[require_json],
     responses=problems(400, 401, 409, 413, 415, 422, 429, 502, 503, 504),
+    operation_class=RateLimitedOperation,
     summary="Generate a lesson",
 )
 async def generate(
@@ -114,7 +116,7 @@ async def generate(
     result = await _services(state).generation()(
         generate_request, _client(request, config), format, use_cache=cache
     )
-    headers = {"Location": f"/v1/lessons/{result.lesson_id}"}
+    headers = {"Location": f"/v1/lessons/{result.lesson_id}", **rate_limit_headers(result.quotas)}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
     # The stored body is the response (so a replay is identical); decoding it also checks it.

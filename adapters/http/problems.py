@@ -23,6 +23,7 @@ from litestar.exceptions import (
 )
 from litestar.types import ExceptionHandlersMap
 
+from adapters.http.rate_limit_headers import rate_limit_headers
 from adapters.http.wire import Issue, Problem
 from application.errors import (
     AlreadyExistsError,
@@ -46,8 +47,8 @@ from application.errors import (
 from application.use_cases.guarded_generation import (
     IdempotencyInProgressError,
     IdempotencyMismatchError,
-    RateLimitedError,
 )
+from application.use_cases.rate_limits import RateLimitedError
 
 log = logging.getLogger("dgs.http")
 PROBLEM_JSON = "application/problem+json"
@@ -143,6 +144,8 @@ def application_error(request: Request[Any, Any, Any], exc: ApplicationError) ->
         headers = _retry_after(exc.retry_after)
     elif status == 503:
         headers = _retry_after(None)
+    if isinstance(exc, RateLimitedError):
+        headers.update(rate_limit_headers(exc.quotas))
     errors = None
     detail = str(exc)
     if isinstance(exc, InvalidLessonError):

@@ -80,6 +80,13 @@ CREATE TABLE IF NOT EXISTS rate_buckets (
     updated_at REAL NOT NULL,
     full_at REAL  -- when it reads as no bucket at all again (NULL: never); pruned after
 );
+-- One row per identity and UTC day; a count only ever grows within its day.
+CREATE TABLE IF NOT EXISTS day_counts (
+    identity TEXT NOT NULL,
+    day TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (identity, day)
+);
 """
 
 # Files made before buckets were pruned lack ``full_at``. Their buckets were the per-client

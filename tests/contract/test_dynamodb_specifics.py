@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -189,3 +189,22 @@ async def test_a_bucket_expires_when_it_would_be_full_again_and_not_before(
     assert (await bucket_ttl(stores, "client:b") or 0) >= now + 86400
     await stores.rate.take("client:c", BucketPolicy(capacity=2, refill_per_second=0.0))
     assert await bucket_ttl(stores, "client:c") is None  # never refills: never expires
+
+
+async def test_a_day_counter_is_one_conditional_update_and_expires_after_its_day(
+    stores: Stores,
+) -> None:
+    assert stores.proxy is not None
+    assert stores.table is not None
+    stores.proxy.reset()
+    assert (await stores.rate.count_today("global:daily", 2)).allowed
+    assert stores.proxy.operations() == ["UpdateItem"]
+    update = stores.proxy.requests[0].body
+    assert "ADD" in update["UpdateExpression"]
+    assert "<" in update["ConditionExpression"]
+    response = await stores.table.call(
+        "get_item", TableName=stores.table.name, Key=update["Key"], ConsistentRead=True
+    )
+    ttl = int(codec.from_attributes(response["Item"])["ttl"])
+    midnight = int(datetime(2026, 11, 22, tzinfo=UTC).timestamp())  # the clock is on the 21st
+    assert midnight <= ttl <= midnight + 86400
