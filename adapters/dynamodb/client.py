@@ -43,8 +43,12 @@ class ConditionFailed(Exception):
     """A conditional write's condition did not hold."""
 
 
-class TransactionCanceled(Exception):
-    """A transaction was cancelled; ``reasons`` holds one code per action ("None" if fine)."""
+class TransactionCanceled(StoreUnavailableError):
+    """A transaction was cancelled; ``reasons`` holds one code per action ("None" if fine).
+
+    Adapters turn the reasons they expect (a failed condition) into their own errors;
+    any other (a conflicting transaction, throttling) leaves the store unavailable.
+    """
 
     def __init__(self, reasons: list[str]) -> None:
         super().__init__(f"transaction cancelled: {reasons}")
