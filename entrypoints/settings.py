@@ -40,6 +40,7 @@ class Settings(BaseModel):
     rate_limit_per_hour: int = Field(default=10, ge=1, le=100_000)
     daily_generation_budget: int = Field(default=500, ge=1, le=10_000_000)
     cache_ttl_seconds: int = Field(default=86_400, ge=0, le=30 * 86_400)
+    repair_log_ttl_days: int = Field(default=90, ge=1, le=3650)
     openapi_enabled: bool = True
 
     # Model providers: keys (never printed), routing per step and per mode.

@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS cache (
     value TEXT NOT NULL,
     expires_at TEXT NOT NULL
 );
+-- record: gzip-compressed JSON (a BLOB); rows written by older versions hold JSON text.
 CREATE TABLE IF NOT EXISTS repairs (
     repair_id TEXT PRIMARY KEY,
     created_at TEXT NOT NULL,
@@ -98,6 +99,7 @@ _ADD_FULL_AT = (
 # After the columns exist (old files gain them above).
 INDEXES = """
 CREATE INDEX IF NOT EXISTS rate_buckets_full_at ON rate_buckets (full_at);
+CREATE INDEX IF NOT EXISTS repairs_created_at ON repairs (created_at);
 """
 
 
