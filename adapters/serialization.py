@@ -1,17 +1,23 @@
-"""Record fields as stored: timestamps and generation meta, the same for every store."""
+"""Record fields as stored: timestamps, meta and the lesson size cap, alike for every store."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
+from application.errors import LessonTooLargeError
 from application.ports.generation import RepairRecord
 from application.records import GenerationMeta, LessonRecord, LessonSummary, StepUsage
+from domain.limits import MAX_LESSON_BYTES
 
 _TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
+# Largest repair record kept, compressed: the fine-tuning dataset is a by-product, and a
+# record must fit a DynamoDB item (400 KB) with room to spare whatever the model wrote.
+MAX_REPAIR_BYTES = 128 * 1024
 
 
 def timestamp(moment: datetime) -> str:
@@ -24,6 +30,29 @@ def timestamp(moment: datetime) -> str:
 def parse_timestamp(text: str) -> datetime:
     """The inverse of ``timestamp``."""
     return datetime.strptime(text, _TIMESTAMP).replace(tzinfo=UTC)
+
+
+def check_lesson_size(lesson_json: str) -> None:
+    """Refuse a lesson over ``MAX_LESSON_BYTES`` (``LessonTooLargeError``); call before writing.
+
+    The cap is on the compact UTF-8 JSON of the lesson. DGS stores lessons compact, so
+    their text is measured as it is; a longer text is measured again compacted, so that
+    whitespace alone never counts against a lesson.
+    """
+    size = _utf8_size(lesson_json)
+    if size <= MAX_LESSON_BYTES:
+        return
+    try:
+        compact = json.dumps(json.loads(lesson_json), ensure_ascii=False, separators=(",", ":"))
+        size = _utf8_size(compact)
+    except (ValueError, RecursionError):
+        pass  # not JSON we can re-read: its text is its size
+    if size > MAX_LESSON_BYTES:
+        raise LessonTooLargeError(size, MAX_LESSON_BYTES)
+
+
+def _utf8_size(text: str) -> int:
+    return len(text.encode("utf-8", errors="surrogatepass"))
 
 
 def meta_to_dict(meta: GenerationMeta) -> dict[str, Any]:
@@ -53,21 +82,60 @@ def search_text(title: str, topic: str) -> str:
     return f"{title.casefold()}\n{topic.casefold()}"
 
 
-def repair_json(repair: RepairRecord) -> str:
-    """A repair record as one JSON document (the fine-tuning dataset's line)."""
-    return json.dumps(
-        {
-            "schema_version": repair.schema_version,
-            "prompt_version": repair.prompt_version,
-            "outcome": repair.outcome,
-            "idm": repair.idm.model_dump(mode="json"),
-            "invalid_lesson": repair.invalid_lesson,
-            "errors": [issue.to_dict() for issue in repair.errors],
-            "repaired_lesson": repair.repaired_lesson,
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
+def repair_blob(repair: RepairRecord) -> bytes:
+    """A repair record as one gzip-compressed JSON document, at most ``MAX_REPAIR_BYTES``.
+
+    A record too large even compressed keeps the head of each of its large parts, each
+    replaced by ``{"truncated": true, "bytes": <its JSON size>, "head": <its JSON text,
+    cut>}``, and says ``"truncated": true`` at the top: always one JSON document.
+    """
+    parts = {
+        "idm": _part_json(repair.idm.model_dump(mode="json")),
+        "invalid_lesson": _part_json(repair.invalid_lesson),
+        "errors": _part_json([issue.to_dict() for issue in repair.errors]),
+        "repaired_lesson": _part_json(repair.repaired_lesson),
+    }
+    head = {
+        "schema_version": repair.schema_version,
+        "prompt_version": repair.prompt_version,
+        "outcome": repair.outcome,
+    }
+    blob = _gzip_document(head, parts)
+    keep = MAX_REPAIR_BYTES  # characters kept of each part; halved until the record fits
+    while len(blob) > MAX_REPAIR_BYTES:
+        keep //= 2
+        cut = {name: _cut(text, keep) for name, text in parts.items()}
+        blob = _gzip_document({**head, "truncated": True}, cut)
+    return blob
+
+
+def repair_document(stored: bytes | str) -> dict[str, Any]:
+    """A stored repair record as its JSON document (rows of older versions hold JSON text)."""
+    document: dict[str, Any] = json.loads(
+        gzip.decompress(stored) if isinstance(stored, bytes) else stored
     )
+    return document
+
+
+def _part_json(value: Any) -> str:
+    """A part as JSON text; ASCII, so that lone surrogates from a model stay encodable."""
+    try:
+        return json.dumps(value, allow_nan=False, separators=(",", ":"))
+    except (ValueError, TypeError, RecursionError):  # NaN, odd types, hostile depth
+        return json.dumps({"unserialisable": type(value).__name__})
+
+
+def _cut(text: str, keep: int) -> str:
+    if len(text) <= keep:
+        return text
+    marker = {"truncated": True, "bytes": len(text.encode()), "head": text[:keep]}
+    return json.dumps(marker, separators=(",", ":"))
+
+
+def _gzip_document(head: dict[str, Any], parts: dict[str, str]) -> bytes:
+    fields = [json.dumps(head, separators=(",", ":"))[1:-1]]
+    fields += [f"{json.dumps(name)}:{text}" for name, text in parts.items()]
+    return gzip.compress(("{" + ",".join(fields) + "}").encode(), mtime=0)
 
 
 def record_from(

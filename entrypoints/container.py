@@ -42,6 +42,11 @@ def generation_deadline(settings: Settings) -> timedelta:
     return timedelta(seconds=settings.generation_deadline_seconds)
 
 
+def repair_log_ttl(settings: Settings) -> timedelta:
+    """How long repair records are kept."""
+    return timedelta(days=settings.repair_log_ttl_days)
+
+
 def _open_sqlite(settings: Settings, resources: Resources) -> SqliteDatabase:
     database = SqliteDatabase(settings.sqlite_path)
     resources.on_close(database.close)
@@ -83,8 +88,16 @@ class Container(containers.DeclarativeContainer):
     )
     repair_log = providers.Selector(
         settings.provided.storage,
-        sqlite=providers.Singleton(SqliteRepairLog, sqlite, clock, ids),
-        dynamodb=providers.Singleton(dynamo_wiring.repair_log, dynamo, clock, ids),
+        sqlite=providers.Singleton(
+            SqliteRepairLog, sqlite, clock, ids, providers.Callable(repair_log_ttl, settings)
+        ),
+        dynamodb=providers.Singleton(
+            dynamo_wiring.repair_log,
+            dynamo,
+            clock,
+            ids,
+            providers.Callable(repair_log_ttl, settings),
+        ),
     )
 
     llm_settings = providers.Singleton(llm_wiring.llm_settings, settings)

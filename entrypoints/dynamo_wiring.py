@@ -6,6 +6,7 @@ imports botocore or boto3 (about half a second of start-up).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from application.cursor import CursorCodec
@@ -66,8 +67,10 @@ def rate_limiter(table: DynamoTable, clock: Clock) -> DynamoRateLimiter:
     return DynamoRateLimiter(table, clock)
 
 
-def repair_log(table: DynamoTable, clock: Clock, ids: IdGenerator) -> DynamoRepairLog:
+def repair_log(
+    table: DynamoTable, clock: Clock, ids: IdGenerator, ttl: timedelta
+) -> DynamoRepairLog:
     """The DynamoDB repair log."""
     from adapters.dynamodb.repairs import DynamoRepairLog
 
-    return DynamoRepairLog(table, clock, ids)
+    return DynamoRepairLog(table, clock, ids, ttl)

@@ -23,6 +23,7 @@ def build_app(container: Container) -> EdgeMiddleware:
         ContainerServices(container),
         HttpConfig(
             trusted_proxy_header=settings.trusted_proxy_header,
+            trusted_proxy_hops=settings.trusted_proxy_hops,
             openapi_enabled=settings.openapi_enabled,
         ),
         EdgeConfig(dev_key=settings.dev_key.get_secret_value(), allowed_origins=settings.origins()),

@@ -4,6 +4,12 @@ botocore's ``standard`` retry mode is the only retry layer: it retries throttlin
 transient faults with backoff, up to ``max_attempts``. What still fails becomes a
 ``StoreUnavailableError``; conditional failures become ``ConditionFailed`` or
 ``TransactionCanceled`` for the adapters to interpret.
+
+Every answer must be DynamoDB's own: a JSON body (``application/x-amz-json-1.0``, see
+the DynamoDB API reference, "DynamoDB low-level API"). A proxy, load balancer or crashed
+server answering an HTML page is a store failure whatever its status: botocore would
+read a 200 HTML page as an empty success (a write that never happened) and a 5xx one as
+an error with a numeric code.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import Any
 
 from aiobotocore.config import AioConfig
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from application.errors import StoreUnavailableError
 
@@ -36,8 +43,12 @@ class ConditionFailed(Exception):
     """A conditional write's condition did not hold."""
 
 
-class TransactionCanceled(Exception):
-    """A transaction was cancelled; ``reasons`` holds one code per action ("None" if fine)."""
+class TransactionCanceled(StoreUnavailableError):
+    """A transaction was cancelled; ``reasons`` holds one code per action ("None" if fine).
+
+    Adapters turn the reasons they expect (a failed condition) into their own errors;
+    any other (a conflicting transaction, throttling) leaves the store unavailable.
+    """
 
     def __init__(self, reasons: list[str]) -> None:
         super().__init__(f"transaction cancelled: {reasons}")
@@ -62,7 +73,17 @@ class DynamoTable:
         except ClientError as exc:
             raise _translate(exc, operation, self.name) from exc
         except BotoCoreError as exc:  # connection refused, timeouts...
-            raise StoreUnavailableError(f"DynamoDB did not answer ({type(exc).__name__})") from exc
+            raise StoreUnavailableError(
+                f"DynamoDB did not answer {operation} ({type(exc).__name__}: {exc})"
+            ) from exc
+        except (ResponseParserError, UnicodeDecodeError, OSError) as exc:  # not DynamoDB's answer
+            raise StoreUnavailableError(
+                f"DynamoDB {operation}: unreadable answer ({type(exc).__name__}: {exc})"
+            ) from exc
+        if not _is_json(response):
+            raise StoreUnavailableError(
+                f"DynamoDB {operation} answered {_described(response)}, not DynamoDB JSON"
+            )
         return response
 
     async def wait_until_exists(self) -> None:
@@ -122,9 +143,29 @@ class DynamoRequestError(RuntimeError):
     """DynamoDB refused a request as malformed: a bug here, not a user or store problem."""
 
 
+def _is_json(response: Any) -> bool:
+    """Whether an answer came as JSON (a missing content type is given the benefit of doubt)."""
+    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    content_type = str(headers.get("content-type", "json"))
+    return "json" in content_type.lower()
+
+
+def _described(response: Any) -> str:
+    metadata = response.get("ResponseMetadata", {})
+    content_type = metadata.get("HTTPHeaders", {}).get("content-type", "no content type")
+    return f"HTTP {metadata.get('HTTPStatusCode', '?')} {content_type}"
+
+
 def _translate(exc: ClientError, operation: str, table: str) -> Exception:
     error = exc.response.get("Error", {})
     code = error.get("Code", "")
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    if not _is_json(exc.response) or status >= 500:
+        # Not an error DynamoDB explained: an intermediary's page, or a server fault that
+        # outlasted botocore's retries.
+        return StoreUnavailableError(
+            f"DynamoDB {operation} failed: {_described(exc.response)} ({code})"
+        )
     if code == "ConditionalCheckFailedException":
         return ConditionFailed(operation)
     if code == "TransactionCanceledException":

@@ -6,9 +6,10 @@
 - ``pk=LESSON#{lesson_id}, sk=BODY``: the whole record with the lesson JSON. A lesson-id
   item rather than a GSI: a get is one strongly consistent GetItem, and bodies are not
   copied into an index (a GSI would project them, or need a second read anyway).
-- ``pk=IDEMP#{tenant}#{route}#{key}``, ``pk=CACHE#{key}``, ``pk=RATE#{identity}`` (sk
-  ``IDEMP``, ``CACHE``, ``RATE``): idempotency, cache and rate-limit records, each with
-  a ``ttl`` attribute (epoch seconds) so DynamoDB's TTL deletes what code already ignores.
+- ``pk=IDEMP#{tenant}#{route}#{key}``, ``pk=CACHE#{key}``, ``pk=RATE#{identity}``,
+  ``pk=DAY#{identity}#{YYYY-MM-DD}`` (sk ``IDEMP``, ``CACHE``, ``RATE``, ``DAY``):
+  idempotency, cache, token-bucket and day-counter records, each with a ``ttl`` attribute
+  (epoch seconds) so DynamoDB's TTL deletes what code already ignores.
 """
 
 from __future__ import annotations
@@ -44,3 +45,8 @@ def cache_key(key: str) -> dict[str, str]:
 def rate_key(identity: str) -> dict[str, str]:
     """The key of a token bucket."""
     return {"pk": f"RATE#{identity}", "sk": "RATE"}
+
+
+def day_key(identity: str, day: str) -> dict[str, str]:
+    """The key of an identity's counter for one UTC day."""
+    return {"pk": f"DAY#{identity}#{day}", "sk": "DAY"}

@@ -8,6 +8,7 @@ from typing import Any
 from adapters.dynamodb import codec, keys
 from adapters.dynamodb.client import DynamoTable, TransactionCanceled
 from adapters.serialization import (
+    check_lesson_size,
     meta_json,
     parse_timestamp,
     record_from,
@@ -172,7 +173,10 @@ def lesson_puts(
     """The transaction items writing a lesson's body and summary.
 
     A new lesson's body must not exist; an update's body must be at ``expected_version``.
+    Both caps are checked before any write: the lesson's (the same on every store), then
+    DynamoDB's item size.
     """
+    check_lesson_size(record.lesson_json)
     body = {
         **keys.body_key(record.lesson_id),
         **_summary_fields(record),

@@ -1,19 +1,40 @@
-"""``RateLimiter`` on DynamoDB: read, refill, conditional write; retried on contention."""
+"""``RateLimiter`` on DynamoDB.
+
+A token bucket is read, refilled and written on condition of the version read (retried
+when another request wrote first). A day's count is one conditional ``UpdateItem``: ADD
+one if the count is still under the budget, atomically on DynamoDB's side.
+"""
 
 from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Any
 
 from adapters.dynamodb import codec, keys
 from adapters.dynamodb.client import ConditionFailed, DynamoTable
 from application.errors import StoreUnavailableError
 from application.ports.clock import Clock
-from application.ports.rate_limit import Bucket, BucketPolicy, TakeResult, take_from
+from application.ports.rate_limit import (
+    Bucket,
+    BucketPolicy,
+    DailyCount,
+    TakeResult,
+    full_at,
+    next_utc_midnight,
+    peek_at,
+    take_from,
+    utc_day,
+)
 
 MAX_CONTENTION_ROUNDS = 64  # each lost round means another request took a token meanwhile
-_IDLE_TTL_SECONDS = 86400
+# DynamoDB's TTL deletes a bucket once it would be full again (it then reads as no bucket),
+# and a day's counter after its day; the margin covers clock differences.
+_TTL_MARGIN = timedelta(minutes=1)
 
 
 class DynamoRateLimiter:
-    """Token buckets; exact because each write is conditional on the version it read."""
+    """Token buckets (conditional on the version read) and day counters (conditional ADD)."""
 
     def __init__(self, table: DynamoTable, clock: Clock) -> None:
         self._table = table
@@ -21,28 +42,21 @@ class DynamoRateLimiter:
 
     async def take(self, identity: str, policy: BucketPolicy) -> TakeResult:
         """Take a token if there is one, retrying the read-modify-write when beaten to it."""
-        key = codec.to_attributes(keys.rate_key(identity))
         for _ in range(MAX_CONTENTION_ROUNDS):
-            response = await self._table.call(
-                "get_item", TableName=self._table.name, Key=key, ConsistentRead=True
-            )
-            stored = codec.from_attributes(response["Item"]) if "Item" in response else None
-            bucket = (
-                None
-                if stored is None
-                else Bucket(float(stored["tokens"]), float(stored["updated_at"]))
-            )
+            stored = await self._read(keys.rate_key(identity))
             now = self._clock.now().timestamp()
-            updated, result = take_from(bucket, policy, now)
+            updated, result = take_from(_bucket(stored), policy, now)
             if not result.allowed:
                 return result  # nothing to write: an empty bucket refills by time alone
-            item = {
+            item: dict[str, Any] = {
                 **keys.rate_key(identity),
                 "tokens": updated.tokens,
                 "updated_at": updated.updated_at,
                 "version": 1 if stored is None else int(stored["version"]) + 1,
-                "ttl": int(now) + _IDLE_TTL_SECONDS,
             }
+            full = full_at(updated, policy)
+            if full is not None:  # a bucket that never refills never expires
+                item["ttl"] = math.ceil(full + _TTL_MARGIN.total_seconds())
             condition = (
                 {"ConditionExpression": "attribute_not_exists(pk)"}
                 if stored is None
@@ -62,3 +76,54 @@ class DynamoRateLimiter:
                 continue
             return result
         raise StoreUnavailableError(f"rate limit bucket {identity!r} is too contended")
+
+    async def peek(self, identity: str, policy: BucketPolicy) -> TakeResult:
+        """The bucket as a take would find it now (one consistent read)."""
+        stored = await self._read(keys.rate_key(identity))
+        return peek_at(_bucket(stored), policy, self._clock.now().timestamp())
+
+    async def count_today(self, identity: str, budget: int) -> DailyCount:
+        """One UpdateItem: ADD 1 on condition that the count is under ``budget``."""
+        now = self._clock.now()
+        midnight = next_utc_midnight(now)
+        try:
+            response = await self._table.call(
+                "update_item",
+                TableName=self._table.name,
+                Key=codec.to_attributes(keys.day_key(identity, utc_day(now))),
+                UpdateExpression="ADD #count :one SET #ttl = :ttl",
+                ConditionExpression="attribute_not_exists(#count) OR #count < :budget",
+                ExpressionAttributeNames={"#count": "count", "#ttl": "ttl"},
+                ExpressionAttributeValues={
+                    ":one": codec.value(1),
+                    ":budget": codec.value(budget),
+                    ":ttl": codec.value(int((midnight + _TTL_MARGIN).timestamp())),
+                },
+                ReturnValues="UPDATED_NEW",
+            )
+        except ConditionFailed:
+            return DailyCount(False, budget, midnight - now)
+        used = int(codec.from_attributes(response["Attributes"])["count"])
+        return DailyCount(True, used, midnight - now)
+
+    async def counted_today(self, identity: str, budget: int) -> DailyCount:
+        """Today's count (one consistent read)."""
+        now = self._clock.now()
+        stored = await self._read(keys.day_key(identity, utc_day(now)))
+        used = 0 if stored is None else int(stored["count"])
+        return DailyCount(True, used, next_utc_midnight(now) - now)
+
+    async def _read(self, key: dict[str, str]) -> dict[str, Any] | None:
+        response = await self._table.call(
+            "get_item",
+            TableName=self._table.name,
+            Key=codec.to_attributes(key),
+            ConsistentRead=True,
+        )
+        return codec.from_attributes(response["Item"]) if "Item" in response else None
+
+
+def _bucket(stored: dict[str, Any] | None) -> Bucket | None:
+    if stored is None:
+        return None
+    return Bucket(float(stored["tokens"]), float(stored["updated_at"]))

@@ -34,7 +34,7 @@ PUBLIC_PATHS = frozenset({"/health", "/ready"})
 DOCS_PATH = "/docs"
 ALLOWED_METHODS = ("GET", "HEAD", "POST", "PATCH", "OPTIONS")
 ALLOWED_HEADERS = ("content-type", DEV_KEY_HEADER, "idempotency-key", "if-match")
-EXPOSED_HEADERS = "ETag, Retry-After, X-Request-ID"
+EXPOSED_HEADERS = "ETag, Retry-After, X-Request-ID, RateLimit, RateLimit-Policy"
 _SECURITY_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),

@@ -23,6 +23,7 @@ from litestar.exceptions import (
 )
 from litestar.types import ExceptionHandlersMap
 
+from adapters.http.rate_limit_headers import rate_limit_headers
 from adapters.http.wire import Issue, Problem
 from application.errors import (
     AlreadyExistsError,
@@ -48,8 +49,8 @@ from application.errors import (
 from application.use_cases.guarded_generation import (
     IdempotencyInProgressError,
     IdempotencyMismatchError,
-    RateLimitedError,
 )
+from application.use_cases.rate_limits import RateLimitedError
 
 log = logging.getLogger("dgs.http")
 PROBLEM_JSON = "application/problem+json"
@@ -85,6 +86,8 @@ TITLES = {
     504: "Model timeout",
 }  # fmt: skip
 _DEFAULT_RETRY_AFTER = 5
+# What a client learns of a store failure; which store failed and how goes to the log.
+STORE_UNAVAILABLE_DETAIL = "the store is unavailable; try again later"
 _BODY_METHODS = frozenset({"POST", "PATCH", "PUT"})
 
 
@@ -145,10 +148,18 @@ def application_error(request: Request[Any, Any, Any], exc: ApplicationError) ->
         headers = _retry_after(exc.retry_after)
     elif status == 503:
         headers = _retry_after(None)
+    if isinstance(exc, RateLimitedError):
+        headers.update(rate_limit_headers(exc.quotas))
     errors = None
+    detail = str(exc)
     if isinstance(exc, InvalidLessonError):
         errors = [Issue(**issue) for issue in exc.errors]
-    return problem_response(request, status, exc.code, str(exc), headers, errors)
+    elif isinstance(exc, StoreUnavailableError):
+        # Vendor messages name files, tables and libraries: the log keeps them, with the
+        # request id to find them by; the client gets the code and a generic detail.
+        log.warning("store unavailable (request %s): %s", request_id_of(request), exc, exc_info=exc)
+        detail = STORE_UNAVAILABLE_DETAIL
+    return problem_response(request, status, exc.code, detail, headers, errors)
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:

@@ -38,4 +38,5 @@ class HttpConfig:
     """Settings the handlers apply (body limits are set per route: 8 KiB, 1 MiB to validate)."""
 
     trusted_proxy_header: str | None = None  # e.g. "x-forwarded-for", only behind a proxy
+    trusted_proxy_hops: int = 1  # how many trusted proxies append to that header
     openapi_enabled: bool = True

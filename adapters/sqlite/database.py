@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS cache (
     value TEXT NOT NULL,
     expires_at TEXT NOT NULL
 );
+-- record: gzip-compressed JSON (a BLOB); rows written by older versions hold JSON text.
 CREATE TABLE IF NOT EXISTS repairs (
     repair_id TEXT PRIMARY KEY,
     created_at TEXT NOT NULL,
@@ -77,8 +78,28 @@ CREATE TABLE IF NOT EXISTS repairs (
 CREATE TABLE IF NOT EXISTS rate_buckets (
     identity TEXT PRIMARY KEY,
     tokens REAL NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    full_at REAL  -- when it reads as no bucket at all again (NULL: never); pruned after
 );
+-- One row per identity and UTC day; a count only ever grows within its day.
+CREATE TABLE IF NOT EXISTS day_counts (
+    identity TEXT NOT NULL,
+    day TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (identity, day)
+);
+"""
+
+# Files made before buckets were pruned lack ``full_at``. Their buckets were the per-client
+# one (full within an hour) and the old daily one (within a day): a day is a safe bound.
+_ADD_FULL_AT = (
+    "ALTER TABLE rate_buckets ADD COLUMN full_at REAL",
+    "UPDATE rate_buckets SET full_at = updated_at + 86400",
+)
+# After the columns exist (old files gain them above).
+INDEXES = """
+CREATE INDEX IF NOT EXISTS rate_buckets_full_at ON rate_buckets (full_at);
+CREATE INDEX IF NOT EXISTS repairs_created_at ON repairs (created_at);
 """
 
 
@@ -121,12 +142,14 @@ class SqliteDatabase:
                 raise
             connection.commit()
             return result
-        except sqlite3.OperationalError as exc:  # locked past the timeout, disk errors...
-            raise StoreUnavailableError(f"the SQLite store failed: {exc}") from exc
         except sqlite3.DatabaseError as exc:  # not a database file, or a damaged one
             if exc.sqlite_errorname not in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
-                raise
+                raise StoreUnavailableError(_failed(self.path, exc)) from exc
             raise StoreUnavailableError(f"{self.path} is not a usable SQLite database") from exc
+        # Every other failure of the file or the library: locked past the timeout, disk
+        # full or unreadable, a folder we may not write.
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailableError(_failed(self.path, exc)) from exc
 
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
@@ -139,17 +162,44 @@ class SqliteDatabase:
                 check_same_thread=False,
                 timeout=BUSY_TIMEOUT_MS / 1000,
             )
-            connection.row_factory = sqlite3.Row
-            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("PRAGMA foreign_keys=ON")
-            with self._lock:
-                if not self._schema_ready:
-                    # WAL is a property of the file: set once, not by every connection
-                    # (switching modes needs a lock other connections may hold).
-                    connection.execute("PRAGMA journal_mode=WAL")
-                    connection.executescript(SCHEMA)
-                    self._schema_ready = True
-                self._connections.append(connection)
+            try:
+                self._prepare(connection)
+            except BaseException:
+                connection.close()  # a file we cannot use: keep no connection to it
+                raise
             self._local.connection = connection
         return connection
+
+    def _prepare(self, connection: sqlite3.Connection) -> None:
+        connection.row_factory = sqlite3.Row
+        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("PRAGMA foreign_keys=ON")
+        with self._lock:
+            if not self._schema_ready:
+                # WAL is a property of the file: set once, not by every connection
+                # (switching modes needs a lock other connections may hold).
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.executescript(SCHEMA)
+                _upgrade(connection)
+                connection.executescript(INDEXES)
+                self._schema_ready = True
+            self._connections.append(connection)
+
+
+def _upgrade(connection: sqlite3.Connection) -> None:
+    """Bring a file made by an older DGS up to ``SCHEMA`` (one transaction, checked inside)."""
+    connection.execute("BEGIN IMMEDIATE")  # another process may be upgrading the same file
+    try:
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(rate_buckets)")}
+        if "full_at" not in columns:
+            for statement in _ADD_FULL_AT:
+                connection.execute(statement)
+    except BaseException:
+        connection.rollback()
+        raise
+    connection.commit()
+
+
+def _failed(path: Path, exc: BaseException) -> str:
+    return f"the SQLite store {path} failed: {type(exc).__name__}: {exc}"

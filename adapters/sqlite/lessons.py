@@ -7,6 +7,7 @@ import sqlite3
 from typing import Any
 
 from adapters.serialization import (
+    check_lesson_size,
     meta_json,
     parse_timestamp,
     record_from,
@@ -89,6 +90,8 @@ class SqliteLessonRepository:
     ) -> LessonRecord:
         """Apply changes if the version still matches, in one transaction."""
         now = timestamp(self._clock.now())
+        if changes.lesson_json is not None:
+            check_lesson_size(changes.lesson_json)
 
         def apply(connection: sqlite3.Connection) -> None:
             row = connection.execute(
@@ -124,6 +127,7 @@ class SqliteLessonRepository:
 
 def insert_lesson(connection: sqlite3.Connection, record: LessonRecord) -> None:
     """Insert a lesson's summary and body (inside the caller's transaction)."""
+    check_lesson_size(record.lesson_json)
     exists = connection.execute(
         "SELECT 1 FROM lessons WHERE lesson_id = ?", (record.lesson_id,)
     ).fetchone()

@@ -1,4 +1,10 @@
-"""``RateLimiter`` on SQLite: the bucket is read and written in one immediate transaction."""
+"""``RateLimiter`` on SQLite: each take or count is one immediate transaction.
+
+Idle buckets are pruned on the way, at most once per ``PRUNE_EVERY`` of a limiter's
+life: a bucket is deleted once it would be full again (it then reads exactly as no
+bucket), through an index, so a write never scans the table. A day's count is kept
+until the identity's next count on a later day replaces it.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +12,93 @@ import sqlite3
 
 from adapters.sqlite.database import SqliteDatabase
 from application.ports.clock import Clock
-from application.ports.rate_limit import Bucket, BucketPolicy, TakeResult, take_from
+from application.ports.rate_limit import (
+    Bucket,
+    BucketPolicy,
+    DailyCount,
+    TakeResult,
+    full_at,
+    next_utc_midnight,
+    peek_at,
+    take_from,
+    utc_day,
+)
+
+PRUNE_EVERY = 60.0  # seconds
 
 
 class SqliteRateLimiter:
-    """Token buckets per identity; exact because writers are serialised."""
+    """Token buckets and day counters per identity; exact because writers are serialised."""
 
     def __init__(self, database: SqliteDatabase, clock: Clock) -> None:
         self._db = database
         self._clock = clock
+        self._next_prune = float("-inf")
 
     async def take(self, identity: str, policy: BucketPolicy) -> TakeResult:
         """Take a token from the identity's bucket if there is one."""
         now = self._clock.now().timestamp()
+        prune = now >= self._next_prune
+        if prune:
+            self._next_prune = now + PRUNE_EVERY
 
         def take(connection: sqlite3.Connection) -> TakeResult:
-            row = connection.execute(
-                "SELECT tokens, updated_at FROM rate_buckets WHERE identity = ?", (identity,)
-            ).fetchone()
-            bucket = None if row is None else Bucket(row["tokens"], row["updated_at"])
-            updated, result = take_from(bucket, policy, now)
+            if prune:
+                connection.execute("DELETE FROM rate_buckets WHERE full_at <= ?", (now,))
+            updated, result = take_from(_bucket(connection, identity), policy, now)
             connection.execute(
-                "INSERT OR REPLACE INTO rate_buckets (identity, tokens, updated_at)"
-                " VALUES (?, ?, ?)",
-                (identity, updated.tokens, updated.updated_at),
+                "INSERT OR REPLACE INTO rate_buckets (identity, tokens, updated_at, full_at)"
+                " VALUES (?, ?, ?, ?)",
+                (identity, updated.tokens, updated.updated_at, full_at(updated, policy)),
             )
             return result
 
         return await self._db.write(take)
+
+    async def peek(self, identity: str, policy: BucketPolicy) -> TakeResult:
+        """The bucket as a take would find it now."""
+        now = self._clock.now().timestamp()
+        return peek_at(await self._db.read(lambda c: _bucket(c, identity)), policy, now)
+
+    async def count_today(self, identity: str, budget: int) -> DailyCount:
+        """Read, check and count in one ``BEGIN IMMEDIATE`` transaction."""
+        now = self._clock.now()
+        day, resets_after = utc_day(now), next_utc_midnight(now) - now
+
+        def count(connection: sqlite3.Connection) -> DailyCount:
+            # Earlier days are never read again: drop them (one row at most, by key).
+            connection.execute(
+                "DELETE FROM day_counts WHERE identity = ? AND day < ?", (identity, day)
+            )
+            used = _count(connection, identity, day)
+            if used >= budget:
+                return DailyCount(False, used, resets_after)
+            connection.execute(
+                "INSERT INTO day_counts (identity, day, count) VALUES (?, ?, 1)"
+                " ON CONFLICT (identity, day) DO UPDATE SET count = count + 1",
+                (identity, day),
+            )
+            return DailyCount(True, used + 1, resets_after)
+
+        return await self._db.write(count)
+
+    async def counted_today(self, identity: str, budget: int) -> DailyCount:
+        """Today's count."""
+        now = self._clock.now()
+        day = utc_day(now)
+        used = await self._db.read(lambda c: _count(c, identity, day))
+        return DailyCount(True, used, next_utc_midnight(now) - now)
+
+
+def _bucket(connection: sqlite3.Connection, identity: str) -> Bucket | None:
+    row = connection.execute(
+        "SELECT tokens, updated_at FROM rate_buckets WHERE identity = ?", (identity,)
+    ).fetchone()
+    return None if row is None else Bucket(row["tokens"], row["updated_at"])
+
+
+def _count(connection: sqlite3.Connection, identity: str, day: str) -> int:
+    row = connection.execute(
+        "SELECT count FROM day_counts WHERE identity = ? AND day = ?", (identity, day)
+    ).fetchone()
+    return 0 if row is None else int(row["count"])

@@ -36,6 +36,7 @@ from application.ports.generation import (
 from application.ports.lessons import LessonRepository
 from application.records import GenerationMeta, LessonRecord, StepUsage
 from application.use_cases.lesson_verdict import as_recorded, failure, judge
+from application.use_cases.repair_records import keep_repair
 from domain.catalog.registry import get_registry
 from domain.generation import IntermediateDataModel, LessonConstraints, normalize_topic
 from domain.validation.result import Issue, ValidationResult
@@ -249,7 +250,8 @@ class GenerateLesson:
             structured.lesson, invalid.errors, request.constraints, request.schema_version
         )
         result = judge(fixed.lesson, request.schema_version)
-        await self._repairs.record(
+        await keep_repair(
+            self._repairs,
             RepairRecord(
                 idm=idm,
                 invalid_lesson=as_recorded(structured.lesson),
@@ -258,7 +260,7 @@ class GenerateLesson:
                 outcome="valid" if result.ok else "invalid",
                 schema_version=request.schema_version,
                 prompt_version=self._prompt_version,
-            )
+            ),
         )
         report.step("repair", "done" if result.ok else "failed")
         if not result.ok:

@@ -36,10 +36,10 @@ from application.ports.rate_limit import BucketPolicy, RateLimiter
 from application.records import GenerationMeta, LessonRecord
 from application.responses import LessonFormat, generate_body
 from application.use_cases.generate_lesson import GenerateLesson, GenerateRequest
+from application.use_cases.rate_limits import GenerationQuotas, Quotas
 from domain.generation import IntermediateDataModel
 
 GENERATE_ROUTE = "POST /v1/lessons/generate"
-GLOBAL_BUDGET_IDENTITY = "global:daily-generations"
 
 
 class IdempotencyInProgressError(ApplicationError):
@@ -58,32 +58,23 @@ class IdempotencyMismatchError(ApplicationError):
     code = "idempotency_key_reused"
 
 
-class RateLimitedError(ApplicationError):
-    """The client, or the service's daily budget, is out of generations for now."""
-
-    code = "rate_limited"
-
-    def __init__(self, message: str, retry_after: timedelta) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
 @dataclass(frozen=True, slots=True)
 class GuardPolicy:
     """Limits and lifetimes."""
 
     per_client: BucketPolicy = field(default_factory=lambda: BucketPolicy(10, 10 / 3600))
-    daily_budget: int = 500
+    daily_budget: int = 500  # generations per UTC calendar day, all clients together
     cache_ttl: timedelta = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
 class GuardedResult:
-    """The response body (as stored for replays) and whether it is a replay."""
+    """The response body (as stored for replays), whether it is a replay, and the limits."""
 
     body: str
     lesson_id: str
     replayed: bool
+    quotas: Quotas = ()  # what is left of each limit after this request
 
 
 class GuardedGeneration:
@@ -102,8 +93,8 @@ class GuardedGeneration:
         self._lessons = lessons
         self._idempotency = idempotency
         self._cache = cache
-        self._rate_limiter = rate_limiter
         self._policy = policy
+        self._quotas = GenerationQuotas(rate_limiter, policy.per_client, policy.daily_budget)
 
     async def __call__(
         self,
@@ -124,7 +115,8 @@ class GuardedGeneration:
                 scope, fingerprint(request, fmt, use_cache), self.lease
             )
             if isinstance(claim, Completed):
-                return GuardedResult(claim.response, claim.lesson_id, replayed=True)
+                quotas = await self._quotas.peek(client)  # reported, not spent
+                return GuardedResult(claim.response, claim.lesson_id, replayed=True, quotas=quotas)
             if isinstance(claim, InProgress):
                 # The holder answers by its deadline: the lease's write margin is not a wait.
                 raise IdempotencyInProgressError(
@@ -137,7 +129,7 @@ class GuardedGeneration:
             assert isinstance(claim, Claimed)
             owner = claim.owner
         try:
-            await self._take_tokens(client)
+            quotas = await self._take_tokens(client)
             record, lesson = await self._lesson(request, use_cache, deadline)
             body = json.dumps(
                 generate_body(record, lesson, fmt), ensure_ascii=False, separators=(",", ":")
@@ -150,24 +142,16 @@ class GuardedGeneration:
             if scope is not None and owner is not None:
                 await self._idempotency.release(scope, owner)
             raise
-        return GuardedResult(body, record.lesson_id, replayed=False)
+        return GuardedResult(body, record.lesson_id, replayed=False, quotas=quotas)
 
     @property
     def lease(self) -> timedelta:
         """How long an idempotency claim holds: the generation's deadline and its writes."""
         return lease_for(self._generate.deadline)
 
-    async def _take_tokens(self, client: str) -> None:
-        taken = await self._rate_limiter.take(f"client:{client}", self._policy.per_client)
-        if not taken.allowed:
-            raise RateLimitedError("too many generations from this client", taken.retry_after)
-        budget = self._policy.daily_budget
-        daily = BucketPolicy(capacity=budget, refill_per_second=budget / 86400)
-        global_take = await self._rate_limiter.take(GLOBAL_BUDGET_IDENTITY, daily)
-        if not global_take.allowed:
-            raise RateLimitedError(
-                "the service's daily generation budget is spent", global_take.retry_after
-            )
+    async def _take_tokens(self, client: str) -> Quotas:
+        """One of the client's generations and one of the day's (``RateLimitedError``)."""
+        return await self._quotas.take(client)
 
     async def _lesson(
         self, request: GenerateRequest, use_cache: bool, deadline: Deadline

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,7 +85,16 @@ def clean_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
 
 
 class PatchLesson:
-    """Retag and rename with optimistic concurrency; the title changes the document too."""
+    """Retag and rename with optimistic concurrency; the title changes the document too.
+
+    With a precondition (If-Match) a lesson changed meanwhile is a conflict. Without one,
+    the patch is re-applied to the latest version until it lands, so concurrent tag
+    changes commute: each lost race means another patch landed, so with fewer than
+    ``MAX_ATTEMPTS`` patches at once every one lands.
+    """
+
+    MAX_ATTEMPTS = 32
+    BACKOFF = 0.005  # seconds per attempt, randomised, so that racers spread out
 
     def __init__(self, lessons: LessonRepository) -> None:
         self._lessons = lessons
@@ -98,18 +109,32 @@ class PatchLesson:
             title = patch.title.strip()
             if not title or len(title) > MAX_TITLE_LENGTH or any(c < " " for c in title):
                 raise InvalidRequestError(f"the title is 1-{MAX_TITLE_LENGTH} printable characters")
-        current = await self._lessons.get(lesson_id)
-        if expected_version is not None and expected_version != current.version:
-            raise VersionConflictError(expected_version, current.version)
-        version = current.version
-        tags = tuple(t for t in current.tags if t not in removing)
-        tags += tuple(t for t in adding if t not in tags and t not in removing)
-        if len(tags) > MAX_TAGS:
-            raise InvalidRequestError(f"a lesson has at most {MAX_TAGS} tags")
-        lesson_json = None
-        if title is not None:
-            document = json.loads(current.lesson_json)
-            document["title"] = title
-            lesson_json = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-        changes = LessonChanges(title=title, tags=tags, lesson_json=lesson_json)
-        return await self._lessons.update(lesson_id, version, changes)
+        attempts = 1 if expected_version is not None else self.MAX_ATTEMPTS
+        for attempt in range(1, attempts + 1):
+            current = await self._lessons.get(lesson_id)
+            if expected_version is not None and expected_version != current.version:
+                raise VersionConflictError(expected_version, current.version)
+            changes = _changes(current, adding, removing, title)
+            try:
+                return await self._lessons.update(lesson_id, current.version, changes)
+            except VersionConflictError:
+                if attempt == attempts:
+                    raise
+            await asyncio.sleep(random.uniform(0, self.BACKOFF * attempt))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _changes(
+    current: LessonRecord, adding: tuple[str, ...], removing: set[str], title: str | None
+) -> LessonChanges:
+    """The patch applied to ``current``: its tags, and its document when the title changes."""
+    tags = tuple(t for t in current.tags if t not in removing)
+    tags += tuple(t for t in adding if t not in tags and t not in removing)
+    if len(tags) > MAX_TAGS:
+        raise InvalidRequestError(f"a lesson has at most {MAX_TAGS} tags")
+    lesson_json = None
+    if title is not None:
+        document = json.loads(current.lesson_json)
+        document["title"] = title
+        lesson_json = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return LessonChanges(title=title, tags=tags, lesson_json=lesson_json)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,15 +15,18 @@ from adapters.dynamodb.client import DynamoSettings, DynamoTable
 from adapters.dynamodb.idempotency import DynamoIdempotencyStore
 from adapters.dynamodb.lessons import DynamoLessonRepository
 from adapters.dynamodb.rate_limit import DynamoRateLimiter
+from adapters.dynamodb.repairs import DynamoRepairLog
 from adapters.dynamodb.schema import create_table
 from adapters.sqlite.cache import SqliteCache
 from adapters.sqlite.database import SqliteDatabase
 from adapters.sqlite.idempotency import SqliteIdempotencyStore
 from adapters.sqlite.lessons import SqliteLessonRepository
 from adapters.sqlite.rate_limit import SqliteRateLimiter
+from adapters.sqlite.repairs import SqliteRepairLog
 from adapters.system import RandomIds
 from application.cursor import CursorCodec
 from application.ports.cache import Cache
+from application.ports.generation import RepairLog
 from application.ports.idempotency import IdempotencyStore
 from application.ports.lessons import LessonRepository
 from application.ports.rate_limit import RateLimiter
@@ -32,6 +36,7 @@ from tests.support.dynamo_proxy import DynamoProxy
 from tests.support.fakes import FakeClock
 
 CURSOR_SECRET = b"contract-test-cursor-secret-0001"
+REPAIR_TTL = timedelta(days=30)
 DYNAMODB_LOCAL_IMAGE = "amazon/dynamodb-local:2.5.4"
 
 
@@ -44,9 +49,11 @@ class Stores:
     idempotency: IdempotencyStore
     cache: Cache
     rate: RateLimiter
+    repairs: RepairLog
     clock: FakeClock
     proxy: DynamoProxy | None = None
     table: DynamoTable | None = None
+    database: SqliteDatabase | None = None
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +87,9 @@ async def stores(
             SqliteIdempotencyStore(database, clock, ids),
             SqliteCache(database, clock),
             SqliteRateLimiter(database, clock),
+            SqliteRepairLog(database, clock, ids, REPAIR_TTL),
             clock,
+            database=database,
         )
         database.close()
         return
@@ -105,6 +114,7 @@ async def stores(
         DynamoIdempotencyStore(table, clock, ids),
         DynamoCache(table, clock),
         DynamoRateLimiter(table, clock),
+        DynamoRepairLog(table, clock, ids, REPAIR_TTL),
         clock,
         proxy,
         table,

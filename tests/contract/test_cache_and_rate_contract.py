@@ -51,3 +51,47 @@ async def test_buckets_refill_with_time_and_say_how_long_to_wait(stores: Stores)
     stores.clock.advance(timedelta(hours=1))
     results = [await stores.rate.take("client-b", policy) for _ in range(3)]
     assert [r.allowed for r in results] == [True, True, False]  # never more than capacity
+
+
+async def test_a_peek_reports_the_bucket_without_taking(stores: Stores) -> None:
+    policy = BucketPolicy(capacity=3, refill_per_second=1 / 60)  # a token a minute
+    fresh = await stores.rate.peek("client-p", policy)
+    assert (fresh.allowed, fresh.remaining) == (True, 3)
+    taken = await stores.rate.take("client-p", policy)
+    assert (taken.allowed, taken.remaining, taken.next_token) == (True, 2, timedelta(minutes=1))
+    stores.clock.advance(timedelta(seconds=15))
+    for _ in range(2):  # peeks change nothing
+        peeked = await stores.rate.peek("client-p", policy)
+        assert (peeked.remaining, peeked.next_token) == (2, timedelta(seconds=45))
+    await stores.rate.take("client-p", policy)
+    last = await stores.rate.take("client-p", policy)
+    assert (last.allowed, last.remaining) == (True, 0)
+    refused = await stores.rate.take("client-p", policy)
+    assert (refused.allowed, refused.remaining) == (False, 0)
+    assert refused.retry_after == refused.next_token == timedelta(seconds=45)
+
+
+async def test_the_daily_budget_counts_per_utc_calendar_day(stores: Stores) -> None:
+    stores.clock.advance(timedelta(hours=-9))  # midnight UTC, 21 November
+    counted = [await stores.rate.count_today("global", 3) for _ in range(4)]
+    assert [c.allowed for c in counted] == [True, True, True, False]
+    assert [c.used for c in counted] == [1, 2, 3, 3]
+    assert counted[0].resets_after == timedelta(days=1)
+    stores.clock.advance(timedelta(hours=23, minutes=59, seconds=59))
+    late = await stores.rate.count_today("global", 3)  # a refilling bucket would admit it
+    assert (late.allowed, late.used, late.resets_after) == (False, 3, timedelta(seconds=1))
+    assert (await stores.rate.counted_today("global", 3)).used == 3
+    stores.clock.advance(timedelta(seconds=1))  # 22 November: a new day, a new count
+    assert (await stores.rate.counted_today("global", 3)).used == 0
+    fresh = await stores.rate.count_today("global", 3)
+    assert (fresh.allowed, fresh.used, fresh.resets_after) == (True, 1, timedelta(days=1))
+    assert (await stores.rate.count_today("another", 3)).used == 1  # counters are per identity
+
+
+async def test_fifty_concurrent_counts_with_a_budget_of_five_allow_exactly_five(
+    stores: Stores,
+) -> None:
+    results = await asyncio.gather(*(stores.rate.count_today("global", 5) for _ in range(50)))
+    assert sum(r.allowed for r in results) == 5
+    assert sorted(r.used for r in results if r.allowed) == [1, 2, 3, 4, 5]
+    assert (await stores.rate.counted_today("global", 5)).used == 5

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import os
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from adapters.dynamodb import codec, keys
 from adapters.dynamodb import lessons as dynamo_lessons
 from application.errors import LessonTooLargeError, NotFoundError, StoreUnavailableError
+from application.ports.rate_limit import BucketPolicy
 from application.records import LessonQuery
 from tests.contract.conftest import Stores
 from tests.support.records import make_record
@@ -46,8 +47,11 @@ async def test_large_lessons_are_stored_gzip_compressed_as_binary(stores: Stores
 
 async def test_items_over_the_limit_are_refused_before_any_write(stores: Stores) -> None:
     assert stores.proxy is not None
-    blob = base64.b64encode(os.urandom(450_000)).decode()
-    record = make_record(stores.clock.now(), lesson_json=json.dumps({"blob": blob}))
+    # Under the lesson cap (every store's), over DynamoDB's item limit: the item guard holds.
+    blob = base64.b64encode(os.urandom(200_000)).decode()  # ~270 KB, ~200 KB gzipped
+    record = make_record(
+        stores.clock.now(), lesson_json=json.dumps({"blob": blob[:250_000]}), topic=blob
+    )
     before = len(stores.proxy.operations())
     with pytest.raises(LessonTooLargeError) as info:
         await stores.lessons.save(record)
@@ -130,3 +134,77 @@ async def test_a_page_cut_short_by_the_bound_resumes_where_reading_stopped(
         found += [s.lesson_id for s in page.items]
         cursor = page.next_cursor
     assert found == [rare[1], rare[0]]
+
+
+@pytest.mark.parametrize("html_status", [200, 403, 502])
+async def test_an_html_answer_is_store_unavailable_never_a_silent_success(
+    stores: Stores, html_status: int
+) -> None:
+    assert stores.proxy is not None
+    record = make_record(stores.clock.now())
+    calls = [
+        stores.lessons.save(record),  # a 200 page must not read as a stored lesson
+        stores.lessons.get(record.lesson_id),  # ... nor as "no such lesson"
+        stores.cache.put("k", "v", timedelta(minutes=1)),
+        stores.lessons.list_summaries(LessonQuery()),
+    ]
+    if html_status >= 500:  # retried with backoff first: one call shows it
+        for dropped in calls[1:]:
+            dropped.close()
+        calls = calls[:1]
+    stores.proxy.faults.html_status = html_status
+    try:
+        for call in calls:
+            with pytest.raises(StoreUnavailableError, match="html"):
+                await call
+    finally:
+        stores.proxy.faults.html_status = None
+        for call in calls:
+            call.close()  # those not awaited
+    with pytest.raises(NotFoundError):
+        await stores.lessons.get(record.lesson_id)
+    assert await stores.cache.get("k") is None
+
+
+async def bucket_ttl(stores: Stores, identity: str) -> int | None:
+    assert stores.table is not None
+    response = await stores.table.call(
+        "get_item", TableName=stores.table.name, Key=codec.to_attributes(keys.rate_key(identity))
+    )
+    ttl = codec.from_attributes(response["Item"]).get("ttl")
+    return None if ttl is None else int(ttl)
+
+
+async def test_a_bucket_expires_when_it_would_be_full_again_and_not_before(
+    stores: Stores,
+) -> None:
+    now = int(stores.clock.now().timestamp())
+    hourly = BucketPolicy(capacity=2, refill_per_second=2 / 3600)
+    await stores.rate.take("client:a", hourly)  # one token short: full in 30 min
+    assert now + 1800 <= (await bucket_ttl(stores, "client:a") or 0) <= now + 1800 + 120
+    await stores.rate.take("client:a", hourly)  # empty: full in 60 min
+    assert now + 3600 <= (await bucket_ttl(stores, "client:a") or 0) <= now + 3600 + 120
+    slow = BucketPolicy(capacity=2, refill_per_second=1 / 86400)  # a day per token
+    await stores.rate.take("client:b", slow)
+    assert (await bucket_ttl(stores, "client:b") or 0) >= now + 86400
+    await stores.rate.take("client:c", BucketPolicy(capacity=2, refill_per_second=0.0))
+    assert await bucket_ttl(stores, "client:c") is None  # never refills: never expires
+
+
+async def test_a_day_counter_is_one_conditional_update_and_expires_after_its_day(
+    stores: Stores,
+) -> None:
+    assert stores.proxy is not None
+    assert stores.table is not None
+    stores.proxy.reset()
+    assert (await stores.rate.count_today("global:daily", 2)).allowed
+    assert stores.proxy.operations() == ["UpdateItem"]
+    update = stores.proxy.requests[0].body
+    assert "ADD" in update["UpdateExpression"]
+    assert "<" in update["ConditionExpression"]
+    response = await stores.table.call(
+        "get_item", TableName=stores.table.name, Key=update["Key"], ConsistentRead=True
+    )
+    ttl = int(codec.from_attributes(response["Item"])["ttl"])
+    midnight = int(datetime(2026, 11, 22, tzinfo=UTC).timestamp())  # the clock is on the 21st
+    assert midnight <= ttl <= midnight + 86400

@@ -109,8 +109,6 @@ async def test_records_expire_after_24_hours(stores: Stores) -> None:
 async def test_a_failed_completion_stores_nothing_and_keeps_the_claim(stores: Stores) -> None:
     claim = await stores.idempotency.claim(SCOPE, "fp", LEASE)
     assert isinstance(claim, Claimed)
-    if stores.kind == "sqlite":
-        pytest.skip("SQLite has no item size limit; the DynamoDB runs check this path")
     incompressible = base64.b64encode(os.urandom(450_000)).decode()  # ~600 KB, ~450 KB gzipped
     huge = make_record(stores.clock.now(), lesson_json=json.dumps({"blob": incompressible}))
     with pytest.raises(LessonTooLargeError):

@@ -11,10 +11,12 @@ import pytest
 from application.errors import (
     AlreadyExistsError,
     InvalidCursorError,
+    LessonTooLargeError,
     NotFoundError,
     VersionConflictError,
 )
 from application.records import LessonChanges, LessonQuery
+from domain.limits import MAX_LESSON_BYTES
 from tests.contract.conftest import Stores
 from tests.support.records import make_record
 
@@ -186,3 +188,44 @@ async def test_ten_concurrent_updates_of_one_version_have_exactly_one_winner(
 
 async def test_ping(stores: Stores) -> None:
     await stores.lessons.ping()
+
+
+def lesson_of_size(size: int, indent: int | None = None) -> str:
+    """A lesson whose compact UTF-8 JSON takes exactly ``size`` bytes (``indent`` pads the text)."""
+    empty = len(json.dumps({"title": "Big", "blocks": [""]}, separators=(",", ":")))
+    filler = "é" * ((size - empty) // 2) + "a" * ((size - empty) % 2)
+    lesson = {"title": "Big", "blocks": [filler]}
+    compact = json.dumps(lesson, ensure_ascii=False, separators=(",", ":"))
+    assert len(compact.encode()) == size
+    return compact if indent is None else json.dumps(lesson, ensure_ascii=False, indent=indent)
+
+
+async def test_both_stores_refuse_a_lesson_over_the_size_cap_before_any_write(
+    stores: Stores,
+) -> None:
+    at_cap = make_record(stores.clock.now(), lesson_json=lesson_of_size(MAX_LESSON_BYTES))
+    await stores.lessons.save(at_cap)
+    assert (await stores.lessons.get(at_cap.lesson_id)).lesson_json == at_cap.lesson_json
+    # Measured as compact JSON: whitespace in the stored text does not count.
+    padded = make_record(stores.clock.now(), lesson_json=lesson_of_size(MAX_LESSON_BYTES, 40))
+    assert len(padded.lesson_json.encode()) > MAX_LESSON_BYTES
+    await stores.lessons.save(padded)
+
+    writes_before = stores.proxy.operations() if stores.proxy else []
+    over = make_record(stores.clock.now(), lesson_json=lesson_of_size(MAX_LESSON_BYTES + 1))
+    five_mb = make_record(stores.clock.now(), lesson_json=lesson_of_size(5 * 1024 * 1024))
+    for record in (over, five_mb):
+        with pytest.raises(LessonTooLargeError) as info:
+            await stores.lessons.save(record)
+        assert info.value.limit == MAX_LESSON_BYTES
+        assert info.value.size == len(record.lesson_json.encode())
+        with pytest.raises(NotFoundError):
+            await stores.lessons.get(record.lesson_id)
+    with pytest.raises(LessonTooLargeError):  # an update may not grow a lesson past it either
+        await stores.lessons.update(
+            at_cap.lesson_id, 1, LessonChanges(lesson_json=lesson_of_size(MAX_LESSON_BYTES + 1))
+        )
+    assert (await stores.lessons.get(at_cap.lesson_id)).version == 1
+    if stores.proxy is not None:  # refused before any write reached DynamoDB
+        new = stores.proxy.operations()[len(writes_before) :]
+        assert not {"TransactWriteItems", "PutItem"} & set(new)

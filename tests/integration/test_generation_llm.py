@@ -25,6 +25,7 @@ from adapters.llm.clients import ProviderClients
 from adapters.llm.config import LlmSettings
 from adapters.llm.offline import sample_idm, sample_lesson
 from adapters.llm.steps import AgentsGatherer, AgentsRepairer, AgentsStructurer
+from adapters.serialization import repair_document
 from adapters.sqlite.database import SqliteDatabase
 from adapters.sqlite.lessons import SqliteLessonRepository
 from adapters.sqlite.repairs import SqliteRepairLog
@@ -100,7 +101,7 @@ class Pipeline:
         rows = await self.database.read(
             lambda c: c.execute("SELECT outcome, record FROM repairs").fetchall()
         )
-        return [{"outcome": row["outcome"], **json.loads(row["record"])} for row in rows]
+        return [{"outcome": row["outcome"], **repair_document(row["record"])} for row in rows]
 
 
 def settings_for(base_url: str, **overrides: Any) -> LlmSettings:
@@ -137,7 +138,7 @@ async def make_pipeline(
         AgentsStructurer(settings, clients),
         AgentsRepairer(settings, clients),
         lessons,
-        SqliteRepairLog(database, clock, ids),
+        SqliteRepairLog(database, clock, ids, timedelta(days=30)),
         clock,
         ids,
         repair_enabled=repair,

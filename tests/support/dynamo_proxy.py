@@ -22,6 +22,8 @@ _THROTTLED = json.dumps(
     }
 ).encode()
 
+_HTML = b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
+
 
 @dataclass
 class Recorded:
@@ -33,10 +35,15 @@ class Recorded:
 
 @dataclass
 class Faults:
-    """Throttle the next ``fail_next`` requests, or every request while ``fail_always``."""
+    """Throttle the next ``fail_next`` requests, or every request while ``fail_always``.
+
+    While ``html_status`` is set, every request is answered by an HTML page with that
+    status instead (what a load balancer, captive portal or crashed server sends).
+    """
 
     fail_next: int = 0
     fail_always: bool = False
+    html_status: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def should_fail(self) -> bool:
@@ -84,6 +91,9 @@ class DynamoProxy(LoopbackServer):
                 raw, body = self.read_body()
                 operation = self.headers.get("X-Amz-Target", "").rsplit(".", 1)[-1]
                 proxy._record(operation, body)
+                if proxy.faults.html_status is not None:
+                    self._reply(proxy.faults.html_status, _HTML, "text/html; charset=utf-8")
+                    return
                 if proxy.faults.should_fail():
                     self._reply(400, _THROTTLED, "application/x-amz-json-1.0")
                     return
