@@ -11,6 +11,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from adapters.http.catalog import OTHER_ROUTES
 from adapters.http.edge import EdgeConfig, EdgeMiddleware
+from adapters.http.estimate import ESTIMATE_ROUTES
 from adapters.http.lessons import LESSON_ROUTES
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.services import HttpConfig, Services
@@ -38,7 +39,7 @@ def create_app(
         else None
     )
     app = Litestar(
-        route_handlers=[*LESSON_ROUTES, *OTHER_ROUTES],
+        route_handlers=[*LESSON_ROUTES, *OTHER_ROUTES, *ESTIMATE_ROUTES],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         request_max_body_size=DEFAULT_MAX_BODY,
