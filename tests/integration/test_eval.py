@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.eval.topic_files import builtin_topics
 from application.evaluation.outcome import RunResult
 from application.evaluation.stats import rate_difference, wilson
 from entrypoints.commands.eval_terminal import EvalProgress
@@ -283,3 +284,27 @@ def test_offline_builtin_evaluation_runs_every_bundled_topic(
     assert "mcqs" in config["widget_mix"]
     assert "quiz" in config["widget_mix"]
     assert not user_store.exists()
+
+
+def test_the_builtin_topics_against_the_scripted_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    topics = builtin_topics()
+    for server in serve({topic.request.topic: "clean" for topic in topics}):
+        use_compatible(monkeypatch, server)
+        out = tmp_path / "out"
+        code, _, err = run_cli(
+            capsys, "eval", "--builtin", "--runs", "1", "--concurrency", "8", "--out", str(out)
+        )
+        assert code == 0, err
+        assert (server.calls("gatherer"), server.calls("structurer")) == (len(topics), len(topics))
+    [config] = read_report(out)["configs"]
+    assert config["runs"] == len(topics)
+    assert config["valid_first_pass_rate"] == 1.0
+    assert config["tokens"]["input"] == len(topics) * (
+        USAGE["gatherer"][0] + USAGE["structurer"][0]
+    )
+    # Each run got a lesson of its own catalog version (1.0's quiz block is "quiz").
+    widgets = {r["topic"]["id"]: r["widgets"] for r in read_results(out)}
+    for topic in topics:
+        assert ("quiz" in widgets[topic.topic_id]) == (topic.request.schema_version == "1.0")

@@ -26,7 +26,7 @@ from typing import Any
 from adapters.llm.offline import sample_idm, sample_lesson
 from domain.conversion.forms import expand
 from domain.generation import LessonConstraints
-from tests.support.scripted_openai import Reply, ScriptedOpenAI, completion
+from tests.support.scripted_openai import Reply, ScriptedOpenAI, completion, error
 
 SCENARIOS = ("clean", "repair", "broken", "bad_material")
 # (prompt_tokens, completion_tokens, reasoning_tokens) each call of a step reports.
@@ -37,6 +37,8 @@ _STEPS = {
     "You are the Repairer": "repair",
 }
 _CATALOG = re.compile(r"catalog (\d+\.\d+)")  # "... lesson of catalog 1.1" in both prompts
+# Where the structurer's and repairer's instructions end and what they carry begins.
+_CARRIED = ("The material (JSON):", "The lesson to correct")
 BLANKLESS_PROMPT = "No blank here, only markup: <script>alert(1)</script>"
 
 
@@ -84,6 +86,8 @@ class ScenarioServer(ScriptedOpenAI):
         return sum(1 for body in self.requests if _step(body) == step)
 
     def _next(self, body: dict[str, Any]) -> Reply:
+        if not body.get("messages"):  # a client that went away before its body was sent
+            return error(400, "incomplete request")
         with self._lock:
             self.requests.append(body)
         reply = self.answer(body)
@@ -113,10 +117,15 @@ class ScenarioServer(ScriptedOpenAI):
         return answer(lesson)
 
     def _topic(self, body: dict[str, Any]) -> str:
-        text = json.dumps(body["messages"], ensure_ascii=False)
-        found = [topic for topic in self.scenarios if topic in text]
+        """The topic a request is for: the gatherer's user message, or the text the step
+        carries (the material, the lesson), never the widget guide around it."""
+        system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
+        if user.startswith("Topic: "):
+            return str(user.removeprefix("Topic: "))
+        carried = next(system.rsplit(mark, 1)[1] for mark in _CARRIED if mark in system)
+        found = [topic for topic in self.scenarios if topic in carried]
         assert found, "a request for no known topic"
-        return max(found, key=len)
+        return max(found, key=len)  # a topic inside another's text is not that topic
 
 
 def _step(body: dict[str, Any]) -> str:
