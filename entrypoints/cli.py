@@ -123,16 +123,20 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluation = commands.add_parser("eval", help="run topics through the pipeline and report")
     topics = evaluation.add_mutually_exclusive_group()
-    topics.add_argument("--topics", help="a JSONL file of generate request bodies")
+    topics.add_argument("--topics", metavar="FILE", help="a JSONL file of generate request bodies")
     topics.add_argument("--builtin", action="store_true", help="the bundled topics (default)")
-    evaluation.add_argument("--runs", type=count, default=1, help="runs per topic (default 1)")
     evaluation.add_argument(
-        "--concurrency", type=count, default=2, help="runs at a time (default 2)"
+        "--runs", type=count, default=1, metavar="N", help="runs per topic (default 1)"
+    )
+    evaluation.add_argument(
+        "--concurrency", type=count, default=2, metavar="C", help="runs at a time (default 2)"
     )
     evaluation.add_argument(
         "--max-cost", type=dollars, default=None, metavar="USD", help="stop before spending more"
     )
-    evaluation.add_argument("--out", default="eval-out", help="output directory (default eval-out)")
+    evaluation.add_argument(
+        "--out", default="eval-out", metavar="DIR", help="output directory (default eval-out)"
+    )
     evaluation.add_argument(
         "--compare",
         nargs=2,

@@ -32,10 +32,10 @@ DEFAULT_CONFIG = "default"
 
 @dataclass(frozen=True, slots=True)
 class EvalConfig:
-    """A named set of settings to override (empty: the environment as it is)."""
+    """A named configuration: the settings it runs with, checked before anything runs."""
 
     name: str
-    overrides: Mapping[str, str]
+    settings: Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,19 +49,23 @@ class OpenedConfig:
     fingerprint: dict[str, Any]
 
 
-def read_config(path: Path) -> EvalConfig:
-    """A CONFIG file: ``DGS_*`` settings as ``NAME=value`` lines; named after the file."""
+def read_config(path: Path, base: Settings) -> EvalConfig:
+    """A CONFIG file: ``DGS_*`` settings as ``NAME=value`` lines, laid over ``base``.
+
+    Named after the file. ``SettingsError`` names a bad line, an unknown name or a value.
+    """
     try:
         overrides = read_dotenv(path)
     except OSError as exc:
         raise SettingsError(f"{path}: cannot be read ({exc.strerror})") from None
-    return EvalConfig(path.stem, overrides)
+    return EvalConfig(path.stem, config_settings(base, overrides))
 
 
 def config_settings(base: Settings, overrides: Mapping[str, str]) -> Settings:
     """``base`` with ``overrides`` (setting names as in the environment) applied and checked."""
     for name, value in overrides.items():
-        if not load_settings({name: value}).model_fields_set:
+        # A name no setting reads changes nothing: refuse it rather than run unchanged.
+        if value and not load_settings({name: value}).model_fields_set:
             raise SettingsError(f"{name}: not a DGS setting")
     given = load_settings(dict(overrides))
     changed = given.model_dump(include=given.model_fields_set)
@@ -71,14 +75,14 @@ def config_settings(base: Settings, overrides: Mapping[str, str]) -> Settings:
         raise SettingsError(str(exc)) from None
 
 
-def open_config(config: EvalConfig, base: Settings, store: Path | None) -> OpenedConfig:
+def open_config(config: EvalConfig, store: Path | None) -> OpenedConfig:
     """Build ``config``'s container, its lessons going to the SQLite file ``store``.
 
     ``store`` None: the configured store. Raises ``SettingsError``, or
     ``StructuredOutputUnavailableError`` for a model that cannot serve a step (before
     anything is run).
     """
-    settings = config_settings(base, config.overrides)
+    settings = config.settings
     if store is not None:
         settings = settings.model_copy(update={"storage": "sqlite", "sqlite_path": store})
     container = build_container(settings)

@@ -35,7 +35,7 @@ from entrypoints.eval_wiring import (
     open_config,
     read_config,
 )
-from entrypoints.settings import Settings, SettingsError, load_settings
+from entrypoints.settings import SettingsError, load_settings
 
 EXIT_INTERRUPTED = 130
 
@@ -46,9 +46,9 @@ def evaluate(args: argparse.Namespace) -> int:
         base = load_settings()
         topics = read_topics(Path(args.topics)) if args.topics else builtin_topics()
         configs = (
-            [read_config(Path(path)) for path in args.compare]
+            [read_config(Path(path), base) for path in args.compare]
             if args.compare
-            else [EvalConfig(DEFAULT_CONFIG, {})]
+            else [EvalConfig(DEFAULT_CONFIG, base)]
         )
         if len({config.name for config in configs}) != len(configs):
             raise SettingsError("the two CONFIG files need different names (file names)")
@@ -56,7 +56,7 @@ def evaluate(args: argparse.Namespace) -> int:
         return _fail(str(exc), EXIT_BAD_INPUT)
     directory = EvalDirectory(Path(args.out))
     try:
-        return asyncio.run(_evaluate(args, base, topics, configs, directory))
+        return asyncio.run(_evaluate(args, topics, configs, directory))
     except (SettingsError, TopicError, ResumeConflictError) as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
     except StoreUnavailableError as exc:
@@ -73,7 +73,6 @@ def evaluate(args: argparse.Namespace) -> int:
 
 async def _evaluate(
     args: argparse.Namespace,
-    base: Settings,
     topics: list[EvalTopic],
     configs: list[EvalConfig],
     directory: EvalDirectory,
@@ -86,7 +85,7 @@ async def _evaluate(
                 if args.use_configured_store
                 else directory.store_dir / f"{config.name}.sqlite3"
             )
-            opened.append(open_config(config, base, store))
+            opened.append(open_config(config, store))
         done = directory.open({config.name: config.fingerprint for config in opened})
         wanted = {
             run_key(config.name, topic.topic_id, run)

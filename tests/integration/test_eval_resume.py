@@ -118,38 +118,28 @@ def test_a_bad_topics_file_is_refused_with_its_line(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("second", "message"),
+    [
+        ("b.env", "DGS_STRUCTURER_MODLE: not a DGS setting"),  # a misspelt name
+        ("c.env", "DGS_MODEL_MAX_ATTEMPTS"),  # a value out of range
+        ("a.env", "different names"),  # the same file twice
+        ("missing.env", "cannot be read"),
+    ],
+)
 def test_a_bad_config_file_is_refused_by_name(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], second: str, message: str
 ) -> None:
-    good = tmp_path / "a.env"
-    good.write_text("DGS_REPAIR_ENABLED=false\n", encoding="utf-8")
-    unknown = tmp_path / "b.env"
-    unknown.write_text("DGS_STRUCTURER_MODLE=gpt-4o-mini\n", encoding="utf-8")
-    code, _, err = run_cli(
-        capsys,
-        "eval",
-        "--builtin",
-        "--compare",
-        str(good),
-        str(unknown),
-        "--out",
-        str(tmp_path / "o"),
-    )
-    assert (code, "DGS_STRUCTURER_MODLE: not a DGS setting" in err) == (2, True)
-    bad_value = tmp_path / "c.env"
-    bad_value.write_text("DGS_MODEL_MAX_ATTEMPTS=99\n", encoding="utf-8")
-    code, _, err = run_cli(
-        capsys,
-        "eval",
-        "--builtin",
-        "--compare",
-        str(good),
-        str(bad_value),
-        "--out",
-        str(tmp_path / "o"),
-    )
-    assert (code, "DGS_MODEL_MAX_ATTEMPTS" in err) == (2, True)
-    code, _, err = run_cli(
-        capsys, "eval", "--builtin", "--compare", str(good), str(good), "--out", str(tmp_path / "o")
-    )
-    assert (code, "different names" in err) == (2, True)
+    for name, content in {
+        "a.env": "DGS_REPAIR_ENABLED=false\n",
+        "b.env": "DGS_STRUCTURER_MODLE=gpt-4o-mini\n",
+        "c.env": "DGS_MODEL_MAX_ATTEMPTS=99\n",
+    }.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    out = tmp_path / "out"
+    compare = ["--compare", str(tmp_path / "a.env"), str(tmp_path / second)]
+    code, stdout, err = run_cli(capsys, "eval", "--builtin", *compare, "--out", str(out))
+    assert code == 2
+    assert message in err
+    assert stdout == ""
+    assert not out.exists()
