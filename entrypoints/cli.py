@@ -123,6 +123,59 @@ def _parser() -> argparse.ArgumentParser:
     get.add_argument("lesson_id")
     get.add_argument("--json", action="store_true", help="print JSON")
     get.set_defaults(handler="store:lessons_get", label=get.prog)
+
+    # Evaluation and cost estimates (issue 15).
+    # `dgs estimate` takes exactly the options of `dgs generate` (argparse copies them).
+    estimate = commands.add_parser(
+        "estimate",
+        parents=[generate],
+        add_help=False,
+        help="the model calls, tokens and cost a generation would take (no model call)",
+    )
+    estimate.set_defaults(handler="estimate:estimate", label=estimate.prog)
+
+    def count(text: str) -> int:
+        if not text.isdigit() or int(text) < 1:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+        return int(text)
+
+    def dollars(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = 0.0
+        if not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r} is not an amount of USD above 0")
+        return value
+
+    evaluation = commands.add_parser("eval", help="run topics through the pipeline and report")
+    topics = evaluation.add_mutually_exclusive_group()
+    topics.add_argument("--topics", metavar="FILE", help="a JSONL file of generate request bodies")
+    topics.add_argument("--builtin", action="store_true", help="the bundled topics (default)")
+    evaluation.add_argument(
+        "--runs", type=count, default=1, metavar="N", help="runs per topic (default 1)"
+    )
+    evaluation.add_argument(
+        "--concurrency", type=count, default=2, metavar="C", help="runs at a time (default 2)"
+    )
+    evaluation.add_argument(
+        "--max-cost", type=dollars, default=None, metavar="USD", help="stop before spending more"
+    )
+    evaluation.add_argument(
+        "--out", default="eval-out", metavar="DIR", help="output directory (default eval-out)"
+    )
+    evaluation.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("CONFIG_A", "CONFIG_B"),
+        help="two files of DGS_* settings (NAME=value lines) to run side by side",
+    )
+    evaluation.add_argument(
+        "--use-configured-store",
+        action="store_true",
+        help="store lessons in the configured store (default: a SQLite file in --out)",
+    )
+    evaluation.set_defaults(handler="eval:evaluate", label=evaluation.prog)
     return parser
 
 

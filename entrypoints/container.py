@@ -10,7 +10,9 @@ from datetime import timedelta
 
 from dependency_injector import containers, providers
 
+from adapters.llm.prices import CataloguePrices
 from adapters.llm.prompt_files import prompt_version
+from adapters.llm.sizes import LlmRequestSizes
 from adapters.sqlite.cache import SqliteCache
 from adapters.sqlite.database import SqliteDatabase
 from adapters.sqlite.idempotency import SqliteIdempotencyStore
@@ -19,7 +21,9 @@ from adapters.sqlite.rate_limit import SqliteRateLimiter
 from adapters.sqlite.repairs import SqliteRepairLog
 from adapters.system import RandomIds, SystemClock
 from application.cursor import CursorCodec
+from application.evaluation.history import RecentGenerations
 from application.ports.rate_limit import BucketPolicy
+from application.use_cases.estimate_generation import EstimateGeneration
 from application.use_cases.generate_lesson import GenerateLesson
 from application.use_cases.guarded_generation import GuardedGeneration, GuardPolicy
 from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
@@ -126,6 +130,16 @@ class Container(containers.DeclarativeContainer):
         cache,
         rate_limiter,
         providers.Callable(guard_policy, settings),
+    )
+    # Estimates read routes from the settings (no SDK import), never call a model.
+    usage_history = providers.Singleton(RecentGenerations, lessons)
+    estimate_generation = providers.Factory(
+        EstimateGeneration,
+        llm_settings,
+        providers.Singleton(LlmRequestSizes),
+        providers.Singleton(CataloguePrices),
+        usage_history,
+        repair_enabled=settings.provided.repair_enabled,
     )
     get_lesson = providers.Factory(GetLesson, lessons)
     list_lessons = providers.Factory(ListLessons, lessons)

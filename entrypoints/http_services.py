@@ -6,6 +6,7 @@ import asyncio
 from datetime import datetime
 
 from application.errors import ApplicationError
+from application.use_cases.estimate_generation import EstimateGeneration
 from application.use_cases.guarded_generation import GuardedGeneration
 from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
 from domain.generation import LessonConstraints
@@ -28,6 +29,10 @@ class ContainerServices:
     def generation(self) -> GuardedGeneration:
         """POST /v1/lessons/generate."""
         return self._container.guarded_generation()
+
+    def estimate(self) -> EstimateGeneration:
+        """POST /v1/lessons/estimate."""
+        return self._container.estimate_generation()
 
     def get_lesson(self) -> GetLesson:
         """GET /v1/lessons/{id}."""

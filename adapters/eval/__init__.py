@@ -1,0 +1,1 @@
+"""Evaluation files: the bundled topic set, the results file and the reports."""
