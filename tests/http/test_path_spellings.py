@@ -55,6 +55,8 @@ ROUTES = [
     Route("POST", "/v1/lessons/validate", 200, body={"title": "T", "blocks": []}),
     Route("GET", "/v1/catalog", 200),
     Route("GET", "/v1/schemas/lesson/1.1", 200),
+    Route("GET", "/v1/me", 200),
+    Route("HEAD", "/v1/me", 200),
     Route("GET", "/v1/nothing-here", 404),
     Route("GET", "/nope", 404),
     Route("GET", "/docs/redoc", 404),  # not served: no public path, and never HTML
