@@ -92,6 +92,7 @@ class CognitoTokenVerifier:
                     "verify_iat": False,
                     "verify_aud": is_id,  # access tokens carry client_id instead of aud
                     "strict_aud": True,
+                    "enforce_minimum_key_length": True,  # NIST SP 800-131A: RSA >= 2048
                     "require": ["iss", "sub", "exp", "iat", "token_use"]
                     + (["aud"] if is_id else ["client_id"]),
                 },
