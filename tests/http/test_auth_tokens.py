@@ -20,7 +20,7 @@ from tests.http.auth_api import (
     refusal,
     token_lambda_settings,
 )
-from tests.http.conftest import DEV_KEY, fresh_lambda
+from tests.http.conftest import DEV_KEY, ORIGIN, fresh_lambda
 from tests.http.serve import serving
 from tests.http.test_path_spellings import ROUTES, Route
 from tests.http.wire_calls import HeaderValue, call_socket
@@ -198,3 +198,17 @@ def test_serve_in_cognito_mode_makes_no_key_and_takes_tokens(
     assert (ready.status, ready.json()["checks"]["identity"]) == (200, "ok")
     assert not any("DGS_DEV_KEY" in line for line in output)
     assert any(f"auth: Cognito access tokens of pool {cognito_pool.id}" in line for line in output)
+
+
+async def test_a_browser_may_send_the_bearer_token(tmp_path: Path, cognito_pool: Pool) -> None:
+    """DLE's requests carry Authorization, so its CORS preflight must allow that header."""
+    tokens = cognito_pool.user()
+    api = open_token_api(tmp_path, cognito_pool.settings())
+    preflight = {"Origin": ORIGIN, "Access-Control-Request-Method": "GET",
+                 "Access-Control-Request-Headers": "authorization"}  # fmt: skip
+    async with api.client:
+        allowed = await api.call("OPTIONS", "/v1/me", preflight)
+        me = await api.call("GET", "/v1/me", {"Origin": ORIGIN, **bearer(tokens.access)})
+    assert allowed.status == 204
+    assert "authorization" in allowed.headers["access-control-allow-headers"].split(", ")
+    assert (me.status, me.headers["access-control-allow-origin"]) == (200, ORIGIN)
