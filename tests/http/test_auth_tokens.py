@@ -204,8 +204,8 @@ async def test_a_browser_may_send_the_bearer_token(tmp_path: Path, cognito_pool:
     """DLE's requests carry Authorization, so its CORS preflight must allow that header."""
     tokens = cognito_pool.user()
     api = open_token_api(tmp_path, cognito_pool.settings())
-    preflight = {"Origin": ORIGIN, "Access-Control-Request-Method": "GET",
-                 "Access-Control-Request-Headers": "authorization"}  # fmt: skip
+    preflight: dict[str, HeaderValue] = {"Origin": ORIGIN, "Access-Control-Request-Method": "GET",
+                                         "Access-Control-Request-Headers": "authorization"}  # fmt: skip
     async with api.client:
         allowed = await api.call("OPTIONS", "/v1/me", preflight)
         me = await api.call("GET", "/v1/me", {"Origin": ORIGIN, **bearer(tokens.access)})
