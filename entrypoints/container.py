@@ -27,7 +27,7 @@ from application.use_cases.estimate_generation import EstimateGeneration
 from application.use_cases.generate_lesson import GenerateLesson
 from application.use_cases.guarded_generation import GuardedGeneration, GuardPolicy
 from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
-from entrypoints import dynamo_wiring, llm_wiring
+from entrypoints import auth_wiring, dynamo_wiring, llm_wiring
 from entrypoints.resources import Resources
 from entrypoints.settings import Settings
 
@@ -67,6 +67,8 @@ class Container(containers.DeclarativeContainer):
         CursorCodec, secret=providers.Callable(Settings.cursor_secret_bytes, settings)
     )
     resources = providers.Singleton(Resources)
+    # Bearer tokens (None in dev-key mode); the edge and /ready use it.
+    token_verifier = providers.Singleton(auth_wiring.token_verifier, settings, clock)
     sqlite = providers.Singleton(_open_sqlite, settings, resources)
     dynamo = providers.Singleton(dynamo_wiring.table, settings, resources)
 

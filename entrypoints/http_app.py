@@ -13,8 +13,11 @@ from entrypoints.settings import Settings, SettingsError
 def build_app(container: Container) -> EdgeMiddleware:
     """The whole ASGI app over a container."""
     settings: Settings = container.settings()
-    if settings.dev_key is None:
-        raise SettingsError("DGS_DEV_KEY: required (dgs serve generates one when unset)")
+    if settings.dev_key is None and settings.auth_mode != "cognito":
+        raise SettingsError(
+            f"DGS_DEV_KEY: required when DGS_AUTH_MODE={settings.auth_mode} "
+            "(dgs serve generates one when unset)"
+        )
 
     async def close() -> None:
         await shutdown(container)
@@ -26,6 +29,11 @@ def build_app(container: Container) -> EdgeMiddleware:
             trusted_proxy_hops=settings.trusted_proxy_hops,
             openapi_enabled=settings.openapi_enabled,
         ),
-        EdgeConfig(dev_key=settings.dev_key.get_secret_value(), allowed_origins=settings.origins()),
+        EdgeConfig(
+            dev_key=settings.dev_key.get_secret_value() if settings.dev_key else None,
+            allowed_origins=settings.origins(),
+            auth_mode=settings.auth_mode,
+            verifier=container.token_verifier(),
+        ),
         on_shutdown=[close],
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
+from adapters.loop_lock import LoopLock
 from application.errors import ApplicationError
+from application.ports.identity import IdentityUnavailableError
 from application.use_cases.estimate_generation import EstimateGeneration
 from application.use_cases.guarded_generation import GuardedGeneration
 from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
@@ -23,8 +24,7 @@ class ContainerServices:
     def __init__(self, container: Container) -> None:
         self._container = container
         self._readiness: tuple[datetime, dict[str, str]] | None = None
-        self._readiness_lock: asyncio.Lock | None = None
-        self._lock_loop: asyncio.AbstractEventLoop | None = None
+        self._lock = LoopLock()  # a Lambda or test may run several event loops in turn
 
     def generation(self) -> GuardedGeneration:
         """POST /v1/lessons/generate."""
@@ -67,15 +67,12 @@ class ContainerServices:
         age = (self._container.clock().now() - checked_at).total_seconds()
         return checks if 0 <= age < READINESS_TTL_SECONDS else None  # a clock set back: stale
 
-    def _lock(self) -> asyncio.Lock:
-        """The lock of the running event loop (a Lambda or test may run several in turn)."""
-        loop = asyncio.get_running_loop()
-        if self._readiness_lock is None or self._lock_loop is not loop:
-            self._readiness_lock, self._lock_loop = asyncio.Lock(), loop
-        return self._readiness_lock
-
     async def _check(self) -> dict[str, str]:
-        """The store answers; every generation step has a usable provider and model."""
+        """The store answers; every generation step has a usable provider and model.
+
+        With bearer tokens, also the issuer's signing keys are held (else no request can be
+        served).
+        """
         checks: dict[str, str] = {}
         try:
             await self._container.lessons().ping()
@@ -87,4 +84,10 @@ class ContainerServices:
             checks["provider"] = "ok"
         except ApplicationError as exc:
             checks["provider"] = f"unavailable: {exc.code}"
+        if (verifier := self._container.token_verifier()) is not None:
+            try:
+                await verifier.check()
+                checks["identity"] = "ok"
+            except IdentityUnavailableError as exc:
+                checks["identity"] = f"unavailable: {exc.code}"
         return checks

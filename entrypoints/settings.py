@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal, get_args
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -24,6 +25,7 @@ from pydantic import (
 )
 
 from application.deadline import WRITE_MARGIN
+from application.principal import AuthMode
 from entrypoints.setting_sources import (
     DOTENV_VARIABLE,
     ENV_PREFIX,
@@ -38,6 +40,7 @@ from entrypoints.setting_sources import (
 
 Provider = Literal["gemini", "openrouter", "openai", "compatible", "offline"]
 _CURSOR_SECRET_FILE = ".cursor-secret"
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class SettingsError(ValueError):
@@ -69,6 +72,18 @@ class Settings(BaseModel):
     openapi_enabled: bool = True
     # `dgs serve` closes a connection that sends nothing for this long (a stalled body).
     http_read_timeout_seconds: int = Field(default=3, ge=1, le=300)
+
+    # Who may call: the dev key (local development and tests), Cognito tokens, or both.
+    auth_mode: AuthMode = "dev-key"
+    # The formats of Cognito's API reference (UserPoolType.Id, UserPoolClientType.ClientId).
+    cognito_user_pool_id: str | None = Field(
+        default=None, max_length=55, pattern=r"^[A-Za-z0-9-]+_[0-9A-Za-z]+$"
+    )
+    cognito_app_client_id: str | None = Field(
+        default=None, max_length=128, pattern=r"^[A-Za-z0-9_+]+$"
+    )
+    cognito_token_use: Literal["access", "id"] = "access"
+    cognito_jwks_url: str | None = None  # default: the pool issuer's /.well-known/jwks.json
 
     # Model providers: keys (never printed), routing per step and per mode.
     gemini_api_key: SecretStr | None = None
@@ -117,6 +132,9 @@ class Settings(BaseModel):
         "repair_provider",
         "repair_model",
         "deployment_timeout_seconds",
+        "cognito_user_pool_id",
+        "cognito_app_client_id",
+        "cognito_jwks_url",
         mode="before",
     )
     @classmethod
@@ -144,6 +162,7 @@ class Settings(BaseModel):
         if self.storage == "dynamodb" and self.cursor_secret is None:
             # Every instance must sign cursors alike; a per-instance file would not do.
             problems.append("DGS_CURSOR_SECRET: required when DGS_STORAGE=dynamodb")
+        problems.extend(self._auth_problems())
         # Imported here: llm_wiring's factories take a Settings (this module).
         from entrypoints.llm_wiring import llm_settings
 
@@ -151,6 +170,49 @@ class Settings(BaseModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _auth_problems(self) -> list[str]:
+        """Token modes name their pool and client, in AWS_REGION; cognito has no dev key."""
+        if self.auth_mode == "dev-key":
+            return []
+        problems = [
+            f"{name}: required when DGS_AUTH_MODE={self.auth_mode}"
+            for name, value in (
+                ("DGS_COGNITO_USER_POOL_ID", self.cognito_user_pool_id),
+                ("DGS_COGNITO_APP_CLIENT_ID", self.cognito_app_client_id),
+            )
+            if value is None
+        ]
+        pool = self.cognito_user_pool_id
+        if pool is not None and pool.split("_", 1)[0] != self.aws_region:
+            # Pool ids are "{region}_{id}", and the issuer every token is checked against
+            # is https://cognito-idp.{AWS_REGION}.amazonaws.com/{pool id}.
+            problems.append(
+                f"DGS_COGNITO_USER_POOL_ID: the pool {pool} is not in AWS_REGION "
+                f"({self.aws_region}); no token of it could verify"
+            )
+        if self.auth_mode == "cognito" and self.dev_key is not None:
+            problems.append(
+                "DGS_DEV_KEY: not accepted when DGS_AUTH_MODE=cognito (bearer tokens only); "
+                "remove it, or set DGS_AUTH_MODE=both"
+            )
+        return problems
+
+    @field_validator("cognito_jwks_url")
+    @classmethod
+    def _keys_over_https(cls, value: str | None) -> str | None:
+        # Keys fetched over plain HTTP could be swapped in transit, and then any forged
+        # token verifies: only a loopback server (tests, a local IdP) may use http://.
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if not parts.hostname or not (
+            parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK)
+        ):
+            raise ValueError(
+                f"{value!r} is not an https:// URL (http:// only on 127.0.0.1 or localhost)"
+            )
+        return value
 
     @field_validator("allowed_origins")
     @classmethod

@@ -1,4 +1,4 @@
-"""Fixtures shared by every test package: moto's DynamoDB server and test credentials."""
+"""Fixtures shared by every test package: moto's server (DynamoDB, Cognito) and test credentials."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from collections.abc import Iterator
 import pytest
 from moto.server import ThreadedMotoServer
 
+from tests.support.cognito import CognitoIdp, Pool, new_rsa_key
 from tests.support.dynamo_proxy import DynamoProxy
+from tests.support.token_attacks import Arsenal, arm
 
 PROVIDER_KEYS = ("GEMINI_API_KEY", "OPENROUTER_API_KEY", "OPENAI_API_KEY")
 TEST_CREDENTIALS = {
@@ -49,3 +51,35 @@ def moto_proxy() -> Iterator[DynamoProxy]:
     yield proxy
     proxy.stop()
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def cognito_idp(moto_proxy: DynamoProxy) -> CognitoIdp:
+    """moto's Cognito IdP, on the same moto server as DynamoDB (it serves every service)."""
+    host, port = moto_proxy.upstream
+    return CognitoIdp(f"http://{host}:{port}")
+
+
+@pytest.fixture
+def cognito_pool(cognito_idp: CognitoIdp) -> Pool:
+    """A fresh user pool and app client (pools share nothing, so tests do not either)."""
+    return cognito_idp.pool()
+
+
+@pytest.fixture(scope="session")
+def armed(cognito_idp: CognitoIdp) -> Iterator[Arsenal]:
+    """Pools, users and keys for the token attacks, made once (RSA keys and sign-ins are slow)."""
+    arsenal = arm(
+        cognito_idp,
+        {"trusted": new_rsa_key(), "weak": new_rsa_key(1024), "attacker": new_rsa_key()},
+    )
+    arsenal.relay.start()
+    yield arsenal
+    arsenal.relay.stop()
+
+
+@pytest.fixture
+def arsenal(armed: Arsenal) -> Arsenal:
+    """The session's arsenal, its JWKS relay up and serving the published keys."""
+    armed.relay.reset()
+    return armed

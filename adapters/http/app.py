@@ -19,6 +19,7 @@ from adapters.http.catalog import OTHER_ROUTES
 from adapters.http.edge import DOCS_PATH, EdgeConfig, EdgeMiddleware
 from adapters.http.estimate import ESTIMATE_ROUTES
 from adapters.http.lessons import LESSON_ROUTES
+from adapters.http.me import ME_ROUTES
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.services import HttpConfig, Services
 
@@ -66,7 +67,7 @@ def create_app(
         else None
     )
     app = Litestar(
-        route_handlers=[*LESSON_ROUTES, *OTHER_ROUTES, *ESTIMATE_ROUTES],
+        route_handlers=[*LESSON_ROUTES, *OTHER_ROUTES, *ESTIMATE_ROUTES, *ME_ROUTES],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         request_class=StrictJsonRequest,

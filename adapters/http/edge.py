@@ -1,17 +1,17 @@
-"""The outer ASGI layer: request ids, security headers, CORS, HEAD and the dev key.
+"""The outer ASGI layer: request ids, security headers, CORS, HEAD and authentication.
 
 It wraps the whole Litestar app, so it sees every request and every response (unknown
 routes, preflights and errors included), and it is the one layer where CORS is set.
 
-The key is refused by default: every path needs it except an explicit set of public
-paths, compared with the path the router will route (``routed_path``), never with the
-path as the client spelled it (``//v1/lessons`` and ``/%2Fv1/lessons`` reach the
-``/v1/lessons`` handler).
+Credentials are refused by default (the dev key or a bearer token, per ``DGS_AUTH_MODE``;
+see ``authn``): every path needs them except an explicit set of public paths, compared
+with the path the router will route (``routed_path``), never with the path as the client
+spelled it (``//v1/lessons`` and ``/%2Fv1/lessons`` reach the ``/v1/lessons`` handler).
 """
 
 from __future__ import annotations
 
-import hmac
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
@@ -20,8 +20,11 @@ from typing import Any
 import msgspec
 from litestar.utils import normalize_path
 
+from adapters.http.authn import PRINCIPAL, Authenticator, Refusal
 from adapters.http.problems import PROBLEM_JSON, TITLES
 from adapters.http.wire import Problem
+from application.ports.identity import TokenVerifier
+from application.principal import AuthMode
 
 # Plain ASGI: the middleware wraps any ASGI app and is called by any ASGI server.
 Scope = MutableMapping[str, Any]
@@ -29,11 +32,12 @@ Message = MutableMapping[str, Any]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
 DEV_KEY_HEADER = "x-dgs-dev-key"
+log = logging.getLogger("dgs.auth")
 # Load balancers probe these without credentials; the docs join them when they are served.
 PUBLIC_PATHS = frozenset({"/health", "/ready"})
 DOCS_PATH = "/docs"
 ALLOWED_METHODS = ("GET", "HEAD", "POST", "PATCH", "OPTIONS")
-ALLOWED_HEADERS = ("content-type", DEV_KEY_HEADER, "idempotency-key", "if-match")
+ALLOWED_HEADERS = ("content-type", DEV_KEY_HEADER, "authorization", "idempotency-key", "if-match")
 EXPOSED_HEADERS = "ETag, Retry-After, X-Request-ID, RateLimit, RateLimit-Policy"
 _SECURITY_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
@@ -48,25 +52,25 @@ _DOCS_CSP = b"frame-ancestors 'none'"  # the interactive docs load their own scr
 class EdgeConfig:
     """What the edge enforces."""
 
-    dev_key: str
+    dev_key: str | None = None  # required unless auth_mode is "cognito"
     allowed_origins: frozenset[str] = field(default_factory=frozenset)
     cors_max_age: int = 600
-    public_paths: frozenset[str] = PUBLIC_PATHS  # routed paths served without the key
+    public_paths: frozenset[str] = PUBLIC_PATHS  # routed paths served without credentials
+    auth_mode: AuthMode = "dev-key"
+    verifier: TokenVerifier | None = None  # bearer tokens, for "cognito" and "both"
 
 
 class EdgeMiddleware:
     """Wraps an ASGI app with the service's edge rules."""
 
     def __init__(self, app: ASGIApp, config: EdgeConfig) -> None:
-        if not config.dev_key:
-            raise ValueError("the dev key must not be empty: DGS never runs open")
+        self._authenticator = Authenticator(config.auth_mode, config.dev_key, config.verifier)
         if "*" in config.allowed_origins:
             raise ValueError("DGS_ALLOWED_ORIGINS: '*' is refused; list exact origins")
         if unrouted := sorted(p for p in config.public_paths if normalize_path(p) != p):
             raise ValueError(f"public paths must be spelled as routed: {unrouted}")
         self.app = app
         self.config = config
-        self._key = config.dev_key.encode()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """Handle one ASGI event."""
@@ -95,17 +99,16 @@ class EdgeMiddleware:
                 return
             cors.append((b"access-control-expose-headers", EXPOSED_HEADERS.encode()))
         if routed_path(scope) not in self.config.public_paths:
-            given = headers.get(DEV_KEY_HEADER, "").encode()
-            if not given or not hmac.compare_digest(given, self._key):
+            proven = await self._authenticator.authenticate(
+                headers.get(DEV_KEY_HEADER), headers.get("authorization")
+            )
+            if isinstance(proven, Refusal):
+                log.info("request %s refused: %s (%s)", request_id, proven.code, proven.reason)
                 await self._problem(
-                    send,
-                    scope,
-                    401,
-                    "unauthorized",
-                    f"a valid {DEV_KEY_HEADER} header is required",
-                    cors,
+                    send, scope, 401, proven.code, proven.detail, cors, proven.challenge
                 )
                 return
+            scope["state"][PRINCIPAL] = proven
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -170,6 +173,7 @@ class EdgeMiddleware:
         code: str,
         detail: str,
         cors: list[tuple[bytes, bytes]] | None = None,
+        challenge: str | None = None,
     ) -> None:
         problem = Problem(
             type=f"https://dgs.dev/problems/{code}",
@@ -184,8 +188,8 @@ class EdgeMiddleware:
             (b"content-type", PROBLEM_JSON.encode()),
             (b"content-length", str(len(body)).encode()),
         ]
-        if status == 401:
-            raw.append((b"www-authenticate", b"DGS-Dev-Key"))
+        if challenge is not None:
+            raw.append((b"www-authenticate", challenge.encode()))
         await send(
             {
                 "type": "http.response.start",

@@ -1,4 +1,4 @@
-"""``dgs serve``: the API under hypercorn; generates and prints a dev key if none is set."""
+"""``dgs serve``: the API under hypercorn; generates and prints a dev key if one is needed."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def serve(args: argparse.Namespace) -> int:
         settings = load_settings()  # every setting checked before a key is made or shown
     except SettingsError as exc:
         return fail("serve", str(exc), EXIT_BAD_INPUT)
-    if settings.dev_key is None:
+    if settings.dev_key is None and settings.auth_mode != "cognito":  # cognito: tokens only
         key = secrets.token_urlsafe(24)
         os.environ["DGS_DEV_KEY"] = key  # workers inherit it
         print(f"DGS_DEV_KEY was not set; this run's key is:\n\n    {key}\n", file=sys.stderr)
@@ -43,6 +43,7 @@ def serve(args: argparse.Namespace) -> int:
     )
     print(f"DGS on http://{args.host}:{args.port}  store: {storage}  docs: /docs", file=sys.stderr)
     print(f"models: {_models(settings)}", file=sys.stderr)
+    print(f"auth: {_auth(settings)}", file=sys.stderr)
     try:
         return EXIT_OK if run(config) == 0 else 1
     except OSError as exc:  # binding: the port is taken, or the address is not ours
@@ -70,6 +71,18 @@ def hypercorn_config(args: argparse.Namespace, settings: Settings) -> Config:
     config.keep_alive_timeout = KEEP_ALIVE_SECONDS
     config.h11_max_incomplete_size = MAX_REQUEST_HEAD_BYTES
     return config
+
+
+def _auth(settings: Settings) -> str:
+    """What callers must send, so a user sees how the server will check them."""
+    key = "the X-DGS-Dev-Key header"
+    if settings.auth_mode == "dev-key":
+        return key
+    tokens = (
+        f"Cognito {settings.cognito_token_use} tokens of pool {settings.cognito_user_pool_id}, "
+        f"app client {settings.cognito_app_client_id}"
+    )
+    return tokens if settings.auth_mode == "cognito" else f"{tokens}, or {key}"
 
 
 def _models(settings: Settings) -> str:

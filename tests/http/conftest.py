@@ -6,7 +6,8 @@ import asyncio
 import importlib
 import sys
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,20 +119,40 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
 LAMBDA_KEY = "sample-dev-key-change-me-0123"  # the key of deploy/events
 
 
+@contextmanager
+def fresh_lambda(monkeypatch: pytest.MonkeyPatch, settings: Mapping[str, str]) -> Iterator[Any]:
+    """``entrypoints.lambda_handler`` imported fresh with ``settings`` in the environment (an
+    empty value removes the variable), as a new execution environment would import it."""
+    for name, value in settings.items():
+        if value:
+            monkeypatch.setenv(name, value)
+        else:
+            monkeypatch.delenv(name, raising=False)
+    sys.modules.pop("entrypoints.lambda_handler", None)
+    try:
+        yield importlib.import_module("entrypoints.lambda_handler")
+    finally:
+        sys.modules.pop("entrypoints.lambda_handler", None)
+        # Mangum installs an event loop and keeps it for warm invocations; close it.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            loop = asyncio.get_event_loop_policy().get_event_loop()
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+def lambda_settings(tmp_path: Path) -> dict[str, str]:
+    """The settings of the Lambda tests: a SQLite file, the sample events' key and origin."""
+    return {
+        "DGS_SQLITE_PATH": str(tmp_path / "dgs.sqlite3"),
+        "DGS_DEV_KEY": LAMBDA_KEY,
+        "DGS_ALLOWED_ORIGINS": ORIGIN,
+        "DGS_RATE_LIMIT_PER_HOUR": "1000",
+    }
+
+
 @pytest.fixture
 def lambda_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """``entrypoints.lambda_handler`` imported fresh, as a new execution environment would."""
-    monkeypatch.setenv("DGS_SQLITE_PATH", str(tmp_path / "dgs.sqlite3"))
-    monkeypatch.setenv("DGS_DEV_KEY", LAMBDA_KEY)
-    monkeypatch.setenv("DGS_ALLOWED_ORIGINS", ORIGIN)
-    monkeypatch.setenv("DGS_RATE_LIMIT_PER_HOUR", "1000")
-    sys.modules.pop("entrypoints.lambda_handler", None)
-    module = importlib.import_module("entrypoints.lambda_handler")
-    yield module
-    sys.modules.pop("entrypoints.lambda_handler", None)
-    # Mangum installs an event loop and keeps it for warm invocations; a test must close it.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        loop = asyncio.get_event_loop_policy().get_event_loop()
-    loop.close()
-    asyncio.set_event_loop(None)
+    with fresh_lambda(monkeypatch, lambda_settings(tmp_path)) as module:
+        yield module

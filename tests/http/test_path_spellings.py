@@ -53,8 +53,11 @@ ROUTES = [
     Route("OPTIONS", "/v1/lessons/{id}", 204),
     Route("DELETE", "/v1/lessons/{id}", 405),
     Route("POST", "/v1/lessons/validate", 200, body={"title": "T", "blocks": []}),
+    Route("POST", "/v1/lessons/estimate", 200, body={"topic": "Tides"}),  # no model call
     Route("GET", "/v1/catalog", 200),
     Route("GET", "/v1/schemas/lesson/1.1", 200),
+    Route("GET", "/v1/me", 200),
+    Route("HEAD", "/v1/me", 200),
     Route("GET", "/v1/nothing-here", 404),
     Route("GET", "/nope", 404),
     Route("GET", "/docs/redoc", 404),  # not served: no public path, and never HTML

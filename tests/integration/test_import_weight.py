@@ -7,7 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("botocore", "boto3", "aioboto3", "openai", "agents", "litestar")
+HEAVY = (
+    "botocore",
+    "boto3",
+    "aioboto3",
+    "openai",
+    "agents",
+    "litestar",
+    "jwt",
+    "cryptography",
+    "httpx2",
+)
 
 
 def loaded_after(code: str, tmp_path: Path) -> list[str]:
