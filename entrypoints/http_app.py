@@ -28,6 +28,7 @@ def build_app(container: Container) -> EdgeMiddleware:
             trusted_proxy_header=settings.trusted_proxy_header,
             trusted_proxy_hops=settings.trusted_proxy_hops,
             openapi_enabled=settings.openapi_enabled,
+            body_timeout_seconds=settings.http_body_timeout_seconds,
         ),
         EdgeConfig(
             dev_key=settings.dev_key.get_secret_value() if settings.dev_key else None,

@@ -72,6 +72,7 @@ class Settings(BaseModel):
     openapi_enabled: bool = True
     # `dgs serve` closes a connection that sends nothing for this long (a stalled body).
     http_read_timeout_seconds: int = Field(default=3, ge=1, le=300)
+    http_body_timeout_seconds: int = Field(default=10, ge=1, le=300)
 
     # Who may call: the dev key (local development and tests), Cognito tokens, or both.
     auth_mode: AuthMode = "dev-key"

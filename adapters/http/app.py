@@ -15,6 +15,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from adapters.http.body import StrictJsonRequest
+from adapters.http.body_deadline import BodyDeadline
 from adapters.http.catalog import OTHER_ROUTES
 from adapters.http.edge import DOCS_PATH, EdgeConfig, EdgeMiddleware
 from adapters.http.estimate import ESTIMATE_ROUTES
@@ -79,4 +80,4 @@ def create_app(
     )
     if config.openapi_enabled:
         edge = replace(edge, public_paths=edge.public_paths | DOCS_PATHS)
-    return EdgeMiddleware(app, edge)
+    return EdgeMiddleware(BodyDeadline(app, config.body_timeout_seconds), edge)

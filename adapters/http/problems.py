@@ -80,7 +80,7 @@ STATUS: dict[type[ApplicationError], int] = {
 }
 TITLES = {
     400: "Bad request", 401: "Unauthorized", 404: "Not found", 405: "Method not allowed",
-    409: "Conflict", 412: "Precondition failed", 413: "Payload too large",
+    408: "Request timeout", 409: "Conflict", 412: "Precondition failed", 413: "Payload too large",
     415: "Unsupported media type", 422: "Unprocessable content", 429: "Too many requests",
     500: "Internal server error", 502: "Bad model output", 503: "Service unavailable",
     504: "Model timeout",

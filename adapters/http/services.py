@@ -40,3 +40,4 @@ class HttpConfig:
     trusted_proxy_header: str | None = None  # e.g. "x-forwarded-for", only behind a proxy
     trusted_proxy_hops: int = 1  # how many trusted proxies append to that header
     openapi_enabled: bool = True
+    body_timeout_seconds: float = 10.0  # the whole body must arrive within this

@@ -169,3 +169,31 @@ def test_a_generation_longer_than_the_read_timeout_still_answers(tmp_path: Path)
         )
     finally:
         provider.stop()
+
+
+def test_a_body_trickled_faster_than_the_read_timeout_still_ends_at_the_body_deadline(
+    tmp_path: Path,
+) -> None:
+    """hypercorn's read timeout is per read: a byte every 0.5 s never trips a 1 s timeout.
+    The whole body has its own deadline, after which the request is answered 408."""
+    env = environment(
+        tmp_path, DGS_DEV_KEY=KEY, DGS_HTTP_READ_TIMEOUT_SECONDS="1",
+        DGS_HTTP_BODY_TIMEOUT_SECONDS="2",
+    )  # fmt: skip
+    with serving(env) as (base, _):
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+            client.sendall(HEAD.encode() + b"{")
+            started = time.monotonic()
+            client.settimeout(0.5)
+            answer = b""
+            while time.monotonic() - started < 8 and b"\r\n\r\n" not in answer:
+                try:
+                    answer += client.recv(65536)
+                except TimeoutError:
+                    client.sendall(b" ")
+            took = time.monotonic() - started
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert b"request_timeout" in answer or b"application/problem+json" in answer
+        assert took < 2 + 1.5
+        assert get(base + "/health", KEY) == 200
