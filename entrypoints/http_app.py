@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from adapters.http.app import create_app
-from adapters.http.edge import EdgeConfig, EdgeMiddleware
+from adapters.http.edge import EdgeConfig
+from adapters.http.metrics_route import Exposition
 from adapters.http.services import HttpConfig
+from adapters.observability.requests import ObservedRequests
 from entrypoints.container import Container, shutdown
 from entrypoints.http_services import ContainerServices
 from entrypoints.settings import Settings, SettingsError
 
 
-def build_app(container: Container) -> EdgeMiddleware:
-    """The whole ASGI app over a container."""
+def build_app(container: Container) -> ObservedRequests:
+    """The whole ASGI app over a container (``/metrics`` when its metrics can be scraped)."""
     settings: Settings = container.settings()
     if settings.dev_key is None:
         raise SettingsError("DGS_DEV_KEY: required (dgs serve generates one when unset)")
@@ -19,12 +23,20 @@ def build_app(container: Container) -> EdgeMiddleware:
     async def close() -> None:
         await shutdown(container)
 
+    dev_key = settings.dev_key.get_secret_value()
+    metrics = container.metrics()
+    exposition: Exposition | None = getattr(metrics, "exposition", None)
     return create_app(
         ContainerServices(container),
         HttpConfig(
             trusted_proxy_header=settings.trusted_proxy_header,
             openapi_enabled=settings.openapi_enabled,
+            metrics_public=settings.metrics_public,
+            # Stable across workers and restarts, and useless without the key.
+            identity_key=hashlib.sha256(b"dgs client identity\0" + dev_key.encode()).digest(),
         ),
-        EdgeConfig(dev_key=settings.dev_key.get_secret_value(), allowed_origins=settings.origins()),
+        EdgeConfig(dev_key=dev_key, allowed_origins=settings.origins()),
         on_shutdown=[close],
+        metrics=metrics,
+        exposition=exposition,
     )

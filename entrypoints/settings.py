@@ -37,6 +37,7 @@ from entrypoints.setting_sources import (
 )
 
 Provider = Literal["gemini", "openrouter", "openai", "compatible", "offline"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 _CURSOR_SECRET_FILE = ".cursor-secret"
 
 
@@ -67,6 +68,12 @@ class Settings(BaseModel):
     openapi_enabled: bool = True
     # `dgs serve` closes a connection that sends nothing for this long (a stalled body).
     http_read_timeout_seconds: int = Field(default=3, ge=1, le=300)
+
+    # Logs and metrics. No format: text on a terminal under `dgs serve`, else JSON (always
+    # JSON on Lambda). /metrics needs the key unless metrics_public.
+    log_format: Literal["json", "text"] | None = None
+    log_level: LogLevel = "INFO"
+    metrics_public: bool = False
 
     # Model providers: keys (never printed), routing per step and per mode.
     gemini_api_key: SecretStr | None = None
@@ -115,11 +122,19 @@ class Settings(BaseModel):
         "repair_provider",
         "repair_model",
         "deployment_timeout_seconds",
+        "log_format",
         mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.lower() if value.lower() in ("json", "text") else value.upper()
 
     @field_validator("deployment_timeout_seconds")
     @classmethod

@@ -39,3 +39,5 @@ class HttpConfig:
 
     trusted_proxy_header: str | None = None  # e.g. "x-forwarded-for", only behind a proxy
     openapi_enabled: bool = True
+    metrics_public: bool = False  # /metrics without the key (DGS_METRICS_PUBLIC)
+    identity_key: bytes = b""  # keys the client hash in request log lines

@@ -22,6 +22,7 @@ from domain.generation import IntermediateDataModel, LessonConstraints
 from entrypoints.container import Container, build_container
 from entrypoints.http_app import build_app
 from entrypoints.settings import load_settings
+from tests.support.logs import preserved_logging
 
 DEV_KEY = "test-dev-key-0123456789abcdef"
 ORIGIN = "https://dle.example.org"
@@ -126,8 +127,9 @@ def lambda_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[A
     monkeypatch.setenv("DGS_ALLOWED_ORIGINS", ORIGIN)
     monkeypatch.setenv("DGS_RATE_LIMIT_PER_HOUR", "1000")
     sys.modules.pop("entrypoints.lambda_handler", None)
-    module = importlib.import_module("entrypoints.lambda_handler")
-    yield module
+    with preserved_logging():  # the handler sets up the process's logging at import
+        module = importlib.import_module("entrypoints.lambda_handler")
+        yield module
     sys.modules.pop("entrypoints.lambda_handler", None)
     # Mangum installs an event loop and keeps it for warm invocations; a test must close it.
     with warnings.catch_warnings():

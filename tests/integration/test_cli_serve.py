@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.http.test_e2e_server import free_port, wait_until_healthy
+from tests.http.serve import free_port, wait_until_healthy
 from tests.integration.test_generation_llm import IDM, LESSON
 from tests.support.scripted_openai import Reply, ScriptedOpenAI, json_completion
 

@@ -83,11 +83,13 @@ def error(
 
 
 class ScriptedOpenAI(LoopbackServer):
-    """The server; ``script()`` queues replies, ``requests`` holds what was received."""
+    """The server; ``script()`` queues replies, ``requests`` holds what was received
+    (``headers``: each request's headers, lower-case names, in the same order)."""
 
     def __init__(self) -> None:
         self.replies: deque[Reply] = deque()
         self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
         super().__init__(self._handler())
 
@@ -99,9 +101,10 @@ class ScriptedOpenAI(LoopbackServer):
         with self._lock:
             self.replies.extend(replies)
 
-    def _next(self, body: dict[str, Any]) -> Reply:
+    def _next(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> Reply:
         with self._lock:
             self.requests.append(body)
+            self.headers.append(headers or {})
             return self.replies.popleft() if self.replies else error(500, "nothing scripted")
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -110,7 +113,7 @@ class ScriptedOpenAI(LoopbackServer):
         class Handler(QuietJsonHandler):
             def do_POST(self) -> None:
                 _, body = self.read_body()
-                reply = server._next(body)
+                reply = server._next(body, {k.lower(): v for k, v in self.headers.items()})
                 if reply.delay:
                     time.sleep(reply.delay)
                 if body.get("stream") and reply.status == 200:
