@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from entrypoints.commands import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNAVAILABLE
 from entrypoints.commands.terminal import fail
+from entrypoints.observability import MULTIPROCESS_VARIABLE, configure_logging
 from entrypoints.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -45,8 +46,11 @@ def serve(args: argparse.Namespace) -> int:
     storage = (
         settings.storage if settings.storage == "dynamodb" else f"sqlite ({settings.sqlite_path})"
     )
-    print(f"DGS on http://{args.host}:{args.port}  store: {storage}  docs: /docs", file=sys.stderr)
-    print(f"models: {_models(settings)}", file=sys.stderr)
+    # Log lines, in the format the workers use: a log reader sees one format throughout.
+    configure_logging(settings, "container")
+    log = logging.getLogger("dgs.serve")
+    log.info("DGS on http://%s:%s  store: %s  docs: /docs", args.host, args.port, storage)
+    log.info("models: %s", _models(settings))
     try:
         return EXIT_OK if run(config) == 0 else 1
     except OSError as exc:  # binding: the port is taken, or the address is not ours
@@ -66,8 +70,6 @@ def _multiprocess_metrics(workers: int) -> str | None:
     (prometheus-client's multiprocess mode). The workers inherit the variable; the
     directory is removed at exit. A directory the operator set is used as it is, and kept.
     """
-    from entrypoints.observability import MULTIPROCESS_VARIABLE
-
     if workers <= 1 or os.environ.get(MULTIPROCESS_VARIABLE):
         return None
     directory = tempfile.mkdtemp(prefix="dgs-metrics-")
