@@ -13,6 +13,13 @@ from dependency_injector import containers, providers
 from adapters.llm.prices import CataloguePrices
 from adapters.llm.prompt_files import prompt_version
 from adapters.llm.sizes import LlmRequestSizes
+from adapters.observability.generations import (
+    LoggedGenerations,
+    ObservedGatherer,
+    ObservedRepairer,
+    ObservedStructurer,
+)
+from adapters.observability.metrics import Metrics, NoMetrics
 from adapters.sqlite.cache import SqliteCache
 from adapters.sqlite.database import SqliteDatabase
 from adapters.sqlite.idempotency import SqliteIdempotencyStore
@@ -61,6 +68,9 @@ class Container(containers.DeclarativeContainer):
     """Ports and their adapters; override a provider in tests instead of patching."""
 
     settings = providers.Dependency(instance_of=Settings)
+    # Where metrics go: the entry point's (entrypoints.observability); none for the CLI.
+    metrics = providers.Object(NoMetrics())
+    generation_events = providers.Singleton(LoggedGenerations, metrics)
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(RandomIds)
     cursors = providers.Singleton(
@@ -113,9 +123,10 @@ class Container(containers.DeclarativeContainer):
     repairer = providers.Singleton(llm_wiring.repairer, llm_settings, provider_clients.provider)
     generate_lesson = providers.Factory(
         GenerateLesson,
-        gatherer,
-        structurer,
-        repairer,
+        # Wrapped here, so a step overridden in a test is counted like the real one.
+        providers.Factory(ObservedGatherer, gatherer, metrics),
+        providers.Factory(ObservedStructurer, structurer, metrics),
+        providers.Factory(ObservedRepairer, repairer, metrics),
         lessons,
         repair_log,
         clock,
@@ -123,6 +134,7 @@ class Container(containers.DeclarativeContainer):
         repair_enabled=settings.provided.repair_enabled,
         prompt_version=providers.Callable(prompt_version),
         deadline=providers.Callable(generation_deadline, settings),
+        events=generation_events,
     )
     guarded_generation = providers.Factory(
         GuardedGeneration,
@@ -148,9 +160,11 @@ class Container(containers.DeclarativeContainer):
     patch_lesson = providers.Factory(PatchLesson, lessons)
 
 
-def build_container(settings: Settings) -> Container:
-    """A container wired to ``settings``."""
+def build_container(settings: Settings, metrics: Metrics | None = None) -> Container:
+    """A container wired to ``settings`` (and to an entry point's ``metrics``)."""
     container = Container(settings=settings)
+    if metrics is not None:
+        container.metrics.override(providers.Object(metrics))
     container.check_dependencies()
     return container
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from adapters.http.app import create_app
-from adapters.http.edge import EdgeConfig, EdgeMiddleware
+from adapters.http.edge import EdgeConfig
+from adapters.http.metrics_route import Exposition
 from adapters.http.services import HttpConfig
+from adapters.observability.requests import ObservedRequests
 from entrypoints.container import Container, shutdown
 from entrypoints.http_services import ContainerServices
 from entrypoints.settings import Settings, SettingsError
 
 
-def build_app(container: Container) -> EdgeMiddleware:
-    """The whole ASGI app over a container."""
+def build_app(container: Container) -> ObservedRequests:
+    """The whole ASGI app over a container (``/metrics`` when its metrics can be scraped)."""
     settings: Settings = container.settings()
     if settings.dev_key is None and settings.auth_mode != "cognito":
         raise SettingsError(
@@ -22,6 +26,8 @@ def build_app(container: Container) -> EdgeMiddleware:
     async def close() -> None:
         await shutdown(container)
 
+    metrics = container.metrics()
+    exposition: Exposition | None = getattr(metrics, "exposition", None)
     return create_app(
         ContainerServices(container),
         HttpConfig(
@@ -29,6 +35,11 @@ def build_app(container: Container) -> EdgeMiddleware:
             trusted_proxy_hops=settings.trusted_proxy_hops,
             openapi_enabled=settings.openapi_enabled,
             body_timeout_seconds=settings.http_body_timeout_seconds,
+            metrics_public=settings.metrics_public,
+            # Stable across workers and restarts, and useless without the secret.
+            identity_key=hashlib.sha256(
+                b"dgs client identity\0" + settings.cursor_secret_bytes()
+            ).digest(),
         ),
         EdgeConfig(
             dev_key=settings.dev_key.get_secret_value() if settings.dev_key else None,
@@ -37,4 +48,6 @@ def build_app(container: Container) -> EdgeMiddleware:
             verifier=container.token_verifier(),
         ),
         on_shutdown=[close],
+        metrics=metrics,
+        exposition=exposition,
     )

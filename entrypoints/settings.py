@@ -39,6 +39,7 @@ from entrypoints.setting_sources import (
 )
 
 Provider = Literal["gemini", "openrouter", "openai", "compatible", "offline"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 _CURSOR_SECRET_FILE = ".cursor-secret"
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -85,6 +86,12 @@ class Settings(BaseModel):
     )
     cognito_token_use: Literal["access", "id"] = "access"
     cognito_jwks_url: str | None = None  # default: the pool issuer's /.well-known/jwks.json
+
+    # Logs and metrics. No format: text on a terminal under `dgs serve`, else JSON (always
+    # JSON on Lambda). /metrics needs the key unless metrics_public.
+    log_format: Literal["json", "text"] | None = None
+    log_level: LogLevel = "INFO"
+    metrics_public: bool = False
 
     # Model providers: keys (never printed), routing per step and per mode.
     gemini_api_key: SecretStr | None = None
@@ -136,11 +143,19 @@ class Settings(BaseModel):
         "cognito_user_pool_id",
         "cognito_app_client_id",
         "cognito_jwks_url",
+        "log_format",
         mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.lower() if value.lower() in ("json", "text") else value.upper()
 
     @field_validator("deployment_timeout_seconds")
     @classmethod

@@ -1,4 +1,4 @@
-"""The Litestar application: routes, error table, limits, OpenAPI."""
+"""The Litestar application: routes, error table, limits, OpenAPI, docs and metrics."""
 
 from __future__ import annotations
 
@@ -12,23 +12,31 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.handlers import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components
 
 from adapters.http.body import StrictJsonRequest
 from adapters.http.body_deadline import BodyDeadline
 from adapters.http.catalog import OTHER_ROUTES
+from adapters.http.docs import ASSET_PATHS, OfflineSwagger, asset_routes
 from adapters.http.edge import DOCS_PATH, EdgeConfig, EdgeMiddleware
 from adapters.http.estimate import ESTIMATE_ROUTES
 from adapters.http.lessons import LESSON_ROUTES
 from adapters.http.me import ME_ROUTES
+from adapters.http.metrics_route import METRICS_PATH, Exposition, metrics_route
+from adapters.http.openapi_docs import SECURITY_REQUIREMENTS, SECURITY_SCHEMES, ExampleJson
 from adapters.http.problems import EXCEPTION_HANDLERS
+from adapters.http.routes import RouteTemplates
 from adapters.http.services import HttpConfig, Services
+from adapters.observability.metrics import Metrics, NoMetrics
+from adapters.observability.requests import ObservedRequests, RequestObservation
 
 DEFAULT_MAX_BODY = 16 * 1024  # routes that take bodies set their own limit
 SWAGGER_PATH = "/swagger"
-# What the docs serve (Swagger UI at /docs and /docs/swagger, the schema), and so all of
-# them that is public when they are on.
-DOCS_PATHS = frozenset({DOCS_PATH, DOCS_PATH + SWAGGER_PATH, DOCS_PATH + "/openapi.json"})
+# What the docs serve (Swagger UI at /docs and /docs/swagger, its files, the schema), and
+# so all of them that is public when they are on.
+DOCS_PATHS = frozenset(
+    {DOCS_PATH, DOCS_PATH + SWAGGER_PATH, DOCS_PATH + "/openapi.json", *ASSET_PATHS}
+)
 
 
 async def served_docs_only(
@@ -49,8 +57,14 @@ def create_app(
     edge: EdgeConfig,
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     version: str = "1.0.0",
-) -> EdgeMiddleware:
-    """The ASGI app: Litestar inside the edge layer (keys, CORS, headers)."""
+    metrics: Metrics | None = None,
+    exposition: Exposition | None = None,
+) -> ObservedRequests:
+    """The ASGI app: Litestar in the edge layer (keys, CORS, headers) in the observer.
+
+    The observer gives each request its id and trace, one log line and its metrics.
+    ``exposition`` serves ``/metrics`` (containers; public with ``config.metrics_public``).
+    """
     openapi = (
         OpenAPIConfig(
             title="DGS — Data Generation Service",
@@ -58,17 +72,35 @@ def create_app(
             openapi_router=Router(
                 DOCS_PATH, route_handlers=[], guards=[served_docs_only], include_in_schema=False
             ),
-            render_plugins=[SwaggerRenderPlugin(path=SWAGGER_PATH)],
+            render_plugins=[OfflineSwagger(path=SWAGGER_PATH), ExampleJson()],
+            components=Components(security_schemes=dict(SECURITY_SCHEMES)),
             description=(
                 "Lessons for DLE. Every path but /health, /ready and these docs needs the "
-                "X-DGS-Dev-Key header."
+                "X-DGS-Dev-Key header: choose Authorize and paste the key."
             ),
         )
         if config.openapi_enabled
         else None
     )
+    # The routes behind the key declare it in the document (the edge enforces it).
+    secured = [
+        h
+        for h in (*LESSON_ROUTES, *OTHER_ROUTES, *ESTIMATE_ROUTES, *ME_ROUTES)
+        if not h.paths <= edge.public_paths
+    ]
+    public = [
+        h
+        for h in (*LESSON_ROUTES, *OTHER_ROUTES, *ESTIMATE_ROUTES, *ME_ROUTES)
+        if h.paths <= edge.public_paths
+    ]
+    handlers: list[Any] = [Router("/", route_handlers=secured, security=SECURITY_REQUIREMENTS)]
+    handlers += public
+    if config.openapi_enabled:
+        handlers += asset_routes()
+    if exposition is not None:
+        handlers.append(metrics_route(exposition))
     app = Litestar(
-        route_handlers=[*LESSON_ROUTES, *OTHER_ROUTES, *ESTIMATE_ROUTES, *ME_ROUTES],
+        route_handlers=handlers,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         request_class=StrictJsonRequest,
@@ -80,4 +112,15 @@ def create_app(
     )
     if config.openapi_enabled:
         edge = replace(edge, public_paths=edge.public_paths | DOCS_PATHS)
-    return EdgeMiddleware(BodyDeadline(app, config.body_timeout_seconds), edge)
+    if exposition is not None and config.metrics_public:
+        edge = replace(edge, public_paths=edge.public_paths | {METRICS_PATH})
+    observation = RequestObservation(
+        route_of=RouteTemplates(app),
+        identity_key=config.identity_key,
+        trusted_proxy_header=config.trusted_proxy_header,
+    )
+    return ObservedRequests(
+        EdgeMiddleware(BodyDeadline(app, config.body_timeout_seconds), edge),
+        metrics or NoMetrics(),
+        observation,
+    )

@@ -12,6 +12,7 @@ spelled it (``//v1/lessons`` and ``/%2Fv1/lessons`` reach the ``/v1/lessons`` ha
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from litestar.utils import normalize_path
 from adapters.http.authn import PRINCIPAL, Authenticator, Refusal
 from adapters.http.problems import PROBLEM_JSON, TITLES
 from adapters.http.wire import Problem
+from adapters.observability.correlation import accepted_request_id
 from application.ports.identity import TokenVerifier
 from application.principal import AuthMode
 
@@ -45,7 +47,17 @@ _SECURITY_HEADERS = (
     (b"referrer-policy", b"no-referrer"),
 )
 _API_CSP = b"default-src 'none'; frame-ancestors 'none'"
-_DOCS_CSP = b"frame-ancestors 'none'"  # the interactive docs load their own scripts
+# The docs page loads Swagger UI's files and one script from this origin, nothing else:
+# no inline script or style, no other origin, no framing, no <base> or form targets (CSP
+# Level 3, https://www.w3.org/TR/CSP3/). Swagger UI's stylesheet draws icons as data: images.
+_DOCS_CSP = (
+    b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    b"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+# A Host header as RFC 9110 section 7.2 allows it: uri-host [":" port], the host a
+# registered name, an IPv4 address or a bracketed IP literal (RFC 3986 section 3.2.2).
+_HOST = re.compile(r"(?:[a-z0-9._~-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?", re.IGNORECASE)
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +94,17 @@ class EdgeMiddleware:
             # answers it (Litestar routes HEAD only to explicit HEAD handlers).
             scope = {**scope, "method": "GET"}
             send = _without_body(send)
-        request_id = uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
         headers = _headers(scope)
+        state = scope.setdefault("state", {})  # an outer layer may have set the request id
+        state["request_id"] = (
+            state.get("request_id")
+            or accepted_request_id(headers.get("x-request-id"))
+            or uuid.uuid4().hex
+        )
         origin = headers.get("origin")
         cors: list[tuple[bytes, bytes]] = []
         if origin is not None:
-            if origin not in self.config.allowed_origins:
+            if origin not in self.config.allowed_origins and origin != own_origin(scope, headers):
                 await self._problem(
                     send, scope, 403, "origin_not_allowed", "this origin may not call the API"
                 )
@@ -103,7 +119,9 @@ class EdgeMiddleware:
                 headers.get(DEV_KEY_HEADER), headers.get("authorization")
             )
             if isinstance(proven, Refusal):
-                log.info("request %s refused: %s (%s)", request_id, proven.code, proven.reason)
+                log.info(
+                    "request %s refused: %s (%s)", state["request_id"], proven.code, proven.reason
+                )
                 await self._problem(
                     send, scope, 401, proven.code, proven.detail, cors, proven.challenge
                 )
@@ -213,6 +231,23 @@ def routed_path(scope: Scope) -> str:
     if root_path := scope.get("root_path", ""):
         path = path.split(root_path, maxsplit=1)[-1]
     return normalize_path(path)
+
+
+def own_origin(scope: Scope, headers: dict[str, str]) -> str | None:
+    """The origin of this service as the request reached it (its scheme and Host).
+
+    A page served by this service (the docs) calls it from this origin, and browsers send
+    ``Origin`` on a same-origin POST or PATCH (Fetch standard, "append a request Origin
+    header"), so it is allowed without being listed. A browser always sends the Host of
+    the URL it calls, so another page's Origin never equals it. Origins serialise without
+    a default port (RFC 6454 section 6.2). Behind a proxy that ends TLS or rewrites Host,
+    list the public origin in DGS_ALLOWED_ORIGINS instead.
+    """
+    host = headers.get("host", "")
+    scheme = scope.get("scheme", "http")
+    if scheme not in _DEFAULT_PORTS or not _HOST.fullmatch(host):
+        return None
+    return f"{scheme}://{host.lower().removesuffix(_DEFAULT_PORTS[scheme])}"
 
 
 def _without_body(send: Send) -> Send:

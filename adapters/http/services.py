@@ -41,3 +41,5 @@ class HttpConfig:
     trusted_proxy_hops: int = 1  # how many trusted proxies append to that header
     openapi_enabled: bool = True
     body_timeout_seconds: float = 10.0  # the whole body must arrive within this
+    metrics_public: bool = False  # /metrics without the key (DGS_METRICS_PUBLIC)
+    identity_key: bytes = b""  # keys the client hash in request log lines

@@ -3,7 +3,8 @@
 openai-agents reports a cut-off JSON answer as a generic "invalid JSON" error. To tell
 truncation (finish_reason ``length``: no repair is worth trying) from bad output, the
 HTTP transport under the OpenAI client records what each completion said, for the step
-that is running (a context variable scopes it to that step).
+that is running (a context variable scopes it to that step). The same transport sends
+the request's W3C trace context (``traceparent``) on every call made on its behalf.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import httpx2  # the HTTP library this openai SDK is built on
+
+from adapters.observability.correlation import outgoing_trace_headers
 
 
 @dataclass(slots=True)
@@ -62,7 +65,9 @@ class ObservingTransport(httpx2.AsyncBaseTransport):
         self._inner = inner
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        """Forward the request; record the completion it returns."""
+        """Forward the request (with the current trace); record the completion it returns."""
+        for name, value in outgoing_trace_headers().items():
+            request.headers[name] = value
         response = await self._inner.handle_async_request(request)
         observed = _current.get()
         if observed is None or not request.url.path.endswith("/chat/completions"):

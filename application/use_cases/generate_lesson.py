@@ -34,6 +34,12 @@ from application.ports.generation import (
     Structurer,
 )
 from application.ports.lessons import LessonRepository
+from application.ports.telemetry import (
+    GenerationEvents,
+    GenerationReport,
+    NoGenerationEvents,
+    outcome_of,
+)
 from application.records import GenerationMeta, LessonRecord, StepUsage
 from application.use_cases.lesson_verdict import as_recorded, failure, judge
 from application.use_cases.repair_records import keep_repair
@@ -84,6 +90,7 @@ class GenerateLesson:
         prompt_version: str,
         deadline: timedelta,
         monotonic: Callable[[], float] = time.perf_counter,
+        events: GenerationEvents | None = None,
     ) -> None:
         self._gatherer = gatherer
         self._structurer = structurer
@@ -96,6 +103,7 @@ class GenerateLesson:
         self._prompt_version = prompt_version
         self._deadline = deadline
         self._monotonic = monotonic
+        self._events = events or NoGenerationEvents()
 
     async def __call__(
         self, request: GenerateRequest, progress: Progress | None = None
@@ -124,10 +132,22 @@ class GenerateLesson:
         self.check(request)
         self.routes(request.constraints)  # fails before any call if a model cannot do the step
         deadline = deadline or self.start_deadline()
-        with within(deadline):
-            generated = await self._produce(request, progress or _Quiet(), idm)
-        deadline.check()  # what ends past the deadline is not stored: its lease may be gone
+        started = self._monotonic()
+        usage: list[StepUsage] = []  # filled as calls complete: a failure reports them too
+        try:
+            with within(deadline):
+                generated = await self._produce(request, progress or _Quiet(), idm, usage)
+            deadline.check()  # what ends past the deadline is not stored: its lease may be gone
+        except BaseException as exc:
+            elapsed = round((self._monotonic() - started) * 1000)
+            self.report(GenerationReport(outcome_of(exc), elapsed, tuple(usage)))
+            raise
+        self.report(GenerationReport.made(generated.record))
         return generated
+
+    def report(self, report: GenerationReport) -> None:
+        """Tell the observers how a generation ended (a lesson served from the cache too)."""
+        self._events.generation_finished(report)
 
     @property
     def deadline(self) -> timedelta:
@@ -139,10 +159,13 @@ class GenerateLesson:
         return Deadline.start(self._deadline, self._monotonic)
 
     async def _produce(
-        self, request: GenerateRequest, report: Progress, idm: IntermediateDataModel | None
+        self,
+        request: GenerateRequest,
+        report: Progress,
+        idm: IntermediateDataModel | None,
+        usage: list[StepUsage],
     ) -> GeneratedLesson:
         started = self._monotonic()
-        usage: list[StepUsage] = []
         idm_from_cache = idm is not None
         if idm is None:
             report.step("gather", "start")

@@ -33,6 +33,7 @@ from application.ports.idempotency import (
 )
 from application.ports.lessons import LessonRepository
 from application.ports.rate_limit import BucketPolicy, RateLimiter
+from application.ports.telemetry import GenerationReport
 from application.records import GenerationMeta, LessonRecord
 from application.responses import LessonFormat, generate_body
 from application.use_cases.generate_lesson import GenerateLesson, GenerateRequest
@@ -177,7 +178,9 @@ class GuardedGeneration:
                 # routes are part of the key, so the record's providers are the cached ones.
                 lesson = json.loads(cached)
                 meta = GenerationMeta(cache="lesson")
-                return self._generate.record_for(request, lesson, meta), lesson
+                record = self._generate.record_for(request, lesson, meta)
+                self._generate.report(GenerationReport.made(record))
+                return record, lesson
         cached_idm = await self._cache.get(idm_key) if use_cache else None
         idm = IntermediateDataModel.model_validate_json(cached_idm) if cached_idm else None
         generated = await self._generate.produce(request, idm=idm, deadline=deadline)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import secrets
+import shutil
 import sys
+import tempfile
 from typing import TYPE_CHECKING
 
 from entrypoints.commands import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNAVAILABLE
 from entrypoints.commands.terminal import fail
+from entrypoints.observability import MULTIPROCESS_VARIABLE, configure_logging
 from entrypoints.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -38,12 +42,16 @@ def serve(args: argparse.Namespace) -> int:
     from hypercorn.run import run
 
     config = hypercorn_config(args, settings)
+    metrics_dir = _multiprocess_metrics(args.workers)
     storage = (
         settings.storage if settings.storage == "dynamodb" else f"sqlite ({settings.sqlite_path})"
     )
-    print(f"DGS on http://{args.host}:{args.port}  store: {storage}  docs: /docs", file=sys.stderr)
-    print(f"models: {_models(settings)}", file=sys.stderr)
-    print(f"auth: {_auth(settings)}", file=sys.stderr)
+    # Log lines, in the format the workers use: a log reader sees one format throughout.
+    configure_logging(settings, "container")
+    log = logging.getLogger("dgs.serve")
+    log.info("DGS on http://%s:%s  store: %s  docs: /docs", args.host, args.port, storage)
+    log.info("models: %s", _models(settings))
+    log.info("auth: %s", _auth(settings))
     try:
         return EXIT_OK if run(config) == 0 else 1
     except OSError as exc:  # binding: the port is taken, or the address is not ours
@@ -51,6 +59,23 @@ def serve(args: argparse.Namespace) -> int:
         return fail(
             "serve", f"cannot listen on {args.host}:{args.port}: {reason}", EXIT_UNAVAILABLE
         )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _multiprocess_metrics(workers: int) -> str | None:
+    """With several workers, a fresh directory where each writes its metrics.
+
+    A scrape answered by any worker then counts every worker's requests
+    (prometheus-client's multiprocess mode). The workers inherit the variable; the
+    directory is removed at exit. A directory the operator set is used as it is, and kept.
+    """
+    if workers <= 1 or os.environ.get(MULTIPROCESS_VARIABLE):
+        return None
+    directory = tempfile.mkdtemp(prefix="dgs-metrics-")
+    os.environ[MULTIPROCESS_VARIABLE] = directory
+    return directory
 
 
 def hypercorn_config(args: argparse.Namespace, settings: Settings) -> Config:
@@ -62,8 +87,10 @@ def hypercorn_config(args: argparse.Namespace, settings: Settings) -> Config:
     config.bind = [f"{args.host}:{args.port}"]
     config.workers = args.workers
     config.include_server_header = False  # no server banner
-    config.accesslog = "-"
-    config.errorlog = "-"
+    # DGS writes one line per request itself (entrypoints.observability): no access log.
+    # hypercorn's own lines go through the logger DGS configures, in the same format.
+    config.accesslog = None
+    config.errorlog = logging.getLogger("hypercorn.error")
     config.graceful_timeout = 10
     # A read waits at most this long, so a client trickling its body (or sending nothing)
     # is disconnected; answering a slow request is not a read and is not cut short.

@@ -23,6 +23,7 @@ from domain.generation import IntermediateDataModel, LessonConstraints
 from entrypoints.container import Container, build_container
 from entrypoints.http_app import build_app
 from entrypoints.settings import load_settings
+from tests.support.logs import preserved_logging
 
 DEV_KEY = "test-dev-key-0123456789abcdef"
 ORIGIN = "https://dle.example.org"
@@ -130,7 +131,8 @@ def fresh_lambda(monkeypatch: pytest.MonkeyPatch, settings: Mapping[str, str]) -
             monkeypatch.delenv(name, raising=False)
     sys.modules.pop("entrypoints.lambda_handler", None)
     try:
-        yield importlib.import_module("entrypoints.lambda_handler")
+        with preserved_logging():  # the handler sets up the process's logging at import
+            yield importlib.import_module("entrypoints.lambda_handler")
     finally:
         sys.modules.pop("entrypoints.lambda_handler", None)
         # Mangum installs an event loop and keeps it for warm invocations; close it.

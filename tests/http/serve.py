@@ -32,14 +32,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(env: Mapping[str, str]) -> Iterator[tuple[int, list[str]]]:
-    """``dgs serve`` on a free port until the block ends: (port, the process's output lines)."""
+def serving(env: Mapping[str, str], *arguments: str) -> Iterator[tuple[int, list[str]]]:
+    """``dgs serve`` (with ``arguments``, e.g. ``--workers 2``) on a free port until the
+    block ends: (port, the process's output lines)."""
     port = free_port()
     # A file, not a pipe: nobody reads a pipe while the test runs, and a full one (64 KiB of
     # access-log lines) would stall the server on its next log line.
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port), *arguments],
             env=dict(env), stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         output: list[str] = []

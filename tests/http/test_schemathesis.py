@@ -6,6 +6,7 @@ The app is built once for the module (SQLite in a temporary folder, offline prov
 from __future__ import annotations
 
 import tempfile
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from adapters.llm.offline import OfflineGatherer, OfflineRepairer, OfflineStruct
 from entrypoints.container import build_container
 from entrypoints.http_app import build_app
 from entrypoints.settings import load_settings
-from tests.http.conftest import KEY, api_settings
+from tests.http.conftest import DEV_KEY, api_settings
 
 _DATA = Path(tempfile.mkdtemp(prefix="dgs-schemathesis-"))
 _container = build_container(
@@ -34,4 +35,9 @@ schema = schemathesis.openapi.from_asgi("/docs/openapi.json", build_app(_contain
 @schema.parametrize()
 @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_api_conforms_to_its_openapi(case: Any) -> None:
-    case.call_and_validate(headers=KEY)
+    case.call_and_validate()  # the key: schemathesis.toml [auth.openapi.devKey]
+
+
+def test_schemathesis_sends_the_key_of_these_tests() -> None:
+    config = tomllib.loads((Path(__file__).parents[2] / "schemathesis.toml").read_text())
+    assert config["auth"]["openapi"]["devKey"]["api_key"] == DEV_KEY

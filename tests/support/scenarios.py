@@ -85,11 +85,12 @@ class ScenarioServer(ScriptedOpenAI):
         """How many requests of ``step`` were received."""
         return sum(1 for body in self.requests if _step(body) == step)
 
-    def _next(self, body: dict[str, Any]) -> Reply:
+    def _next(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> Reply:
         if not body.get("messages"):  # a client that went away before its body was sent
             return error(400, "incomplete request")
         with self._lock:
             self.requests.append(body)
+            self.headers.append(headers or {})
         reply = self.answer(body)
         reply.delay = self.delay
         return reply

@@ -87,7 +87,8 @@ def error(
 
 
 class ScriptedOpenAI(LoopbackServer):
-    """The server; ``script()`` queues replies, ``requests`` holds what was received."""
+    """The server; ``script()`` queues replies, ``requests`` holds what was received
+    (``headers``: each request's headers, lower-case names, in the same order)."""
 
     def __init__(self, profile: str | None = "grammar") -> None:
         # The provider profile it stands in for (by default an OpenAI-compatible server,
@@ -95,6 +96,7 @@ class ScriptedOpenAI(LoopbackServer):
         self.profile = profile
         self.replies: deque[Reply] = deque()
         self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
         super().__init__(self._handler())
 
@@ -106,9 +108,10 @@ class ScriptedOpenAI(LoopbackServer):
         with self._lock:
             self.replies.extend(replies)
 
-    def _next(self, body: dict[str, Any]) -> Reply:
+    def _next(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> Reply:
         with self._lock:
             self.requests.append(body)
+            self.headers.append(headers or {})
             refused = refusal(self.profile, body)
             if refused is not None:
                 return Reply(status=refused[0], body=refused[1])
@@ -120,7 +123,7 @@ class ScriptedOpenAI(LoopbackServer):
         class Handler(QuietJsonHandler):
             def do_POST(self) -> None:
                 _, body = self.read_body()
-                reply = server._next(body)
+                reply = server._next(body, {k.lower(): v for k, v in self.headers.items()})
                 if reply.delay:
                     time.sleep(reply.delay)
                 if body.get("stream") and reply.status == 200:
