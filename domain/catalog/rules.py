@@ -15,6 +15,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+from domain.limits import MAX_JSON_DEPTH, depth_exceeds
+
 Loc = tuple[str | int, ...]
 Violation = tuple[Loc, str]
 Bind = Callable[[object, str], str]  # binds an object for generated source; returns its name
@@ -254,6 +256,8 @@ class ValidRegex(_Rule):
             re.compile(value)
         except re.error as exc:
             return f"is not a valid regular expression: {exc}"
+        except (RecursionError, OverflowError, ValueError):  # too nested, a count too large
+            return "is not a regular expression DGS can check"
         return None
 
 
@@ -396,12 +400,21 @@ class LessonObject(_Rule):
         """Anything else breaks the rule."""
         if isinstance(value, str):
             try:
-                value = json.loads(value)
-            except ValueError:
+                # The client reads it with JSON.parse: strict JSON (no NaN or Infinity,
+                # RFC 8259 section 6), no deeper than any JSON DGS reads.
+                value = json.loads(value, parse_constant=_not_json)
+            except (ValueError, RecursionError):
                 return "is neither a lesson object nor a JSON string of one"
+            if depth_exceeds(value, MAX_JSON_DEPTH):
+                return f"is a JSON string nesting deeper than {MAX_JSON_DEPTH} levels"
         if isinstance(value, dict) and isinstance(value.get("blocks"), list):
             return None
         return "must be a lesson object with 'blocks', or a JSON string of one"
+
+
+def _not_json(name: str) -> Any:
+    """``json.loads`` hook for ``NaN``, ``Infinity`` and ``-Infinity``: they are not JSON."""
+    raise ValueError(f"{name} is not JSON")
 
 
 def _repeats(values: list[Any]) -> bool:

@@ -9,6 +9,10 @@ give the same verdict:
 - The exact path, for everything else: blocks and items are dispatched on their key;
   each widget is expanded, checked by its own model and by its spec's rules (see
   ``widget``), and every error is reported at the place it was given.
+
+Any JSON value gets a verdict, however deep: the exact path first measures the
+payload's nesting without recursion and refuses one deeper than ``MAX_JSON_DEPTH`` with
+a single error, before anything walks it; the fast path never walks deep (see there).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from domain.lesson.models import (
     keys_checked_validator,
     validator,
 )
+from domain.limits import MAX_JSON_DEPTH, depth_exceeds
 from domain.validation.fast_path import read_without_errors
 from domain.validation.outline import DOCUMENT_KEYS, SECTION_KEYS, DocumentAdvice
 from domain.validation.result import SCHEMA_SOURCE, Path, Reporter, ValidationResult
@@ -72,6 +77,10 @@ def validate_lesson_exactly(
     """
     registry = registry or get_registry()
     report = Reporter()
+    if depth_exceeds(payload, MAX_JSON_DEPTH):
+        message = f"the lesson nests arrays and objects deeper than {MAX_JSON_DEPTH} levels"
+        report.add((), "document.too_deep", message, SCHEMA_SOURCE)
+        return _result(False, None, report, None)
     if not isinstance(payload, dict):
         report.add((), "document.not_object", "a lesson must be a JSON object", SCHEMA_SOURCE)
         return _result(False, None, report, None)

@@ -6,6 +6,10 @@ handing each widget to its generated reader (see ``readers``). A widget whose so
 have advice is checked again by the exact per-widget code, which locates the warnings;
 the document's own advice is reported as it is met. Anything that may be an error ends
 the attempt, and the exact path then validates the payload from scratch.
+
+It never walks deep: sections nested more than ``MAX_SECTION_LEVELS`` deep go to the
+exact path (which checks the payload's depth first), and the readers bound what a
+widget holds (see ``readers``). So a lesson it accepts is within ``MAX_JSON_DEPTH``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,10 @@ from domain.validation.outline import DOCUMENT_KEYS, SECTION_KEYS, DocumentAdvic
 from domain.validation.readers import Advised, Unclean, widget_readers
 from domain.validation.result import Issue, Path, Reporter
 from domain.validation.widget import apply_rules, read_widget
+
+# Lessons use two or three levels; deeper ones are read by the exact path.
+MAX_SECTION_LEVELS = 8
+_MAX_SECTION_PATH = 2 * MAX_SECTION_LEVELS  # ("blocks", i) and ("subsections", j) per level
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +116,8 @@ class _Walk:
 
     def section(self, section: Any, path: Path) -> dict[str, Any]:
         if type(section) is not dict or not section.keys() <= SECTION_KEYS:
+            raise Unclean
+        if len(path) > _MAX_SECTION_PATH:
             raise Unclean
         title = section["section"]
         if type(title) is not str or not title.strip():
