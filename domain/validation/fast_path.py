@@ -7,9 +7,8 @@ have advice is checked again by the exact per-widget code, which locates the war
 the document's own advice is reported as it is met. Anything that may be an error ends
 the attempt, and the exact path then validates the payload from scratch.
 
-It never walks deep: sections nested more than ``MAX_SECTION_LEVELS`` deep go to the
-exact path (which checks the payload's depth first), and the readers bound what a
-widget holds (see ``readers``). So a lesson it accepts is within ``MAX_JSON_DEPTH``.
+``validate_lesson`` only calls it on payloads within ``MAX_JSON_DEPTH`` and
+``MAX_LESSON_NODES`` (measured first, without recursion), so its walk stays shallow.
 """
 
 from __future__ import annotations
@@ -19,23 +18,24 @@ from typing import Any
 
 from domain.catalog.registry import WidgetRegistry
 from domain.catalog.spec import Catalog, WidgetSpec
+from domain.limits import MAX_REPORTED_ISSUES
 from domain.validation.outline import DOCUMENT_KEYS, SECTION_KEYS, DocumentAdvice
 from domain.validation.readers import Advised, Unclean, widget_readers
 from domain.validation.result import Issue, Path, Reporter
 from domain.validation.widget import apply_rules, read_widget
 
-# Lessons use two or three levels; deeper ones are read by the exact path.
-MAX_SECTION_LEVELS = 8
-_MAX_SECTION_PATH = 2 * MAX_SECTION_LEVELS  # ("blocks", i) and ("subsections", j) per level
-
 
 @dataclass(frozen=True, slots=True)
 class FastRead:
-    """A lesson read without errors: its version, full form, and warnings in report order."""
+    """A lesson read without errors: its version, full form, and warnings in report order.
+
+    ``warnings`` are the first ``MAX_REPORTED_ISSUES``; ``warning_count`` counts them all.
+    """
 
     version: str
     document: dict[str, Any]
     warnings: tuple[Issue, ...]
+    warning_count: int
 
 
 def read_without_errors(
@@ -73,8 +73,9 @@ def _read_document(payload: object, requested: str | None, registry: WidgetRegis
     walk.advice.ending(blocks, walk.readers.quiz_key)
     document = {"schema_version": version, "title": title, "blocks": read_blocks}
     # The exact path reports the document's advice first, then the widgets'.
-    warnings = (*walk.report.warnings, *walk.widget_report.warnings)
-    return FastRead(version, document, warnings)
+    warnings = (*walk.report.warnings, *walk.widget_report.warnings)[:MAX_REPORTED_ISSUES]
+    count = walk.report.warning_count + walk.widget_report.warning_count
+    return FastRead(version, document, warnings, count)
 
 
 class _Readers:
@@ -116,8 +117,6 @@ class _Walk:
 
     def section(self, section: Any, path: Path) -> dict[str, Any]:
         if type(section) is not dict or not section.keys() <= SECTION_KEYS:
-            raise Unclean
-        if len(path) > _MAX_SECTION_PATH:
             raise Unclean
         title = section["section"]
         if type(title) is not str or not title.strip():
@@ -173,10 +172,10 @@ class _Walk:
         widget: WidgetSpec = self.readers.catalog.widgets[key]
         errors = Reporter()
         pending = read_widget(widget, given, path, errors, full_form=full_form)
-        if pending is None or errors.errors:  # pragma: no cover - the reader read it
+        if pending is None or errors.error_count:  # pragma: no cover - the reader read it
             raise Unclean
         apply_rules(pending, self.widget_report)
-        if self.widget_report.errors:  # pragma: no cover - the reader checked every hard rule
+        if self.widget_report.error_count:  # pragma: no cover - the reader checked hard rules
             raise Unclean
         return pending.expanded
 

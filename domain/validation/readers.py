@@ -16,12 +16,6 @@ the two together on random and mutated lessons. A broken soft rule only raises
 Every object a reader returns has had its keys checked against its field names, the
 objects it builds and the records given in full form alike (``given_<record>``). The
 fast path relies on it to spare pydantic the same search (``keys_checked_validator``).
-
-Readers never walk deep: records nested more than ``MAX_RECORD_NESTING`` deep, and open
-objects (a code listing's JSON, a lesson shown as a tree) nesting more than
-``MAX_OPEN_OBJECT_DEPTH`` levels, are left to the exact path, which checks the
-payload's depth before anything else. So what the fast path reads stays well within
-``domain.limits.MAX_JSON_DEPTH`` (``fast_path`` bounds the sections around them).
 """
 
 from __future__ import annotations
@@ -36,21 +30,13 @@ from domain.catalog.spec import (
     ListType,
     RecordType,
     RuleSpec,
-    ScalarType,
     Shape,
     TypeNode,
     WidgetSpec,
 )
-from domain.limits import depth_exceeds
 from domain.validation.rule_checks import compiled_rules
 
 Reader = Callable[[Any], dict[str, Any]]
-
-# Deeper than any valid record of the catalogs (a step flow 5 branches deep nests 11).
-MAX_RECORD_NESTING = 16
-_NESTING_GUARD = [f"    if d > {MAX_RECORD_NESTING}:", "        raise Unclean"]
-# Levels an object given where a widget takes any object may have on the fast path.
-MAX_OPEN_OBJECT_DEPTH = 32
 
 
 class Unclean(Exception):
@@ -81,11 +67,6 @@ def widget_readers(widget: WidgetSpec) -> WidgetReaders:
     return WidgetReaders(namespace["read_shorthand"], namespace["read_full"], source)
 
 
-def _too_deep(value: Any) -> bool:
-    """Whether an open object nests deeper than the fast path reads (iteratively)."""
-    return depth_exceeds(value, MAX_OPEN_OBJECT_DEPTH)
-
-
 def _array(value: Any) -> list[Any]:
     """The value if it is an array; record arrays must be arrays to be read."""
     if isinstance(value, list):
@@ -108,12 +89,7 @@ class _Generator:
 
     def __init__(self, widget: WidgetSpec) -> None:
         self.widget = widget
-        self.namespace: dict[str, Any] = {
-            "Unclean": Unclean,
-            "Advised": Advised,
-            "_array": _array,
-            "_too_deep": _too_deep,
-        }
+        self.namespace: dict[str, Any] = {"Unclean": Unclean, "Advised": Advised, "_array": _array}
         self.functions: list[str] = []
         self.members: dict[str, list[tuple[str, list[str]]]] = {}
 
@@ -147,18 +123,14 @@ class _Generator:
     # Reading values -------------------------------------------------------------------
 
     def record_reader(self, name: str, shapes: tuple[Shape, ...], select_by: str | None) -> None:
-        """``record_<name>(v, sel, d)``: read a record value nested ``d`` records deep.
-
-        ``sel`` is its selector's value. Records nested deeper than ``MAX_RECORD_NESTING``
-        are left to the exact path, so reading never recurses far (see the module's doc).
-        """
-        lines = [f"def record_{name}(v, sel, d):", *_NESTING_GUARD]
+        """``record_<name>(v, sel)``: read a record value; ``sel`` is its selector's value."""
+        lines = [f"def record_{name}(v, sel):"]
         if shapes[0].kind is None:  # one shape, read from its shorthand
             body, out = self.shape_reader(shapes[0], "v")
             if shapes[0].shorthand != "object":
                 # An object is this record in full form: the model judges it as given,
                 # as the exact path does (it reshapes shorthand only).
-                lines += ["    if type(v) is dict:", f"        return given_{name}(v, d)"]
+                lines += ["    if type(v) is dict:", f"        return given_{name}(v)"]
             lines += [*_indent(body), f"    return {{{out}}}"]
             self.functions.append("\n".join(lines))
             return
@@ -193,8 +165,7 @@ class _Generator:
         object the readers build is: the documents they return have no unknown fields
         anywhere (see ``domain.lesson.models.keys_checked_validator``).
         """
-        lines = [f"def given_{name}(v, d):", *_NESTING_GUARD]
-        lines += ["    if type(v) is not dict:", "        raise Unclean"]
+        lines = [f"def given_{name}(v):", "    if type(v) is not dict:", "        raise Unclean"]
         if shapes[0].kind is None:
             lines += [*_indent(self.given_fields(shapes[0], None)), "    return v"]
         else:
@@ -221,7 +192,7 @@ class _Generator:
     def given_value(self, node: TypeNode, var: str, depth: int) -> list[str]:
         """Check the objects in a value given in full form (records, arrays of them)."""
         if isinstance(node, RecordType):
-            return [f"given_{node.name}({var}, d + 1)"]
+            return [f"given_{node.name}({var})"]
         assert isinstance(node, ListType)  # only called for types holding records
         element = f"e{depth}"
         inner = self.given_value(node.item, element, depth + 1)
@@ -292,8 +263,6 @@ class _Generator:
         ``raw`` is None when the value is already in ``local`` (unpacked with others).
         """
         lines = [] if raw is None else [f"{local} = {raw}"]
-        if isinstance(spec.type, ScalarType) and "object" in spec.type.names:
-            lines += [f"if type({local}) is dict and _too_deep({local}):", "    raise Unclean"]
         if not spec.required and spec.default is not None:
             # A value equal to an optional field's default (same JSON type) means unset.
             default = self.constant(spec.default, "default")
@@ -310,8 +279,7 @@ class _Generator:
         if top and isinstance(node, ListType) and isinstance(node.item, RecordType):
             lines = self.record_loop(node.item, local, sel, self.members.get(spec.name, []))
         else:
-            level = "1" if top else "d + 1"
-            lines = [f"{local} = {self.read(node, local, sel, level)}"]
+            lines = [f"{local} = {self.read(node, local, sel)}"]
         if selector != "None":  # the selector's raw value, read once for all elements
             lines.insert(0, f"s = {selector}")
         return lines if spec.required else [f"if {local} is not None:", *_indent(lines)]
@@ -340,7 +308,7 @@ class _Generator:
                 read += _indent([*body, f"e = {{{out}}}"])
             member = {spec.name: f"g{index}" for index, spec in enumerate(shape.fields)}
         else:
-            read = [f"e = record_{node.name}(e0, {sel}, 1)"]
+            read = [f"e = record_{node.name}(e0, {sel})"]
             member = {}
         checked = [
             line
@@ -356,13 +324,13 @@ class _Generator:
             f"{local} = acc",
         ]
 
-    def read(self, node: TypeNode, value: str, selector: str, level: str, depth: int = 0) -> str:
-        """An expression reading ``value`` of type ``node``, records nested ``level`` deep."""
+    def read(self, node: TypeNode, value: str, selector: str, depth: int = 0) -> str:
+        """An expression reading ``value`` of type ``node``."""
         if isinstance(node, RecordType):
-            return f"record_{node.name}({value}, {selector}, {level})"
+            return f"record_{node.name}({value}, {selector})"
         if isinstance(node, ListType) and _holds_records(node):
             element = f"e{depth}"
-            inner = self.read(node.item, element, selector, level, depth + 1)
+            inner = self.read(node.item, element, selector, depth + 1)
             return f"[{inner} for {element} in _array({value})]"
         return value
 

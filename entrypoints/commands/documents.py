@@ -11,7 +11,12 @@ from entrypoints.commands import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 
 
 def read_json(source: str, stdin: TextIO) -> Any:
-    """Read and parse JSON; raise ValueError with a reason a person understands."""
+    """Read and parse JSON strictly; raise ValueError with a reason a person understands.
+
+    The service's one JSON reader: UTF-8, no NaN, at most ``MAX_JSON_DEPTH`` levels.
+    """
+    from adapters.json_input import JsonInputError, decode_json
+
     try:
         if source == "-":
             text = stdin.read()
@@ -19,15 +24,22 @@ def read_json(source: str, stdin: TextIO) -> Any:
             with open(source, encoding="utf-8") as handle:
                 text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read {source}: {exc}") from exc
+        raise ValueError(f"cannot read {printable(source)}: {exc}") from exc
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{source} is not JSON: {exc.msg} (line {exc.lineno})") from exc
+        return decode_json(text)
+    except JsonInputError as exc:
+        raise ValueError(f"{printable(source)} is not JSON DGS reads: {exc}") from exc
 
 
-def _refuse_constant(name: str) -> Any:
-    raise json.JSONDecodeError(f"{name} is not valid JSON", name, 0)
+def printable(text: str) -> str:
+    """``text`` with control, format and other unprintable characters escaped.
+
+    What a lesson holds reaches the terminal through paths and messages: an ESC, a C1
+    control or a bidi override must never be written raw (they drive the terminal).
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def validate(args: argparse.Namespace) -> int:
@@ -47,14 +59,22 @@ def validate(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     result = validate_lesson(payload, requested)
     if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        # ASCII only: JSON escapes C0 controls, not C1 ones or bidi overrides.
+        print(json.dumps(result.to_dict(), ensure_ascii=True, indent=2))
     else:
         verdict = "valid" if result.ok else "INVALID"
-        print(f"{args.file}: {verdict} (schema_version {result.schema_version or '?'})")
-        for label, issues in (("error", result.errors), ("warning", result.warnings)):
+        version = result.schema_version or "?"
+        print(f"{printable(args.file)}: {verdict} (schema_version {version})")
+        kinds = (
+            ("error", result.errors, result.error_count),
+            ("warning", result.warnings, result.warning_count),
+        )
+        for label, issues, count in kinds:
             for issue in issues:
-                where = issue.path or "/"
-                print(f"  {label:7} {where}  {issue.code}: {issue.message}  [{issue.rule_source}]")
+                where, message = printable(issue.path or "/"), printable(issue.message)
+                print(f"  {label:7} {where}  {issue.code}: {message}  [{issue.rule_source}]")
+            if count > len(issues):
+                print(f"  ({count} {label}s in all; the first {len(issues)} are listed)")
     return EXIT_OK if result.ok else EXIT_FAILED
 
 

@@ -5,24 +5,15 @@ payload that deep must get one clear error, never a RecursionError, and anything
 widget holds (a regular expression, a JSON string) must not make validation raise.
 """
 
-import inspect
-import sys
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.catalog.registry import SUPPORTED_VERSIONS, get_registry
-from domain.limits import MAX_JSON_DEPTH, depth_exceeds
+from domain.catalog.registry import SUPPORTED_VERSIONS
+from domain.limits import MAX_JSON_DEPTH, MAX_LESSON_NODES, depth_exceeds, oversize
 from domain.validation.document import validate_lesson, validate_lesson_exactly
-from domain.validation.fast_path import MAX_SECTION_LEVELS, read_without_errors
-from domain.validation.readers import (
-    MAX_OPEN_OBJECT_DEPTH,
-    MAX_RECORD_NESTING,
-    Unclean,
-    widget_readers,
-)
 from domain.validation.result import ValidationResult
 from tests.support.lessons import json_scalars, paths_of
 from tests.support.mutations import VALID_POOL
@@ -92,12 +83,16 @@ DEEP = {
 }
 
 
-def assert_one_too_deep_error(result: ValidationResult) -> None:
+def assert_one_error(result: ValidationResult, code: str, limit: int) -> None:
     assert not result.ok
     assert result.lesson is None
-    assert [(e.path, e.code, e.rule_source) for e in result.errors] == [("", TOO_DEEP, "schema")]
-    assert str(MAX_JSON_DEPTH) in result.errors[0].message
-    assert result.warnings == ()
+    assert [(e.path, e.code, e.rule_source) for e in result.errors] == [("", code, "schema")]
+    assert f"{limit:,}".replace(",", "") in result.errors[0].message
+    assert (result.error_count, result.warnings) == (1, ())
+
+
+def assert_one_too_deep_error(result: ValidationResult) -> None:
+    assert_one_error(result, TOO_DEEP, MAX_JSON_DEPTH)
 
 
 @pytest.mark.parametrize("name", list(DEEP))
@@ -180,6 +175,26 @@ def test_any_deep_or_odd_value_anywhere_in_a_lesson_gets_a_verdict(data: st.Data
     assert result == validate_lesson_exactly(payload, version)
 
 
+def _paragraphs(count: int) -> dict[str, Any]:
+    """A valid lesson holding exactly ``count`` JSON values."""
+    # title, blocks, the section, its title and items: 5 values besides the paragraphs.
+    return {"title": "T", "blocks": [{"section": "S", "items": ["Text."] * (count - 5)}]}
+
+
+def test_a_payload_holding_more_values_than_the_limit_gets_one_error() -> None:
+    """1 MB of JSON holds 500,000 values; validating them one by one must not be asked for."""
+    at_limit = _paragraphs(MAX_LESSON_NODES)
+    assert oversize(at_limit, MAX_JSON_DEPTH, MAX_LESSON_NODES) is None
+    assert validate_lesson(at_limit).ok
+    for payload in (
+        _paragraphs(MAX_LESSON_NODES + 1),
+        {"title": "T", "blocks": [{"section": "S", "items": [1] * 500_000}]},
+        {"title": "T", "blocks": [{"section": "S", "items": [{"ul": [1] * 500_000}]}]},
+    ):
+        assert_one_error(validate_lesson(payload), "document.too_large", MAX_LESSON_NODES)
+        assert validate_lesson(payload) == validate_lesson_exactly(payload)
+
+
 def _replace(document: Any, path: tuple[Any, ...], value: Any) -> Any:
     if not path:
         return value
@@ -189,56 +204,3 @@ def _replace(document: Any, path: tuple[Any, ...], value: Any) -> Any:
     copy = list(document)
     copy[head] = _replace(document[head], rest, value)
     return copy
-
-
-def _deepest_fast_lesson(section_levels: int, object_depth: int) -> dict[str, Any]:
-    """Sections, a step flow at its depth limit and open objects, as deep as given."""
-    quiz = {"title": "Q", "questions": [{"q": "?", "c": ["a", "b"], "a": 0, "e": "e"}] * 3}
-    items = [
-        {"type": "stepFlow", "lead": "L", "flow": full_flow(5)},
-        {"type": "codeviewer", "code": nested_object(object_depth), "language": "json"},
-        {"codeviewer": [nested_object(object_depth), "json"]},
-        {"treeview": [{"blocks": nested_array(object_depth - 1)}]},
-    ]
-    section: dict[str, Any] = {"section": "S", "items": items}
-    for _ in range(section_levels - 1):
-        section = {"section": "S", "items": ["x"], "subsections": [section]}
-    return {"title": "T", "blocks": [section, {"mcqs": quiz}]}
-
-
-def test_the_deepest_lesson_the_fast_path_reads_is_within_the_limit() -> None:
-    """The fast path bounds sections, records and open objects instead of measuring depth.
-
-    This holds its arithmetic to ``MAX_JSON_DEPTH``: the deepest lesson it reads is
-    within the limit, and a level more of anything sends the lesson the exact way.
-    """
-    deepest = _deepest_fast_lesson(MAX_SECTION_LEVELS, MAX_OPEN_OBJECT_DEPTH)
-    assert read_without_errors(deepest, None, get_registry()) is not None
-    assert not depth_exceeds(deepest, MAX_JSON_DEPTH)
-    for deeper in (
-        _deepest_fast_lesson(MAX_SECTION_LEVELS + 1, MAX_OPEN_OBJECT_DEPTH),
-        _deepest_fast_lesson(MAX_SECTION_LEVELS, MAX_OPEN_OBJECT_DEPTH + 1),
-    ):
-        assert read_without_errors(deeper, None, get_registry()) is None
-        assert validate_lesson(deeper) == validate_lesson_exactly(deeper)
-        assert validate_lesson(deeper).ok
-
-
-@pytest.mark.parametrize("form", ["shorthand", "full"])
-def test_readers_leave_deep_records_to_the_exact_path_without_recursing(form: str) -> None:
-    readers = widget_readers(get_registry().catalog("1.1").widgets["stepFlow"])
-    value: Any
-    if form == "shorthand":
-        read, value = readers.shorthand, ["Lead", flow(400)]
-    else:
-        read, value = readers.full, {"type": "stepFlow", "lead": "L", "flow": full_flow(400)}
-    # About two frames per record level: room for what the readers read, not for 400.
-    room = 120
-    assert room > 4 * MAX_RECORD_NESTING
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(len(inspect.stack()) + room)
-    try:
-        with pytest.raises(Unclean):
-            read(value)
-    finally:
-        sys.setrecursionlimit(limit)

@@ -1,6 +1,7 @@
 from typing import Any
 
-from domain.validation.document import validate_lesson
+from domain.limits import MAX_REPORTED_ISSUES
+from domain.validation.document import validate_lesson, validate_lesson_exactly
 from domain.validation.result import ValidationResult
 
 
@@ -294,3 +295,29 @@ def test_defaults_given_explicitly_mean_not_set() -> None:
         "wordlistCsv": None,
     }
     assert code["editable"] is None
+
+
+def test_errors_are_listed_up_to_the_cap_and_all_counted() -> None:
+    result = validate_lesson(lesson(*[7] * 250, {"flip": [""]}))
+    assert not result.ok
+    assert result.error_count == 251
+    assert result.errors_truncated
+    assert len(result.errors) == MAX_REPORTED_ISSUES
+    # The first ones found, in the order found.
+    assert [e.path for e in result.errors] == [f"/blocks/0/items/{i}" for i in range(100)]
+    body = result.to_dict()
+    assert (body["error_count"], body["errors_truncated"], len(body["errors"])) == (251, True, 100)
+
+
+def test_warnings_are_listed_up_to_the_cap_and_all_counted_on_both_paths() -> None:
+    doc = lesson({"ul": [f"{n}. numbered by hand" for n in range(300)]}, QUIZ)
+    result = validate_lesson(doc)
+    assert result.ok
+    assert (result.warning_count, len(result.warnings)) == (301, MAX_REPORTED_ISSUES)
+    assert result.warnings_truncated
+    assert not result.errors_truncated
+    assert result == validate_lesson_exactly(doc)
+    small = validate_lesson(lesson("Fine", QUIZ))
+    assert (small.error_count, small.warning_count) == (0, len(small.warnings)) == (0, 1)
+    assert not small.errors_truncated
+    assert not small.warnings_truncated
