@@ -15,6 +15,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+from domain.catalog.text import FieldText, nested_text_problem, text_problem
 from domain.limits import MAX_JSON_DEPTH, depth_exceeds
 
 Loc = tuple[str | int, ...]
@@ -417,6 +418,28 @@ def _not_json(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+class SafeText(_Rule):
+    """A text holding no control characters and, unless it is code, no script markup.
+
+    Not written in spec blocks: the loader gives every field that holds strings one,
+    of the field's text kind (``"text": "code"`` or prose), see ``domain.catalog.text``.
+    Validation's fast path does not check it text by text but collects a lesson's texts
+    and tests them at once (``all_plain``), so it has no inline ``condition``.
+    """
+
+    rule: Literal["safe_text"]
+    kind: FieldText
+    code: ClassVar[str] = "value.unsafe_text"
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Texts (or, for fields taking any object, texts inside) that break the rule."""
+        if isinstance(value, str):
+            return text_problem(value, self.kind)
+        if isinstance(value, dict | list):
+            return nested_text_problem(value, self.kind)
+        return None
+
+
 def _repeats(values: list[Any]) -> bool:
     """Whether a string repeats an earlier one (``Distinct``'s test, without locations)."""
     try:  # the common case, strings only, in one set comprehension
@@ -472,7 +495,7 @@ def _dict_levels(fields: dict[str, Any]) -> int:
     return deepest
 
 
-Rule = Annotated[
+SpecRule = Annotated[
     NonEmpty
     | MaxLength
     | MinItems
@@ -491,3 +514,7 @@ Rule = Annotated[
     | LessonObject,
     Field(discriminator="rule"),
 ]
+"""The rules a spec block may name."""
+
+Rule = SpecRule | SafeText
+"""Every rule a widget has: those of its spec block, and those its fields imply."""

@@ -12,6 +12,7 @@ from dataclasses import field as dataclass_field
 from typing import Any, Literal
 
 from domain.catalog.rules import Rule
+from domain.catalog.text import FieldText
 
 Shorthand = Literal["string", "list", "positional", "object"]
 Severity = Literal["error", "warning"]
@@ -44,12 +45,17 @@ TypeNode = ScalarType | ListType | RecordType
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
-    """One full-form field; in positional shorthand, its index is its position."""
+    """One full-form field; in positional shorthand, its index is its position.
+
+    ``text`` is the kind of text its strings are (``prose`` or ``code``), None when its
+    type holds no string.
+    """
 
     name: str
     type: TypeNode
     required: bool
     default: Any = None
+    text: FieldText | None = None
 
     def is_default(self, value: Any) -> bool:
         """Whether ``value`` means "not set" (same JSON type and value as the default)."""
@@ -92,6 +98,11 @@ def _holds_record(node: TypeNode) -> bool:
     return isinstance(node, RecordType) or (isinstance(node, ListType) and _holds_record(node.item))
 
 
+def holds_records(node: TypeNode) -> bool:
+    """Whether values of this type are records or arrays of them (at any depth)."""
+    return _holds_record(node)
+
+
 @dataclass(frozen=True, slots=True)
 class RecordSpec:
     """A nested value: one shape, or several variants told apart by ``kind``."""
@@ -118,12 +129,19 @@ class RecordSpec:
 
 @dataclass(frozen=True, slots=True)
 class RuleSpec:
-    """A rule applied to a field path of a widget, with its severity and source."""
+    """A rule applied to a field path of a widget, with its severity and source.
+
+    With ``record`` set, ``path`` starts in that record, and the rule applies to every
+    value of the record, however deep (the spec writes ``@record/path``). ``implied``
+    rules come from the fields' types (their text kind), not from the spec's lists.
+    """
 
     rule: Rule
     path: tuple[str, ...]
     severity: Severity
     source: str
+    record: str | None = None
+    implied: bool = False
 
     @property
     def code(self) -> str:

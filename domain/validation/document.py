@@ -34,7 +34,7 @@ from domain.lesson.models import (
 )
 from domain.limits import MAX_JSON_DEPTH, MAX_LESSON_NODES, Oversize, oversize
 from domain.validation.fast_path import read_without_errors
-from domain.validation.outline import DOCUMENT_KEYS, SECTION_KEYS, DocumentAdvice
+from domain.validation.outline import DOCUMENT_KEYS, SECTION_KEYS, DocumentAdvice, title_problem
 from domain.validation.result import SCHEMA_SOURCE, Path, Reporter, ValidationResult
 from domain.validation.widget import PendingWidget, apply_rules, model_accepts, read_widget
 
@@ -272,6 +272,9 @@ class _DocumentCheck:
         elif not value.strip():
             self.report.add((*path, key), "value.empty", "must not be empty", self.document_source)
         else:
+            problem = title_problem(value)
+            if problem is not None:
+                self.report.add((*path, key), "value.unsafe_text", problem, self.document_source)
             return value
         return None
 

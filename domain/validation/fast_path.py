@@ -18,8 +18,9 @@ from typing import Any
 
 from domain.catalog.registry import WidgetRegistry
 from domain.catalog.spec import Catalog, WidgetSpec
+from domain.catalog.text import all_plain
 from domain.limits import MAX_REPORTED_ISSUES
-from domain.validation.outline import DOCUMENT_KEYS, SECTION_KEYS, DocumentAdvice
+from domain.validation.outline import DOCUMENT_KEYS, SECTION_KEYS, DocumentAdvice, title_problem
 from domain.validation.readers import Advised, Unclean, widget_readers
 from domain.validation.result import Issue, Path, Reporter
 from domain.validation.widget import apply_rules, read_widget
@@ -62,7 +63,7 @@ def _read_document(payload: object, requested: str | None, registry: WidgetRegis
     elif version not in registry.catalogs or (requested is not None and version != requested):
         raise Unclean
     title = payload["title"]
-    if type(title) is not str or not title.strip():
+    if type(title) is not str or not title.strip() or title_problem(title):
         raise Unclean
     blocks = payload["blocks"]
     if type(blocks) is not list or not blocks:
@@ -70,6 +71,8 @@ def _read_document(payload: object, requested: str | None, registry: WidgetRegis
     walk = _Walk(_readers_of(registry.catalog(version)))
     walk.advice.title(title)
     read_blocks = [walk.block(block, ("blocks", index)) for index, block in enumerate(blocks)]
+    if not all_plain(walk.prose, walk.code):  # every text of every widget, at once
+        raise Unclean
     walk.advice.ending(blocks, walk.readers.quiz_key)
     document = {"schema_version": version, "title": title, "blocks": read_blocks}
     # The exact path reports the document's advice first, then the widgets'.
@@ -98,6 +101,9 @@ class _Walk:
         self.report = Reporter()
         self.advice = DocumentAdvice(self.report, readers.catalog.file_name)
         self.widget_report = Reporter()
+        # The widgets' texts, added by the readers, tested at once at the end.
+        self.prose: list[str] = []
+        self.code: list[str] = []
 
     def block(self, block: Any, path: Path) -> dict[str, Any]:
         if type(block) is not dict:
@@ -109,7 +115,7 @@ class _Walk:
             raise Unclean
         given = block[quiz_key]
         try:
-            quiz = self.readers.shorthand[quiz_key](given)
+            quiz = self.readers.shorthand[quiz_key](given, self.prose, self.code)
         except Advised:
             quiz = self.explain(quiz_key, given, (*path, quiz_key), full_form=False)
         del quiz["type"]  # the block carries the quiz's payload, untyped
@@ -119,7 +125,7 @@ class _Walk:
         if type(section) is not dict or not section.keys() <= SECTION_KEYS:
             raise Unclean
         title = section["section"]
-        if type(title) is not str or not title.strip():
+        if type(title) is not str or not title.strip() or title_problem(title):
             raise Unclean
         items = section["items"]
         subsections = section.get("subsections")
@@ -140,18 +146,19 @@ class _Walk:
             self.readers.shorthand,
             self.readers.full,
         )
+        prose, code = self.prose, self.code
         read = []
         for item in items:
             try:
                 if type(item) is str:
-                    read.append(paragraph(item))
+                    read.append(paragraph(item, prose, code))
                 elif type(item) is not dict:
                     raise Unclean
                 elif "type" in item:
-                    read.append(full[item["type"]](item))
+                    read.append(full[item["type"]](item, prose, code))
                 elif len(item) == 1:
                     for key, value in item.items():
-                        read.append(shorthand[key](value))
+                        read.append(shorthand[key](value, prose, code))
                 else:
                     raise Unclean
             except Advised:  # the item's index is the count of items read before it

@@ -5,11 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from domain.catalog.rules import MANUAL_NUMBERING
+from domain.catalog.text import is_plain, text_problem
 from domain.validation.result import Path, Reporter
 
 DOCUMENT_KEYS = frozenset({"schema_version", "title", "blocks"})
 SECTION_KEYS = frozenset({"section", "items", "subsections"})
 _TITLE_ADVISED_MAX = 40
+
+
+def title_problem(title: str) -> str | None:
+    """Why a lesson's or a section's title may not be one: a title is one line of text."""
+    return None if is_plain(title, "line") else text_problem(title, "line")
 
 
 def _ends_with_quiz(blocks: list[Any], quiz_key: str) -> bool:

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from domain.catalog.rules import Loc, Violation
-from domain.catalog.spec import RuleSpec, WidgetSpec
+from domain.catalog.spec import ListType, RecordType, RuleSpec, TypeNode, WidgetSpec, holds_records
 
 Check = Callable[[dict[str, Any]], Sequence[Violation]]
 _NONE: tuple[Violation, ...] = ()
@@ -22,16 +22,18 @@ _NONE: tuple[Violation, ...] = ()
 @cache
 def compiled_rules(widget: WidgetSpec) -> tuple[tuple[RuleSpec, Check], ...]:
     """The widget's rules with their compiled checks, built on first use."""
-    return tuple((rule, _compile(rule)) for rule in widget.rules)
+    return tuple((rule, _compile(rule, widget)) for rule in widget.rules)
 
 
 Found = list[tuple[Loc, Any, Any]]  # (location, value, the object or array holding it)
 Selector = Callable[[dict[str, Any]], Found]
 
 
-def _compile(spec: RuleSpec) -> Check:
+def _compile(spec: RuleSpec, widget: WidgetSpec) -> Check:
     rule = spec.rule
     select = _selector(spec.path)
+    if spec.record is not None:
+        select = _in_every(widget, spec.record, select)
     if rule.several:  # rules that report several places of one value use violations()
         violations = rule.violations
 
@@ -45,7 +47,7 @@ def _compile(spec: RuleSpec) -> Check:
 
         return several
     message = rule.checker()
-    if len(spec.path) == 1:  # most rules: one field, checked without building lists
+    if len(spec.path) == 1 and spec.record is None:  # most rules: one field, no lists built
         (name,) = spec.path
 
         def field(value: dict[str, Any]) -> Sequence[Violation]:
@@ -66,6 +68,42 @@ def _compile(spec: RuleSpec) -> Check:
         return out or _NONE
 
     return single
+
+
+def _in_every(widget: WidgetSpec, record: str, select: Selector) -> Selector:
+    """``select`` applied to every value of ``record`` in the widget, however deep.
+
+    The widget is in canonical full form (its model accepted it): records are objects,
+    variants name their ``kind``.
+    """
+
+    def walk(node: TypeNode, value: Any, loc: Loc, found: Found) -> None:
+        if isinstance(node, ListType):
+            if type(value) is list:
+                for index, item in enumerate(value):
+                    walk(node.item, item, (*loc, index), found)
+            return
+        if not isinstance(node, RecordType) or type(value) is not dict:
+            return
+        spec = widget.records[node.name]
+        shape = spec.variant(value.get("kind")) if spec.is_variant else spec.shapes[0]
+        if shape is None:
+            return
+        if node.name == record:
+            found += [((*loc, *inner), hit, holder) for inner, hit, holder in select(value)]
+        for field in shape.fields:
+            if holds_records(field.type):
+                walk(field.type, value.get(field.name), (*loc, field.name), found)
+
+    fields = [f for f in widget.shape.fields if holds_records(f.type)]
+
+    def every(value: dict[str, Any]) -> Found:
+        found: Found = []
+        for field in fields:
+            walk(field.type, value.get(field.name), (field.name,), found)
+        return found
+
+    return every
 
 
 def _selector(path: tuple[str, ...]) -> Selector:

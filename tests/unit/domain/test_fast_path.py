@@ -237,8 +237,8 @@ def test_readers_are_generated_once_per_widget(version: str) -> None:
     for widget in get_registry().catalog(version).widgets.values():
         readers = widget_readers(widget)
         assert widget_readers(widget) is readers
-        assert "def read_shorthand(v):" in readers.source
-        assert "def read_full(v):" in readers.source
+        assert "def read_shorthand(v, P, C):" in readers.source
+        assert "def read_full(v, P, C):" in readers.source
 
 
 def _inlined_rules() -> list[Any]:
