@@ -15,6 +15,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+from domain.catalog.js_regex import MAX_PATTERN_LENGTH, js_regex_problem
 from domain.catalog.text import FieldText, nested_text_problem, text_problem
 from domain.limits import MAX_JSON_DEPTH, depth_exceeds
 
@@ -244,22 +245,39 @@ class MinValue(_Rule):
 
 
 class ValidRegex(_Rule):
-    """A string that is a valid regular expression."""
+    """A JavaScript regular expression the client can run safely (``domain.catalog.js_regex``).
+
+    Valid ECMAScript syntax, at most ``max_length`` characters, bounded repetition and
+    no repeated group that repeats (``(a+)+``). Never raises, whatever the pattern.
+    """
 
     rule: Literal["valid_regex"]
+    max_length: int = Field(default=MAX_PATTERN_LENGTH, ge=1)
     code: ClassVar[str] = "value.invalid_regex"
 
     def message(self, value: Any, parent: Any) -> str | None:
-        """Strings that do not compile break the rule."""
+        """Strings that are no such pattern break the rule."""
         if not isinstance(value, str):
             return None
-        try:
-            re.compile(value)
-        except re.error as exc:
-            return f"is not a valid regular expression: {exc}"
-        except (RecursionError, OverflowError, ValueError):  # too nested, a count too large
-            return "is not a regular expression DGS can check"
+        return js_regex_problem(value, self.max_length)
+
+
+class MaxValue(_Rule):
+    """An integer of at most ``max``."""
+
+    rule: Literal["max_value"]
+    max: int
+    code: ClassVar[str] = "value.too_large"
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Integers above ``max`` break the rule."""
+        if isinstance(value, int) and value > self.max:
+            return f"must be at most {self.max}"
         return None
+
+    def condition(self, value: str, parent: str, bind: Bind) -> str:
+        """Integers above ``max``."""
+        return f"isinstance({value}, int) and {value} > {self.max!r}"
 
 
 class EqualWidth(_Rule):
@@ -504,6 +522,7 @@ SpecRule = Annotated[
     | Pattern
     | OneOf
     | MinValue
+    | MaxValue
     | ValidRegex
     | EqualWidth
     | NoNumbering
