@@ -34,7 +34,14 @@ from domain.lesson.models import (
 )
 from domain.limits import MAX_JSON_DEPTH, MAX_LESSON_NODES, Oversize, oversize
 from domain.validation.fast_path import read_without_errors
-from domain.validation.outline import DOCUMENT_KEYS, SECTION_KEYS, DocumentAdvice, title_problem
+from domain.validation.outline import (
+    DOCUMENT_KEYS,
+    NUMBERED,
+    SECTION_KEYS,
+    DocumentAdvice,
+    numbered_by_hand,
+    title_problem,
+)
 from domain.validation.result import SCHEMA_SOURCE, Path, Reporter, ValidationResult
 from domain.validation.widget import PendingWidget, apply_rules, model_accepts, read_widget
 
@@ -208,8 +215,9 @@ class _DocumentCheck:
             if key not in SECTION_KEYS:
                 self._error((*path, key), "field.unknown", f"unknown field {key!r}")
         title = self._text_field(section, "section", path)
-        if isinstance(title, str):
-            self.advice.section_title(title, path)
+        if isinstance(title, str) and numbered_by_hand(title):
+            where = (*path, "section")
+            self.report.add(where, "value.manual_numbering", NUMBERED, self.document_source)
         items = self._array_field(section, "items", path, required=True) or []
         subsections = self._array_field(section, "subsections", path, required=False) or []
         self.advice.section_content(bool(items or subsections), path)

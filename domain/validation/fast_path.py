@@ -20,7 +20,13 @@ from domain.catalog.registry import WidgetRegistry
 from domain.catalog.spec import Catalog, WidgetSpec
 from domain.catalog.text import all_plain
 from domain.limits import MAX_REPORTED_ISSUES
-from domain.validation.outline import DOCUMENT_KEYS, SECTION_KEYS, DocumentAdvice, title_problem
+from domain.validation.outline import (
+    DOCUMENT_KEYS,
+    SECTION_KEYS,
+    DocumentAdvice,
+    numbered_by_hand,
+    title_problem,
+)
 from domain.validation.readers import Advised, Unclean, widget_readers
 from domain.validation.result import Issue, Path, Reporter
 from domain.validation.widget import apply_rules, read_widget
@@ -127,11 +133,12 @@ class _Walk:
         title = section["section"]
         if type(title) is not str or not title.strip() or title_problem(title):
             raise Unclean
+        if numbered_by_hand(title):
+            raise Unclean
         items = section["items"]
         subsections = section.get("subsections")
         if type(items) is not list or (subsections is not None and type(subsections) is not list):
             raise Unclean
-        self.advice.section_title(title, path)
         self.advice.section_content(bool(items or subsections), path)
         read_items = self.items(items, (*path, "items"))
         if subsections is not None:

@@ -78,7 +78,7 @@ def test_warnings_everywhere_are_located_on_the_fast_path_in_the_exact_order() -
         "blocks": [
             {"mcqs": {"title": "Too short", "questions": _a_quiz("1.1")["questions"][:1]}},
             {
-                "section": "1. Numbered by hand",
+                "section": "Details",
                 "items": [{"flip": [long, "Back"]}, "Fine", {"type": "warn", "text": long}],
                 "subsections": [
                     {"section": "Empty", "items": []},
@@ -91,7 +91,6 @@ def test_warnings_everywhere_are_located_on_the_fast_path_in_the_exact_order() -
     codes = [(w.path, w.code) for w in validate_lesson(lesson).warnings]
     assert codes == [
         ("/title", "value.too_long"),
-        ("/blocks/1/section", "value.manual_numbering"),
         ("/blocks/1/subsections/0", "section.empty"),
         ("/blocks", "document.no_final_quiz"),
         ("/blocks/0/mcqs/questions", "value.too_few"),

@@ -1,5 +1,7 @@
 from typing import Any
 
+import pytest
+
 from domain.limits import MAX_REPORTED_ISSUES
 from domain.validation.document import validate_lesson, validate_lesson_exactly
 from domain.validation.result import ValidationResult
@@ -194,7 +196,7 @@ def test_soft_rules_warn_and_never_block() -> None:
         {"mcqs": {"title": "Q", "questions": [{"q": "?", "c": ["a", "a"], "a": 0, "e": "e"}]}},
         title="A title that is clearly longer than forty characters",
     )
-    doc["blocks"].append({"section": "2) Empty", "items": []})
+    doc["blocks"].append({"section": "Empty", "items": []})
     result = validate_lesson(doc)
     assert result.ok
     assert {(w.path, w.code) for w in result.warnings} == {
@@ -203,7 +205,6 @@ def test_soft_rules_warn_and_never_block() -> None:
         ("/blocks/0/items/1/ul/0", "value.manual_numbering"),
         ("/blocks/0/items/2/mcqs/questions/0/c/1", "value.duplicate"),
         ("/blocks/0/items/2/mcqs/questions", "value.too_few"),
-        ("/blocks/1/section", "value.manual_numbering"),
         ("/blocks/1", "section.empty"),
         ("/blocks", "document.no_final_quiz"),
     }
@@ -321,3 +322,57 @@ def test_warnings_are_listed_up_to_the_cap_and_all_counted_on_both_paths() -> No
     assert (small.error_count, small.warning_count) == (0, len(small.warnings)) == (0, 1)
     assert not small.errors_truncated
     assert not small.warnings_truncated
+
+
+@pytest.mark.parametrize(
+    "title", ["1. Intro", "2) Setup", "1.2 Scope", "3 ways to save energy", "  4: Four", "5 - x"]
+)
+def test_section_titles_numbered_by_hand_are_errors_as_in_the_client(title: str) -> None:
+    """DLE numbers sections and refuses titles matching ``^\\s*\\d+(\\.\\d+)*[).\\-:]*\\s+``."""
+    for version in ("1.0", "1.1"):
+        doc = lesson("x", version=version)
+        doc["blocks"][0]["section"] = title
+        result = validate_lesson(doc)
+        assert [(e.path, e.code, e.rule_source) for e in result.errors] == [
+            ("/blocks/0/section", "value.manual_numbering", f"widgets-{version}.md#document")
+        ]
+        assert result == validate_lesson_exactly(doc)
+
+
+@pytest.mark.parametrize(
+    "title", ["Intro 1", "The 1990s", "1990s music", "1.Intro", "v1.2 notes", "\u0663 ways"]
+)
+def test_titles_the_client_pattern_does_not_match_are_fine(title: str) -> None:
+    doc = lesson("x", QUIZ)
+    doc["blocks"][0]["subsections"] = [{"section": title, "items": ["y"]}]
+    assert validate_lesson(doc).ok
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+def test_the_client_non_empty_rules_hold_at_every_depth(version: str) -> None:
+    """DLE's validator refuses these (dle-widget-catalog.md section 9); so does DGS."""
+    swipe = "swipe" if version == "1.0" else "swipecards"
+    flow = ["Step", [["Fine", ["a", [["  ", ["b"]], ["Ok", ["c"]]]]], ["", ["d"]]], []]
+    full_flow = [{"kind": "branch", "choices": [{"label": "Go", "flow": [
+        {"kind": "branch", "choices": []}]}]}]  # fmt: skip
+    doc = lesson(
+        {"asciiDiagram": ["Lead", " \n "]},
+        {swipe: ["  ", ["L", "R"], [["", 0, "Because"], ["Fine", 1, "Because"]]]},
+        {"checklist": ["Lead", ["Item", ["Group", ["x", [" ", ["y"]]]]]]},
+        {"stepFlow": ["Lead", flow]},
+        {"type": "stepFlow", "lead": "Lead", "flow": full_flow},
+        version=version,
+    )
+    result = validate_lesson(doc)
+    base = "/blocks/0/items"
+    assert {(e.path, e.code) for e in result.errors} == {
+        (f"{base}/0/asciiDiagram/1", "value.empty"),
+        (f"{base}/1/{swipe}/0", "value.empty"),
+        (f"{base}/1/{swipe}/2/0/0", "value.empty"),
+        (f"{base}/2/checklist/1/1/1/1/0", "value.empty"),
+        (f"{base}/3/stepFlow/1/1/0/1/1/0/0", "value.empty"),
+        (f"{base}/3/stepFlow/1/1/1/0", "value.empty"),
+        (f"{base}/3/stepFlow/1/2", "value.too_few"),
+        (f"{base}/4/flow/0/choices/0/flow/0/choices", "value.too_few"),
+    }
+    assert result == validate_lesson_exactly(doc)
