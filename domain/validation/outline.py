@@ -20,6 +20,9 @@ def title_problem(title: str) -> str | None:
 
 def numbered_by_hand(section_title: str) -> bool:
     """Whether a section title starts with numbering, which the DLE client refuses."""
+    first = section_title[:1]
+    if first.isalpha():  # most titles: no need to run the pattern
+        return False
     return SECTION_NUMBERING.match(section_title) is not None
 
 
