@@ -16,7 +16,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from domain.catalog.js_regex import MAX_PATTERN_LENGTH, js_regex_problem
-from domain.catalog.text import FieldText, nested_text_problem, text_problem
+from domain.catalog.text import FieldText, is_plain, nested_text_problem, text_problem
 from domain.limits import MAX_JSON_DEPTH, depth_exceeds
 
 Loc = tuple[str | int, ...]
@@ -459,7 +459,7 @@ class SafeText(_Rule):
     def message(self, value: Any, parent: Any) -> str | None:
         """Texts (or, for fields taking any object, texts inside) that break the rule."""
         if isinstance(value, str):
-            return text_problem(value, self.kind)
+            return None if is_plain(value, self.kind) else text_problem(value, self.kind)
         if isinstance(value, dict | list):
             return nested_text_problem(value, self.kind)
         return None

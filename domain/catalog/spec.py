@@ -78,6 +78,8 @@ class Shape:
     plain: bool = dataclass_field(init=False, repr=False, compare=False)
     names: tuple[str, ...] = dataclass_field(init=False, repr=False, compare=False)
     name_set: frozenset[str] = dataclass_field(init=False, repr=False, compare=False)
+    # The fields whose values are records or arrays of them (walked to find records).
+    record_fields: tuple[FieldSpec, ...] = dataclass_field(init=False, repr=False, compare=False)
     _by_name: dict[str, FieldSpec] = dataclass_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -88,6 +90,8 @@ class Shape:
         object.__setattr__(self, "name_set", frozenset(self.names))
         plain = all(f.required and not _holds_record(f.type) for f in self.fields)
         object.__setattr__(self, "plain", plain)
+        holding = tuple(f for f in self.fields if _holds_record(f.type))
+        object.__setattr__(self, "record_fields", holding)
 
     def field(self, name: str) -> FieldSpec | None:
         """The field called ``name``, if any."""
@@ -98,11 +102,6 @@ def _holds_record(node: TypeNode) -> bool:
     return isinstance(node, RecordType) or (isinstance(node, ListType) and _holds_record(node.item))
 
 
-def holds_records(node: TypeNode) -> bool:
-    """Whether values of this type are records or arrays of them (at any depth)."""
-    return _holds_record(node)
-
-
 @dataclass(frozen=True, slots=True)
 class RecordSpec:
     """A nested value: one shape, or several variants told apart by ``kind``."""
@@ -111,11 +110,13 @@ class RecordSpec:
     shapes: tuple[Shape, ...]
     select_by: str | None = None
     by_json_kind: dict[type, Shape] = dataclass_field(init=False, repr=False, compare=False)
+    _by_kind: dict[Any, Shape] = dataclass_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Shorthand variants differ in JSON type (the loader checks it): pick by type.
         kinds = {} if self.select_by else {s.json_kind: s for s in self.shapes}
         object.__setattr__(self, "by_json_kind", kinds)
+        object.__setattr__(self, "_by_kind", {s.kind: s for s in self.shapes if s.kind})
 
     @property
     def is_variant(self) -> bool:
@@ -124,7 +125,7 @@ class RecordSpec:
 
     def variant(self, kind: Any) -> Shape | None:
         """The variant whose ``kind`` is given, if any."""
-        return next((s for s in self.shapes if s.kind == kind), None)
+        return self._by_kind.get(kind) if isinstance(kind, str) else None
 
 
 @dataclass(frozen=True, slots=True)

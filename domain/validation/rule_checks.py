@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from domain.catalog.rules import Loc, Violation
-from domain.catalog.spec import ListType, RecordType, RuleSpec, TypeNode, WidgetSpec, holds_records
+from domain.catalog.spec import ListType, RecordType, RuleSpec, TypeNode, WidgetSpec
 
 Check = Callable[[dict[str, Any]], Sequence[Violation]]
 _NONE: tuple[Violation, ...] = ()
@@ -71,39 +71,67 @@ def _compile(spec: RuleSpec, widget: WidgetSpec) -> Check:
 
 
 def _in_every(widget: WidgetSpec, record: str, select: Selector) -> Selector:
-    """``select`` applied to every value of ``record`` in the widget, however deep.
-
-    The widget is in canonical full form (its model accepted it): records are objects,
-    variants name their ``kind``.
-    """
-
-    def walk(node: TypeNode, value: Any, loc: Loc, found: Found) -> None:
-        if isinstance(node, ListType):
-            if type(value) is list:
-                for index, item in enumerate(value):
-                    walk(node.item, item, (*loc, index), found)
-            return
-        if not isinstance(node, RecordType) or type(value) is not dict:
-            return
-        spec = widget.records[node.name]
-        shape = spec.variant(value.get("kind")) if spec.is_variant else spec.shapes[0]
-        if shape is None:
-            return
-        if node.name == record:
-            found += [((*loc, *inner), hit, holder) for inner, hit, holder in select(value)]
-        for field in shape.fields:
-            if holds_records(field.type):
-                walk(field.type, value.get(field.name), (*loc, field.name), found)
-
-    fields = [f for f in widget.shape.fields if holds_records(f.type)]
+    """``select`` applied to every value of ``record`` in the widget, however deep."""
+    instances = _instances(widget, record)
 
     def every(value: dict[str, Any]) -> Found:
-        found: Found = []
-        for field in fields:
-            walk(field.type, value.get(field.name), (field.name,), found)
-        return found
+        return [
+            ((*loc, *inner), hit, holder)
+            for loc, current in instances(value)
+            for inner, hit, holder in select(current)
+        ]
 
     return every
+
+
+Records = list[tuple[Loc, dict[str, Any]]]  # (where, the record's value)
+Instances = Callable[[dict[str, Any]], Records]
+
+
+@cache
+def _instances(widget: WidgetSpec, record: str) -> Instances:
+    """Where the values of ``record`` are in a widget's canonical full form.
+
+    Records are objects there and variants name their ``kind`` (the widget's model
+    accepted it). Walked without recursion, in document order. The rules on a record
+    all ask for the same widget in a row: the last answer is kept for them.
+    """
+    top = [(f.name, f.type) for f in widget.shape.record_fields]
+    last: list[tuple[Any, Records]] = [(None, [])]  # the widget last walked, its records
+
+    def find(value: dict[str, Any]) -> Records:
+        walked, found = last[0]  # one read: another thread may replace the pair meanwhile
+        if walked is value:
+            return found
+        found = []
+        pending: list[tuple[TypeNode, Any, Loc]] = [
+            (node, value.get(name), (name,)) for name, node in reversed(top)
+        ]
+        while pending:
+            node, current, loc = pending.pop()
+            if isinstance(node, ListType):
+                if type(current) is list:
+                    pending += [
+                        (node.item, item, (*loc, index))
+                        for index, item in reversed(list(enumerate(current)))
+                    ]
+                continue
+            if not isinstance(node, RecordType) or type(current) is not dict:
+                continue
+            spec = widget.records[node.name]
+            shape = spec.variant(current.get("kind")) if spec.is_variant else spec.shapes[0]
+            if shape is None:
+                continue
+            if node.name == record:
+                found.append((loc, current))
+            pending += [
+                (field.type, current.get(field.name), (*loc, field.name))
+                for field in reversed(shape.record_fields)
+            ]
+        last[0] = (value, found)
+        return found
+
+    return find
 
 
 def _selector(path: tuple[str, ...]) -> Selector:
