@@ -16,6 +16,11 @@ the two together on random and mutated lessons. A broken soft rule only raises
 Every object a reader returns has had its keys checked against its field names, the
 objects it builds and the records given in full form alike (``given_<record>``). The
 fast path relies on it to spare pydantic the same search (``keys_checked_validator``).
+
+The text rules (``safe_text``, one per field holding strings) are the one exception to
+checking inline: a reader adds the widget's texts to the lesson's prose and code lists
+(its ``P`` and ``C`` arguments), which the fast path tests at once, in C, at the end
+(``domain.catalog.text.all_plain``); a text one by one would cost more than the rest.
 """
 
 from __future__ import annotations
@@ -126,9 +131,10 @@ class _Generator:
     # Reading values -------------------------------------------------------------------
 
     def record_reader(self, name: str, shapes: tuple[Shape, ...], select_by: str | None) -> None:
-        """``record_<name>(v, sel)``: read a record value; ``sel`` is its selector's value.
+        """``record_<name>(v, sel, P, C)``: read a record value (``sel``: its selector's).
 
-        The rules on every value of the record (``@record/...``) are checked as it is read.
+        The rules on every value of the record (``@record/...``) are checked as it is read,
+        and its texts added to ``P`` (prose) and ``C`` (code), as the widget readers do.
         """
         lines = [f"def record_{name}(v, sel, P, C):"]
         if shapes[0].kind is None:  # one shape, read from its shorthand
@@ -241,7 +247,7 @@ class _Generator:
         return [f"for {element} in {value} or ():", *_indent(inner)]
 
     def given_checker(self, name: str, shapes: tuple[Shape, ...]) -> None:
-        """``given_<name>(v)``: a record given in full form, returned as it is.
+        """``given_<name>(v, P, C)``: a record given in full form, returned as it is.
 
         The model judges it as given (the exact path reshapes shorthand only), so it is
         not read; but every object in it is checked against its field names, as every
