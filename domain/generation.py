@@ -6,10 +6,11 @@ is what gets cached and reused for variants (another length, level or version).
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from domain.catalog.text import text_problem
 
 LearnerLevel = Literal["Newbie", "Beginner", "Intermediate", "Expert"]
 LessonLength = Literal["Highlights", "Detailed", "Training"]
@@ -21,14 +22,20 @@ TOPIC_MAX_LENGTH = 200
 
 
 def normalize_topic(topic: str) -> str:
-    """The topic trimmed; ValueError if empty, longer than 200 or with control characters."""
+    """The topic trimmed; ValueError if empty, longer than 200 or not one line of text.
+
+    A topic follows the rule of a lesson's title (``domain.catalog.text``, kind
+    ``line``): no control characters, bidi overrides or script markup. It reaches the
+    prompts, the stored record and every listing.
+    """
     trimmed = topic.strip()
     if not trimmed:
         raise ValueError("the topic is empty")
     if len(trimmed) > TOPIC_MAX_LENGTH:
         raise ValueError(f"the topic is longer than {TOPIC_MAX_LENGTH} characters")
-    if any(unicodedata.category(c) in ("Cc", "Cf") for c in trimmed):
-        raise ValueError("the topic contains control characters")
+    problem = text_problem(trimmed, "line")
+    if problem is not None:
+        raise ValueError(f"the topic {problem}")
     return trimmed
 
 

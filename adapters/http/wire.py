@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
+from domain.limits import MAX_REPORTED_ISSUES
+
 _VISIBLE = r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$"  # some visible text, no control characters
 Tag = Annotated[str, Meta(min_length=1, max_length=40, pattern=_VISIBLE)]
 # Litestar's OpenAPI drops constraints of list items: restate them for the documentation.
@@ -140,13 +142,29 @@ class Lesson(Struct, kw_only=True):
     conversion_warnings: list[Issue]
 
 
+_LISTED = f"the first {MAX_REPORTED_ISSUES} found, in the order found"
+IssueList = Annotated[list[Issue], Meta(max_length=MAX_REPORTED_ISSUES, description=_LISTED)]
+
+
 class Validation(Struct, kw_only=True):
-    """``POST /v1/lessons/validate``: the ``dgs validate --json`` result."""
+    """``POST /v1/lessons/validate``: the ``dgs validate --json`` result.
+
+    ``errors`` and ``warnings`` list the first 100 issues of each kind; the counts say how
+    many were found in all.
+    """
 
     ok: bool
     schema_version: str | None
-    errors: list[Issue]
-    warnings: list[Issue]
+    errors: IssueList
+    warnings: IssueList
+    error_count: Annotated[int, Meta(ge=0, description="how many errors were found in all")]
+    errors_truncated: Annotated[
+        bool, Meta(description="more errors were found than `errors` lists")
+    ]
+    warning_count: Annotated[int, Meta(ge=0, description="how many warnings were found in all")]
+    warnings_truncated: Annotated[
+        bool, Meta(description="more warnings were found than `warnings` lists")
+    ]
 
 
 class WidgetEntry(Struct, kw_only=True):

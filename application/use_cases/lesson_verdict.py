@@ -1,7 +1,8 @@
 """The verdict on a model's lesson output, whatever it is, and the error when it fails.
 
-Readable JSON is judged by ``validate_lesson``. Output that could not be read as strict
-JSON (``UnreadableOutput``), or that validation cannot evaluate, gets a verdict too: an
+Readable JSON is judged by ``validate_lesson``, which returns a verdict for every JSON
+value (too deep, too large and patterns it cannot run are errors like any other). Output
+that could not be read as strict JSON (``UnreadableOutput``) gets a verdict too: an
 invalid result with one error that says why, so that the pipeline repairs it like any
 invalid lesson instead of failing with a 500. When the last output still fails, the
 error says how: ``invalid_model_output`` (unreadable) or ``invalid_after_repair``.
@@ -16,41 +17,22 @@ from application.ports.generation import UnreadableOutput
 from domain.validation.document import validate_lesson
 from domain.validation.result import Issue, ValidationResult
 
-# Validation is written to return a verdict for any JSON value; these are what a value
-# from a model could still make it raise (a regex quantifier too large for ``re``, nesting
-# deeper than Python's recursion limit). Output it cannot evaluate is unreadable output.
-_UNVERIFIABLE = (RecursionError, OverflowError)
-UNVERIFIABLE_CODE = "lesson.unverifiable"
-
 
 def judge(output: Any, schema_version: str) -> ValidationResult:
     """The verdict on a model's lesson output, whatever it is: never raises."""
     if isinstance(output, UnreadableOutput):
         return _refused(schema_version, Issue("", output.code, output.problem, "json"))
-    try:
-        return validate_lesson(output, schema_version)
-    except _UNVERIFIABLE as exc:
-        message = (
-            f"validation could not evaluate this lesson ({type(exc).__name__}: {exc}); "
-            "look for a regular expression with a huge repeat count or very deep nesting"
-        )
-        return _refused(schema_version, Issue("", UNVERIFIABLE_CODE, message, "validation"))
+    return validate_lesson(output, schema_version)
 
 
 def _refused(schema_version: str, issue: Issue) -> ValidationResult:
-    return ValidationResult(False, schema_version, (issue,), (), None)
-
-
-def _unreadable(output: Any, result: ValidationResult) -> bool:
-    return isinstance(output, UnreadableOutput) or any(
-        issue.code == UNVERIFIABLE_CODE for issue in result.errors
-    )
+    return ValidationResult(False, schema_version, (issue,), (), None, 1, 0)
 
 
 def failure(output: Any, result: ValidationResult, *, after_repair: bool) -> InvalidLessonError:
-    """``InvalidModelOutputError`` when the last output could not be read or checked at all."""
+    """``InvalidModelOutputError`` when the last output could not be read at all."""
     errors = tuple(issue.to_dict() for issue in result.errors)
-    if _unreadable(output, result):
+    if isinstance(output, UnreadableOutput):
         if after_repair:
             return InvalidModelOutputError(
                 "the lesson output is unreadable after one repair", errors

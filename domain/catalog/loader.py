@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from domain.catalog.rules import Rule
+from domain.catalog.rules import Rule, SafeText, SpecRule
 from domain.catalog.spec import (
     SCALARS,
     Catalog,
@@ -36,6 +36,7 @@ _FENCE = re.compile(r"^```\s*(?P<info>[\w-]*)\s*$")
 _HEADING = re.compile(r"^## +(?P<title>\S.*?)\s*$")
 _TYPE = re.compile(r"^(?P<base>[A-Za-z]+(?:\|[A-Za-z]+)*)(?P<dims>(?:\[\])*)$")
 _RESERVED_FIELDS = frozenset({"type", "kind"})
+_RECORD_RULE_PATH = re.compile(r"^[A-Za-z]\w*(/\*){0,2}$")
 _PYTHON_TYPES = {"string": str, "integer": int, "boolean": bool}
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -59,6 +60,7 @@ class _FieldDoc(_Doc):
     type: str
     required: bool = True
     default: str | int | bool | None = None
+    text: Literal["prose", "code"] | None = None
 
 
 class _ShapeDoc(_Doc):
@@ -82,8 +84,8 @@ class _SpecDoc(_ShapeDoc):
     widget: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9]*$")
     block: bool = False
     records: dict[str, _RecordDoc] = Field(default_factory=dict)
-    hard: list[Rule] = Field(default_factory=list)
-    soft: list[Rule] = Field(default_factory=list)
+    hard: list[SpecRule] = Field(default_factory=list)
+    soft: list[SpecRule] = Field(default_factory=list)
 
 
 class _CatalogDoc(_Doc):
@@ -236,6 +238,7 @@ class _Builder:
         anchor = f"{self.file_name}#{doc.widget.lower()}"
         rules = [self.rule(r, "error", anchor, shape, records) for r in doc.hard]
         rules += [self.rule(r, "warning", anchor, shape, records) for r in doc.soft]
+        rules += self.text_rules(anchor, shape, records)
         return WidgetSpec(
             key=doc.widget,
             shape=shape,
@@ -308,7 +311,14 @@ class _Builder:
             )
             if expected is None or type(doc.default) is not expected:
                 raise self.fail(f"default of {doc.name!r} does not match its type")
-        return FieldSpec(doc.name, node, doc.required, doc.default)
+        dimensions = _text_dimensions(node)
+        holds_text = dimensions is not None
+        if dimensions is not None and dimensions > 2:
+            raise self.fail(f"field {doc.name!r}: strings more than 2 arrays deep")
+        if doc.text is not None and not holds_text:
+            raise self.fail(f"field {doc.name!r} holds no string: it has no text kind")
+        text = (doc.text or "prose") if holds_text else None
+        return FieldSpec(doc.name, node, doc.required, doc.default, text)
 
     def record(self, name: str, doc: _RecordDoc, root: Shape) -> RecordSpec:
         if doc.variants is None:
@@ -343,8 +353,17 @@ class _Builder:
         root: Shape,
         records: dict[str, RecordSpec],
     ) -> RuleSpec:
-        path = () if rule.field == "." else tuple(rule.field.split("/"))
+        field = rule.field
+        record: str | None = None
         shapes: tuple[Shape, ...] = (root,)
+        if field.startswith("@"):  # @record/path: in every value of the record
+            record, _, field = field[1:].partition("/")
+            if record not in records:
+                raise self.fail(f"rule path {rule.field!r}: no record {record!r}")
+            if not _RECORD_RULE_PATH.match(field):
+                raise self.fail(f"rule path {rule.field!r}: a field, or its elements (/*)")
+            shapes = records[record].shapes
+        path = () if field == "." else tuple(field.split("/"))
         node: TypeNode | None = None
         for part in path:
             where = f"rule path {rule.field!r}"
@@ -361,4 +380,36 @@ class _Builder:
             if not found:
                 raise self.fail(f"{where}: no field {part!r}")
             node = found[0].type
-        return RuleSpec(rule, path, severity, anchor)
+        return RuleSpec(rule, path, severity, anchor, record)
+
+    def text_rules(
+        self, anchor: str, root: Shape, records: dict[str, RecordSpec]
+    ) -> list[RuleSpec]:
+        """A ``safe_text`` rule on every field holding strings, of the field's text kind."""
+        fields: list[tuple[str | None, FieldSpec]] = [(None, f) for f in root.fields]
+        for name, record_spec in records.items():
+            seen: dict[str, FieldSpec] = {}
+            for shape in record_spec.shapes:
+                for spec in shape.fields:
+                    other = seen.setdefault(spec.name, spec)
+                    if (other.type, other.text) != (spec.type, spec.text):
+                        raise self.fail(f"record {name!r}: variants differ on {spec.name!r}")
+            fields += [(name, spec) for spec in seen.values()]
+        rules = []
+        for record, spec in fields:
+            dimensions = _text_dimensions(spec.type)
+            if spec.text is None or dimensions is None:
+                continue
+            path = (spec.name, *["*"] * dimensions)
+            written = "/".join(path) if record is None else f"@{record}/{'/'.join(path)}"
+            rule = SafeText(rule="safe_text", field=written, kind=spec.text)
+            rules.append(RuleSpec(rule, path, "error", anchor, record, implied=True))
+        return rules
+
+
+def _text_dimensions(node: TypeNode) -> int | None:
+    """How many arrays deep a type holds strings (``string`` 0, ``string[][]`` 2), or None."""
+    dimensions = 0
+    while isinstance(node, ListType):
+        node, dimensions = node.item, dimensions + 1
+    return dimensions if isinstance(node, ScalarType) and "string" in node.names else None

@@ -15,12 +15,23 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+from domain.catalog.js_regex import MAX_PATTERN_LENGTH, js_regex_problem
+from domain.catalog.text import FieldText, is_plain, nested_text_problem, text_problem
+from domain.limits import MAX_JSON_DEPTH, depth_exceeds
+
 Loc = tuple[str | int, ...]
 Violation = tuple[Loc, str]
 Bind = Callable[[object, str], str]  # binds an object for generated source; returns its name
 
-# Numbering a client adds itself: "1. Intro", "2) Setup", "1.2. Details".
+# Numbering a client adds itself: "1. Intro", "2) Setup", "1.2. Details" (list items).
 MANUAL_NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*[.)]\s")
+
+# DLE's own validator refuses a section title matching ^\s*\d+(\.\d+)*[).\-:]*\s+ (its
+# pattern, JavaScript semantics; dle-widget-catalog.md sections 2 and 9): "1. Intro",
+# "2) Setup", "1.2 Scope", "3 ways to save energy". In JavaScript \d is [0-9] and \s is
+# WhiteSpace and LineTerminator (ECMA-262 22.2.2.9 CharacterClassEscape, 12.2, 12.3).
+_JS_SPACE = "[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+SECTION_NUMBERING = re.compile(f"^{_JS_SPACE}*[0-9]+(?:\\.[0-9]+)*[).\\-:]*{_JS_SPACE}+")
 
 
 class _Rule(BaseModel):
@@ -241,20 +252,39 @@ class MinValue(_Rule):
 
 
 class ValidRegex(_Rule):
-    """A string that is a valid regular expression."""
+    """A JavaScript regular expression the client can run safely (``domain.catalog.js_regex``).
+
+    Valid ECMAScript syntax, at most ``max_length`` characters, bounded repetition and
+    no repeated group that repeats (``(a+)+``). Never raises, whatever the pattern.
+    """
 
     rule: Literal["valid_regex"]
+    max_length: int = Field(default=MAX_PATTERN_LENGTH, ge=1)
     code: ClassVar[str] = "value.invalid_regex"
 
     def message(self, value: Any, parent: Any) -> str | None:
-        """Strings that do not compile break the rule."""
+        """Strings that are no such pattern break the rule."""
         if not isinstance(value, str):
             return None
-        try:
-            re.compile(value)
-        except re.error as exc:
-            return f"is not a valid regular expression: {exc}"
+        return js_regex_problem(value, self.max_length)
+
+
+class MaxValue(_Rule):
+    """An integer of at most ``max``."""
+
+    rule: Literal["max_value"]
+    max: int
+    code: ClassVar[str] = "value.too_large"
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Integers above ``max`` break the rule."""
+        if isinstance(value, int) and value > self.max:
+            return f"must be at most {self.max}"
         return None
+
+    def condition(self, value: str, parent: str, bind: Bind) -> str:
+        """Integers above ``max``."""
+        return f"isinstance({value}, int) and {value} > {self.max!r}"
 
 
 class EqualWidth(_Rule):
@@ -396,12 +426,43 @@ class LessonObject(_Rule):
         """Anything else breaks the rule."""
         if isinstance(value, str):
             try:
-                value = json.loads(value)
-            except ValueError:
+                # The client reads it with JSON.parse: strict JSON (no NaN or Infinity,
+                # RFC 8259 section 6), no deeper than any JSON DGS reads.
+                value = json.loads(value, parse_constant=_not_json)
+            except (ValueError, RecursionError):
                 return "is neither a lesson object nor a JSON string of one"
+            if depth_exceeds(value, MAX_JSON_DEPTH):
+                return f"is a JSON string nesting deeper than {MAX_JSON_DEPTH} levels"
         if isinstance(value, dict) and isinstance(value.get("blocks"), list):
             return None
         return "must be a lesson object with 'blocks', or a JSON string of one"
+
+
+def _not_json(name: str) -> Any:
+    """``json.loads`` hook for ``NaN``, ``Infinity`` and ``-Infinity``: they are not JSON."""
+    raise ValueError(f"{name} is not JSON")
+
+
+class SafeText(_Rule):
+    """A text holding no control characters and, unless it is code, no script markup.
+
+    Not written in spec blocks: the loader gives every field that holds strings one,
+    of the field's text kind (``"text": "code"`` or prose), see ``domain.catalog.text``.
+    Validation's fast path does not check it text by text but collects a lesson's texts
+    and tests them at once (``all_plain``), so it has no inline ``condition``.
+    """
+
+    rule: Literal["safe_text"]
+    kind: FieldText
+    code: ClassVar[str] = "value.unsafe_text"
+
+    def message(self, value: Any, parent: Any) -> str | None:
+        """Texts (or, for fields taking any object, texts inside) that break the rule."""
+        if isinstance(value, str):
+            return None if is_plain(value, self.kind) else text_problem(value, self.kind)
+        if isinstance(value, dict | list):
+            return nested_text_problem(value, self.kind)
+        return None
 
 
 def _repeats(values: list[Any]) -> bool:
@@ -459,7 +520,7 @@ def _dict_levels(fields: dict[str, Any]) -> int:
     return deepest
 
 
-Rule = Annotated[
+SpecRule = Annotated[
     NonEmpty
     | MaxLength
     | MinItems
@@ -468,6 +529,7 @@ Rule = Annotated[
     | Pattern
     | OneOf
     | MinValue
+    | MaxValue
     | ValidRegex
     | EqualWidth
     | NoNumbering
@@ -478,3 +540,7 @@ Rule = Annotated[
     | LessonObject,
     Field(discriminator="rule"),
 ]
+"""The rules a spec block may name."""
+
+Rule = SpecRule | SafeText
+"""Every rule a widget has: those of its spec block, and those its fields imply."""

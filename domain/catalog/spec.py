@@ -12,6 +12,7 @@ from dataclasses import field as dataclass_field
 from typing import Any, Literal
 
 from domain.catalog.rules import Rule
+from domain.catalog.text import FieldText
 
 Shorthand = Literal["string", "list", "positional", "object"]
 Severity = Literal["error", "warning"]
@@ -44,12 +45,17 @@ TypeNode = ScalarType | ListType | RecordType
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
-    """One full-form field; in positional shorthand, its index is its position."""
+    """One full-form field; in positional shorthand, its index is its position.
+
+    ``text`` is the kind of text its strings are (``prose`` or ``code``), None when its
+    type holds no string.
+    """
 
     name: str
     type: TypeNode
     required: bool
     default: Any = None
+    text: FieldText | None = None
 
     def is_default(self, value: Any) -> bool:
         """Whether ``value`` means "not set" (same JSON type and value as the default)."""
@@ -72,6 +78,8 @@ class Shape:
     plain: bool = dataclass_field(init=False, repr=False, compare=False)
     names: tuple[str, ...] = dataclass_field(init=False, repr=False, compare=False)
     name_set: frozenset[str] = dataclass_field(init=False, repr=False, compare=False)
+    # The fields whose values are records or arrays of them (walked to find records).
+    record_fields: tuple[FieldSpec, ...] = dataclass_field(init=False, repr=False, compare=False)
     _by_name: dict[str, FieldSpec] = dataclass_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -82,6 +90,8 @@ class Shape:
         object.__setattr__(self, "name_set", frozenset(self.names))
         plain = all(f.required and not _holds_record(f.type) for f in self.fields)
         object.__setattr__(self, "plain", plain)
+        holding = tuple(f for f in self.fields if _holds_record(f.type))
+        object.__setattr__(self, "record_fields", holding)
 
     def field(self, name: str) -> FieldSpec | None:
         """The field called ``name``, if any."""
@@ -100,11 +110,13 @@ class RecordSpec:
     shapes: tuple[Shape, ...]
     select_by: str | None = None
     by_json_kind: dict[type, Shape] = dataclass_field(init=False, repr=False, compare=False)
+    _by_kind: dict[Any, Shape] = dataclass_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Shorthand variants differ in JSON type (the loader checks it): pick by type.
         kinds = {} if self.select_by else {s.json_kind: s for s in self.shapes}
         object.__setattr__(self, "by_json_kind", kinds)
+        object.__setattr__(self, "_by_kind", {s.kind: s for s in self.shapes if s.kind})
 
     @property
     def is_variant(self) -> bool:
@@ -113,17 +125,24 @@ class RecordSpec:
 
     def variant(self, kind: Any) -> Shape | None:
         """The variant whose ``kind`` is given, if any."""
-        return next((s for s in self.shapes if s.kind == kind), None)
+        return self._by_kind.get(kind) if isinstance(kind, str) else None
 
 
 @dataclass(frozen=True, slots=True)
 class RuleSpec:
-    """A rule applied to a field path of a widget, with its severity and source."""
+    """A rule applied to a field path of a widget, with its severity and source.
+
+    With ``record`` set, ``path`` starts in that record, and the rule applies to every
+    value of the record, however deep (the spec writes ``@record/path``). ``implied``
+    rules come from the fields' types (their text kind), not from the spec's lists.
+    """
 
     rule: Rule
     path: tuple[str, ...]
     severity: Severity
     source: str
+    record: str | None = None
+    implied: bool = False
 
     @property
     def code(self) -> str:

@@ -37,7 +37,7 @@ class LessonInvalidError(ValueError):
     def __init__(self, result: ValidationResult) -> None:
         first = result.errors[0] if result.errors else None
         detail = f"{first.path or '/'}: {first.message}" if first else "invalid lesson"
-        super().__init__(f"the lesson is invalid ({len(result.errors)} error(s)); {detail}")
+        super().__init__(f"the lesson is invalid ({result.error_count} error(s)); {detail}")
         self.result = result
 
 

@@ -9,6 +9,11 @@ give the same verdict:
 - The exact path, for everything else: blocks and items are dispatched on their key;
   each widget is expanded, checked by its own model and by its spec's rules (see
   ``widget``), and every error is reported at the place it was given.
+
+Any JSON value gets a verdict, however deep or large: before either path walks it, the
+payload is measured without recursion, and one nesting deeper than ``MAX_JSON_DEPTH`` or
+holding more than ``MAX_LESSON_NODES`` values gets a single error. So both paths only
+ever meet shallow, bounded payloads, and the work per payload is bounded.
 """
 
 from __future__ import annotations
@@ -27,12 +32,24 @@ from domain.lesson.models import (
     keys_checked_validator,
     validator,
 )
+from domain.limits import MAX_JSON_DEPTH, MAX_LESSON_NODES, Oversize, oversize
 from domain.validation.fast_path import read_without_errors
-from domain.validation.outline import DOCUMENT_KEYS, SECTION_KEYS, DocumentAdvice
+from domain.validation.outline import (
+    DOCUMENT_KEYS,
+    NUMBERED,
+    SECTION_KEYS,
+    DocumentAdvice,
+    numbered_by_hand,
+    title_problem,
+)
 from domain.validation.result import SCHEMA_SOURCE, Path, Reporter, ValidationResult
 from domain.validation.widget import PendingWidget, apply_rules, model_accepts, read_widget
 
 _JSON_TYPES: dict[type, str] = {str: "a string", list: "an array", dict: "an object"}
+_OVERSIZE = {
+    "too_deep": f"the lesson nests arrays and objects deeper than {MAX_JSON_DEPTH} levels",
+    "too_large": f"the lesson holds more than {MAX_LESSON_NODES} JSON values",
+}
 
 
 def validate_lesson(
@@ -47,7 +64,8 @@ def validate_lesson(
     (default: the registry's default); a payload naming another version is an error.
     """
     registry = registry or get_registry()
-    fast = read_without_errors(payload, schema_version, registry)
+    problem = oversize(payload, MAX_JSON_DEPTH, MAX_LESSON_NODES)
+    fast = None if problem else read_without_errors(payload, schema_version, registry)
     if fast is not None:
         try:
             # The readers checked every object's keys: the model need not look again.
@@ -56,8 +74,10 @@ def validate_lesson(
         except ValidationError:
             pass  # a type the readers pass on unchecked: the exact path reports it
         else:
-            return ValidationResult(True, fast.version, (), fast.warnings, lesson)
-    return validate_lesson_exactly(payload, schema_version, registry=registry)
+            return ValidationResult(
+                True, fast.version, (), fast.warnings, lesson, 0, fast.warning_count
+            )
+    return _exactly(payload, schema_version, registry, problem)
 
 
 def validate_lesson_exactly(
@@ -71,7 +91,19 @@ def validate_lesson_exactly(
     Same contract and same results; kept public so that tests can hold the fast path to it.
     """
     registry = registry or get_registry()
+    return _exactly(
+        payload, schema_version, registry, oversize(payload, MAX_JSON_DEPTH, MAX_LESSON_NODES)
+    )
+
+
+def _exactly(
+    payload: object, schema_version: str | None, registry: WidgetRegistry, problem: Oversize | None
+) -> ValidationResult:
+    """The exact path, given what measuring the payload found."""
     report = Reporter()
+    if problem is not None:
+        report.add((), f"document.{problem}", _OVERSIZE[problem], SCHEMA_SOURCE)
+        return _result(False, None, report, None)
     if not isinstance(payload, dict):
         report.add((), "document.not_object", "a lesson must be a JSON object", SCHEMA_SOURCE)
         return _result(False, None, report, None)
@@ -79,14 +111,20 @@ def validate_lesson_exactly(
     if version is None:
         return _result(False, None, report, None)
     lesson = _DocumentCheck(registry.catalog(version), MODELS[version], report).run(payload)
-    return _result(lesson is not None and not report.errors, version, report, lesson)
+    return _result(lesson is not None and not report.error_count, version, report, lesson)
 
 
 def _result(
     ok: bool, version: str | None, report: Reporter, lesson: JsonObject | None
 ) -> ValidationResult:
     return ValidationResult(
-        ok, version, tuple(report.errors), tuple(report.warnings), lesson if ok else None
+        ok,
+        version,
+        tuple(report.errors),
+        tuple(report.warnings),
+        lesson if ok else None,
+        report.error_count,
+        report.warning_count,
     )
 
 
@@ -137,13 +175,13 @@ class _DocumentCheck:
         if blocks:
             self.advice.ending(blocks, self.models.quiz_key)
         lesson = None
-        if not self.report.errors and title is not None and blocks is not None:
+        if not self.report.error_count and title is not None and blocks is not None:
             document = {"schema_version": self.catalog.schema_version, "title": title}
             lesson = self._construct({**document, "blocks": full_blocks})
         for pending in self.pending:
             if lesson is not None or model_accepts(pending, self._model(pending), self.report):
                 apply_rules(pending, self.report)
-        if lesson is None and not self.report.errors:  # pragma: no cover - a model/spec drift
+        if lesson is None and not self.report.error_count:  # pragma: no cover - model/spec drift
             self._error((), "document.invalid", "the lesson could not be constructed")
         return lesson
 
@@ -177,8 +215,9 @@ class _DocumentCheck:
             if key not in SECTION_KEYS:
                 self._error((*path, key), "field.unknown", f"unknown field {key!r}")
         title = self._text_field(section, "section", path)
-        if isinstance(title, str):
-            self.advice.section_title(title, path)
+        if isinstance(title, str) and numbered_by_hand(title):
+            where = (*path, "section")
+            self.report.add(where, "value.manual_numbering", NUMBERED, self.document_source)
         items = self._array_field(section, "items", path, required=True) or []
         subsections = self._array_field(section, "subsections", path, required=False) or []
         self.advice.section_content(bool(items or subsections), path)
@@ -241,6 +280,9 @@ class _DocumentCheck:
         elif not value.strip():
             self.report.add((*path, key), "value.empty", "must not be empty", self.document_source)
         else:
+            problem = title_problem(value)
+            if problem is not None:
+                self.report.add((*path, key), "value.unsafe_text", problem, self.document_source)
             return value
         return None
 

@@ -6,6 +6,9 @@ handing each widget to its generated reader (see ``readers``). A widget whose so
 have advice is checked again by the exact per-widget code, which locates the warnings;
 the document's own advice is reported as it is met. Anything that may be an error ends
 the attempt, and the exact path then validates the payload from scratch.
+
+``validate_lesson`` only calls it on payloads within ``MAX_JSON_DEPTH`` and
+``MAX_LESSON_NODES`` (measured first, without recursion), so its walk stays shallow.
 """
 
 from __future__ import annotations
@@ -15,7 +18,15 @@ from typing import Any
 
 from domain.catalog.registry import WidgetRegistry
 from domain.catalog.spec import Catalog, WidgetSpec
-from domain.validation.outline import DOCUMENT_KEYS, SECTION_KEYS, DocumentAdvice
+from domain.catalog.text import all_plain
+from domain.limits import MAX_REPORTED_ISSUES
+from domain.validation.outline import (
+    DOCUMENT_KEYS,
+    SECTION_KEYS,
+    DocumentAdvice,
+    numbered_by_hand,
+    title_problem,
+)
 from domain.validation.readers import Advised, Unclean, widget_readers
 from domain.validation.result import Issue, Path, Reporter
 from domain.validation.widget import apply_rules, read_widget
@@ -23,11 +34,15 @@ from domain.validation.widget import apply_rules, read_widget
 
 @dataclass(frozen=True, slots=True)
 class FastRead:
-    """A lesson read without errors: its version, full form, and warnings in report order."""
+    """A lesson read without errors: its version, full form, and warnings in report order.
+
+    ``warnings`` are the first ``MAX_REPORTED_ISSUES``; ``warning_count`` counts them all.
+    """
 
     version: str
     document: dict[str, Any]
     warnings: tuple[Issue, ...]
+    warning_count: int
 
 
 def read_without_errors(
@@ -54,7 +69,7 @@ def _read_document(payload: object, requested: str | None, registry: WidgetRegis
     elif version not in registry.catalogs or (requested is not None and version != requested):
         raise Unclean
     title = payload["title"]
-    if type(title) is not str or not title.strip():
+    if type(title) is not str or not title.strip() or title_problem(title):
         raise Unclean
     blocks = payload["blocks"]
     if type(blocks) is not list or not blocks:
@@ -62,11 +77,14 @@ def _read_document(payload: object, requested: str | None, registry: WidgetRegis
     walk = _Walk(_readers_of(registry.catalog(version)))
     walk.advice.title(title)
     read_blocks = [walk.block(block, ("blocks", index)) for index, block in enumerate(blocks)]
+    if not all_plain(walk.prose, walk.code):  # every text of every widget, at once
+        raise Unclean
     walk.advice.ending(blocks, walk.readers.quiz_key)
     document = {"schema_version": version, "title": title, "blocks": read_blocks}
     # The exact path reports the document's advice first, then the widgets'.
-    warnings = (*walk.report.warnings, *walk.widget_report.warnings)
-    return FastRead(version, document, warnings)
+    warnings = (*walk.report.warnings, *walk.widget_report.warnings)[:MAX_REPORTED_ISSUES]
+    count = walk.report.warning_count + walk.widget_report.warning_count
+    return FastRead(version, document, warnings, count)
 
 
 class _Readers:
@@ -89,6 +107,9 @@ class _Walk:
         self.report = Reporter()
         self.advice = DocumentAdvice(self.report, readers.catalog.file_name)
         self.widget_report = Reporter()
+        # The widgets' texts, added by the readers, tested at once at the end.
+        self.prose: list[str] = []
+        self.code: list[str] = []
 
     def block(self, block: Any, path: Path) -> dict[str, Any]:
         if type(block) is not dict:
@@ -100,7 +121,7 @@ class _Walk:
             raise Unclean
         given = block[quiz_key]
         try:
-            quiz = self.readers.shorthand[quiz_key](given)
+            quiz = self.readers.shorthand[quiz_key](given, self.prose, self.code)
         except Advised:
             quiz = self.explain(quiz_key, given, (*path, quiz_key), full_form=False)
         del quiz["type"]  # the block carries the quiz's payload, untyped
@@ -110,13 +131,14 @@ class _Walk:
         if type(section) is not dict or not section.keys() <= SECTION_KEYS:
             raise Unclean
         title = section["section"]
-        if type(title) is not str or not title.strip():
+        if type(title) is not str or not title.strip() or title_problem(title):
+            raise Unclean
+        if numbered_by_hand(title):
             raise Unclean
         items = section["items"]
         subsections = section.get("subsections")
         if type(items) is not list or (subsections is not None and type(subsections) is not list):
             raise Unclean
-        self.advice.section_title(title, path)
         self.advice.section_content(bool(items or subsections), path)
         read_items = self.items(items, (*path, "items"))
         if subsections is not None:
@@ -131,18 +153,19 @@ class _Walk:
             self.readers.shorthand,
             self.readers.full,
         )
+        prose, code = self.prose, self.code
         read = []
         for item in items:
             try:
                 if type(item) is str:
-                    read.append(paragraph(item))
+                    read.append(paragraph(item, prose, code))
                 elif type(item) is not dict:
                     raise Unclean
                 elif "type" in item:
-                    read.append(full[item["type"]](item))
+                    read.append(full[item["type"]](item, prose, code))
                 elif len(item) == 1:
                     for key, value in item.items():
-                        read.append(shorthand[key](value))
+                        read.append(shorthand[key](value, prose, code))
                 else:
                     raise Unclean
             except Advised:  # the item's index is the count of items read before it
@@ -163,10 +186,10 @@ class _Walk:
         widget: WidgetSpec = self.readers.catalog.widgets[key]
         errors = Reporter()
         pending = read_widget(widget, given, path, errors, full_form=full_form)
-        if pending is None or errors.errors:  # pragma: no cover - the reader read it
+        if pending is None or errors.error_count:  # pragma: no cover - the reader read it
             raise Unclean
         apply_rules(pending, self.widget_report)
-        if self.widget_report.errors:  # pragma: no cover - the reader checked every hard rule
+        if self.widget_report.error_count:  # pragma: no cover - the reader checked hard rules
             raise Unclean
         return pending.expanded
 

@@ -4,12 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.catalog.rules import MANUAL_NUMBERING
+from domain.catalog.rules import SECTION_NUMBERING
+from domain.catalog.text import is_plain, text_problem
 from domain.validation.result import Path, Reporter
 
 DOCUMENT_KEYS = frozenset({"schema_version", "title", "blocks"})
 SECTION_KEYS = frozenset({"section", "items", "subsections"})
 _TITLE_ADVISED_MAX = 40
+
+
+def title_problem(title: str) -> str | None:
+    """Why a lesson's or a section's title may not be one: a title is one line of text."""
+    return None if is_plain(title, "line") else text_problem(title, "line")
+
+
+def numbered_by_hand(section_title: str) -> bool:
+    """Whether a section title starts with numbering, which the DLE client refuses."""
+    first = section_title[:1]
+    if first.isalpha():  # most titles: no need to run the pattern
+        return False
+    return SECTION_NUMBERING.match(section_title) is not None
+
+
+NUMBERED = "starts with numbering; the client numbers sections (and refuses this title)"
 
 
 def _ends_with_quiz(blocks: list[Any], quiz_key: str) -> bool:
@@ -37,12 +54,6 @@ class DocumentAdvice:
         if len(title) > _TITLE_ADVISED_MAX:
             message = f"is {len(title)} characters long; at most {_TITLE_ADVISED_MAX} advised"
             self._warn(("title",), "value.too_long", message)
-
-    def section_title(self, title: str, path: Path) -> None:
-        """The client numbers sections itself."""
-        if MANUAL_NUMBERING.match(title):
-            message = "starts with manual numbering; the client numbers sections"
-            self._warn((*path, "section"), "value.manual_numbering", message)
 
     def section_content(self, has_content: bool, path: Path) -> None:
         """A section shows something."""

@@ -16,6 +16,11 @@ the two together on random and mutated lessons. A broken soft rule only raises
 Every object a reader returns has had its keys checked against its field names, the
 objects it builds and the records given in full form alike (``given_<record>``). The
 fast path relies on it to spare pydantic the same search (``keys_checked_validator``).
+
+The text rules (``safe_text``, one per field holding strings) are the one exception to
+checking inline: a reader adds the widget's texts to the lesson's prose and code lists
+(its ``P`` and ``C`` arguments), which the fast path tests at once, in C, at the end
+(``domain.catalog.text.all_plain``); a text one by one would cost more than the rest.
 """
 
 from __future__ import annotations
@@ -25,18 +30,21 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from domain.catalog.rules import SafeText
 from domain.catalog.spec import (
     FieldSpec,
     ListType,
     RecordType,
     RuleSpec,
+    ScalarType,
     Shape,
     TypeNode,
     WidgetSpec,
 )
 from domain.validation.rule_checks import compiled_rules
 
-Reader = Callable[[Any], dict[str, Any]]
+# A reader takes a widget's value and the lesson's prose and code texts, to add its own.
+Reader = Callable[[Any, list[str], list[str]], dict[str, Any]]
 
 
 class Unclean(Exception):
@@ -112,7 +120,7 @@ class _Generator:
         full = self.by_name(widget.shape, "v", tag_field="type", top=True)
         advice = any(spec.severity == "warning" for spec in widget.rules)
         for name, (body, out) in (("read_shorthand", shorthand), ("read_full", full)):
-            lines = [f"def {name}(v):", *(["    warned = False"] if advice else [])]
+            lines = [f"def {name}(v, P, C):", *(["    warned = False"] if advice else [])]
             lines += [*_indent(body), f"    out = {{'type': {tag}, {out}}}", *_indent(rules)]
             if advice:
                 lines += ["    if warned:", "        raise Advised"]
@@ -123,15 +131,20 @@ class _Generator:
     # Reading values -------------------------------------------------------------------
 
     def record_reader(self, name: str, shapes: tuple[Shape, ...], select_by: str | None) -> None:
-        """``record_<name>(v, sel)``: read a record value; ``sel`` is its selector's value."""
-        lines = [f"def record_{name}(v, sel):"]
+        """``record_<name>(v, sel, P, C)``: read a record value (``sel``: its selector's).
+
+        The rules on every value of the record (``@record/...``) are checked as it is read,
+        and its texts added to ``P`` (prose) and ``C`` (code), as the widget readers do.
+        """
+        lines = [f"def record_{name}(v, sel, P, C):"]
         if shapes[0].kind is None:  # one shape, read from its shorthand
             body, out = self.shape_reader(shapes[0], "v")
             if shapes[0].shorthand != "object":
                 # An object is this record in full form: the model judges it as given,
                 # as the exact path does (it reshapes shorthand only).
-                lines += ["    if type(v) is dict:", f"        return given_{name}(v)"]
-            lines += [*_indent(body), f"    return {{{out}}}"]
+                lines += ["    if type(v) is dict:", f"        return given_{name}(v, P, C)"]
+            ending = [f"r = {{{out}}}", *self.record_checks(name, shapes[0], "f", "r"), "return r"]
+            lines += [*_indent(body), *_indent(ending)]
             self.functions.append("\n".join(lines))
             return
         # Variants: an object names its kind; a shorthand value is picked by the
@@ -141,8 +154,7 @@ class _Generator:
         for shape in shapes:
             body, out = self.by_name(shape, "v", tag_field="kind")
             lines.append(f"        if kind == {shape.kind!r}:")
-            lines += _indent(body, 3)
-            lines.append(f"            return {{'kind': {shape.kind!r}, {out}}}")
+            lines += _indent([*body, *self.variant_ending(name, shape, out)], 3)
         lines.append("        raise Unclean")
         for shape in shapes:
             if select_by is not None:
@@ -152,27 +164,116 @@ class _Generator:
                 test = f"type(v) is {shape.json_kind.__name__}"
             body, out = self.shape_reader(shape, "v", checked=select_by is None)
             lines.append(f"    if {test}:")
-            lines += _indent(body, 2)
-            lines.append(f"        return {{'kind': {shape.kind!r}, {out}}}")
+            lines += _indent([*body, *self.variant_ending(name, shape, out)], 2)
         lines.append("    raise Unclean")
         self.functions.append("\n".join(lines))
 
+    def variant_ending(self, name: str, shape: Shape, out: str) -> list[str]:
+        """Build a variant's full form in ``r``, check the record's rules, return it."""
+        built = f"r = {{'kind': {shape.kind!r}, {out}}}"
+        return [built, *self.record_checks(name, shape, "f", "r"), "return r"]
+
+    def record_checks(self, name: str, shape: Shape, prefix: str, holder: str) -> list[str]:
+        """Check the rules on every value of record ``name`` (``@name/...``) in ``shape``.
+
+        Each field's value is in the local ``<prefix><index>``, or in ``v`` when
+        ``prefix`` is empty (a record given in full form, not read).
+        """
+        lines: list[str] = []
+        texts: list[tuple[RuleSpec, FieldSpec, str]] = []
+        for spec in self.widget.rules:
+            if spec.record != name or spec.path[0] not in shape.names:
+                continue
+            index = shape.names.index(spec.path[0])
+            local = f"{prefix}{index}" if prefix else f"v.get({spec.path[0]!r})"
+            if isinstance(spec.rule, SafeText):
+                texts.append((spec, shape.fields[index], local))
+            elif prefix:
+                lines += self.elements(spec, local, holder, 1)
+            else:
+                lines += [f"t0 = {local}", *self.elements(spec, "t0", holder, 1)]
+        return lines + self.collect(texts)
+
+    def collect(self, texts: list[tuple[RuleSpec, FieldSpec, str]]) -> list[str]:
+        """Add fields' texts to the lesson's prose (``P``) or code (``C``) texts.
+
+        ``texts`` are (``safe_text`` rule, field, expression of the field's value). The
+        fast path tests all the texts at once when the lesson is read (``all_plain``);
+        an object given where a field takes any object has its texts checked here.
+        A value that is not a string fails that test: the lesson then goes the exact way.
+        """
+        lines: list[str] = []
+        plain: dict[str, list[str]] = {"P": [], "C": []}  # required strings: added at once
+        for spec, field, value in texts:
+            assert isinstance(spec.rule, SafeText)
+            target = "P" if spec.rule.kind == "prose" else "C"
+            dimensions = len(spec.path) - 1  # the loader allows strings, arrays, tables
+            if isinstance(field.type, ScalarType) and "object" in field.type.names:
+                nested = self.constant(spec.rule.message, "nested")
+                lines += [
+                    f"t8 = {value}",
+                    "if type(t8) is str:",
+                    f"    {target}.append(t8)",
+                    f"elif t8 is not None and {nested}(t8, None) is not None:",
+                    "    raise Unclean",
+                ]
+                continue
+            if dimensions == 0 and field.required:
+                plain[target].append(value)
+                continue
+            if dimensions == 0:
+                added = [f"{target}.append(t8)"]
+            elif dimensions == 1:
+                added = [f"{target} += t8"]
+            else:
+                added = ["for t9 in t8:", f"    {target} += t9"]
+            if field.required:
+                lines += [f"t8 = {value}", *added]
+            else:
+                lines += [f"t8 = {value}", "if t8 is not None:", *_indent(added)]
+        for target, values in plain.items():
+            if len(values) == 1:
+                lines.append(f"{target}.append({values[0]})")
+            elif values:
+                lines.append(f"{target} += ({', '.join(values)},)")
+        return lines
+
+    def elements(self, spec: RuleSpec, value: str, holder: str, depth: int) -> list[str]:
+        """Check ``spec`` on ``value``, or on its elements for each ``*`` left in its path."""
+        if depth >= len(spec.path):
+            return self.broken(spec, value, holder, advice="raise Advised")
+        element = f"t{depth}"
+        inner = self.elements(spec, element, value, depth + 1)
+        return [f"for {element} in {value} or ():", *_indent(inner)]
+
     def given_checker(self, name: str, shapes: tuple[Shape, ...]) -> None:
-        """``given_<name>(v)``: a record given in full form, returned as it is.
+        """``given_<name>(v, P, C)``: a record given in full form, returned as it is.
 
         The model judges it as given (the exact path reshapes shorthand only), so it is
         not read; but every object in it is checked against its field names, as every
         object the readers build is: the documents they return have no unknown fields
         anywhere (see ``domain.lesson.models.keys_checked_validator``).
         """
-        lines = [f"def given_{name}(v):", "    if type(v) is not dict:", "        raise Unclean"]
+        lines = [
+            f"def given_{name}(v, P, C):",
+            "    if type(v) is not dict:",
+            "        raise Unclean",
+        ]
         if shapes[0].kind is None:
-            lines += [*_indent(self.given_fields(shapes[0], None)), "    return v"]
+            checks = [
+                *self.given_fields(shapes[0], None),
+                *self.record_checks(name, shapes[0], "", "v"),
+            ]
+            lines += [*_indent(checks), "    return v"]
         else:
             lines.append("    kind = v.get('kind')")
             for shape in shapes:
+                checks = [
+                    *self.given_fields(shape, "kind"),
+                    *self.record_checks(name, shape, "", "v"),
+                ]
                 lines.append(f"    if kind == {shape.kind!r}:")
-                lines += [*_indent(self.given_fields(shape, "kind"), 2), "        return v"]
+                lines += [*_indent(checks, 2), "        return v"]
             lines.append("    raise Unclean")
         self.functions.append("\n".join(lines))
 
@@ -192,7 +293,7 @@ class _Generator:
     def given_value(self, node: TypeNode, var: str, depth: int) -> list[str]:
         """Check the objects in a value given in full form (records, arrays of them)."""
         if isinstance(node, RecordType):
-            return [f"given_{node.name}({var})"]
+            return [f"given_{node.name}({var}, P, C)"]
         assert isinstance(node, ListType)  # only called for types holding records
         element = f"e{depth}"
         inner = self.given_value(node.item, element, depth + 1)
@@ -307,8 +408,9 @@ class _Generator:
                 read.append("else:")
                 read += _indent([*body, f"e = {{{out}}}"])
             member = {spec.name: f"g{index}" for index, spec in enumerate(shape.fields)}
+            read += self.record_checks(node.name, shape, "g", "e")  # inline: no record_<name>
         else:
-            read = [f"e = record_{node.name}(e0, {sel})"]
+            read = [f"e = record_{node.name}(e0, {sel}, P, C)"]
             member = {}
         checked = [
             line
@@ -327,7 +429,7 @@ class _Generator:
     def read(self, node: TypeNode, value: str, selector: str, depth: int = 0) -> str:
         """An expression reading ``value`` of type ``node``."""
         if isinstance(node, RecordType):
-            return f"record_{node.name}({value}, {selector})"
+            return f"record_{node.name}({value}, {selector}, P, C)"
         if isinstance(node, ListType) and _holds_records(node):
             element = f"e{depth}"
             inner = self.read(node.item, element, selector, depth + 1)
@@ -358,7 +460,14 @@ class _Generator:
         """
         locals_ = {spec.name: f"f{index}" for index, spec in enumerate(self.widget.shape.fields)}
         loops: dict[str, list[str]] = {}
+        texts: list[tuple[RuleSpec, FieldSpec, str]] = []
         for spec, check in compiled_rules(self.widget):
+            if spec.record is not None:
+                continue  # checked as each value of the record is read (``record_checks``)
+            text_field = self.widget.shape.field(spec.path[0]) if spec.path else None
+            if isinstance(spec.rule, SafeText) and text_field is not None:
+                texts.append((spec, text_field, locals_[text_field.name]))
+                continue
             path, field = spec.path, spec.path[0] if spec.path else ""
             inlined = field in locals_ and field != "*" and "*" not in path[3:]
             if inlined and len(path) == 1:
@@ -379,6 +488,7 @@ class _Generator:
         for field, body in loops.items():
             yield f"for e in {locals_[field]} or ():"
             yield from _indent(body)
+        yield from self.collect(texts)
 
     def member_rules(self) -> dict[str, list[tuple[str, list[str]]]]:
         """Rules on the members of records in a widget field (``a/*/b``), by field.
@@ -395,8 +505,14 @@ class _Generator:
                 members.setdefault(path[0], []).append(check)
         return members
 
-    def broken(self, spec: RuleSpec, value: str, parent: str) -> list[str]:
-        """Act on the rule's verdict at ``value`` (an unset value has nothing to check)."""
+    def broken(
+        self, spec: RuleSpec, value: str, parent: str, advice: str = "warned = True"
+    ) -> list[str]:
+        """Act on the rule's verdict at ``value`` (an unset value has nothing to check).
+
+        Broken advice runs ``advice``: it notes it for later in the widget's readers;
+        within a record's function (which cannot note it) it ends the reading.
+        """
         rule = spec.rule
         condition = rule.condition(value, parent, self.constant)
         if condition is None and rule.several:
@@ -404,7 +520,8 @@ class _Generator:
             condition = f"next(iter({violations}({value}, {parent})), None) is not None"
         elif condition is None:
             condition = f"{self.constant(rule.checker(), 'message')}({value}, {parent}) is not None"
-        return [f"if {value} is not None and ({condition}):", f"    {_verdict(spec)}"]
+        verdict = advice if spec.severity == "warning" else "raise Unclean"
+        return [f"if {value} is not None and ({condition}):", f"    {verdict}"]
 
 
 def _items(shape: Shape, prefix: str) -> str:

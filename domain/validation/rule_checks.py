@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from domain.catalog.rules import Loc, Violation
-from domain.catalog.spec import RuleSpec, WidgetSpec
+from domain.catalog.spec import ListType, RecordType, RuleSpec, TypeNode, WidgetSpec
 
 Check = Callable[[dict[str, Any]], Sequence[Violation]]
 _NONE: tuple[Violation, ...] = ()
@@ -22,16 +22,18 @@ _NONE: tuple[Violation, ...] = ()
 @cache
 def compiled_rules(widget: WidgetSpec) -> tuple[tuple[RuleSpec, Check], ...]:
     """The widget's rules with their compiled checks, built on first use."""
-    return tuple((rule, _compile(rule)) for rule in widget.rules)
+    return tuple((rule, _compile(rule, widget)) for rule in widget.rules)
 
 
 Found = list[tuple[Loc, Any, Any]]  # (location, value, the object or array holding it)
 Selector = Callable[[dict[str, Any]], Found]
 
 
-def _compile(spec: RuleSpec) -> Check:
+def _compile(spec: RuleSpec, widget: WidgetSpec) -> Check:
     rule = spec.rule
     select = _selector(spec.path)
+    if spec.record is not None:
+        select = _in_every(widget, spec.record, select)
     if rule.several:  # rules that report several places of one value use violations()
         violations = rule.violations
 
@@ -45,7 +47,7 @@ def _compile(spec: RuleSpec) -> Check:
 
         return several
     message = rule.checker()
-    if len(spec.path) == 1:  # most rules: one field, checked without building lists
+    if len(spec.path) == 1 and spec.record is None:  # most rules: one field, no lists built
         (name,) = spec.path
 
         def field(value: dict[str, Any]) -> Sequence[Violation]:
@@ -66,6 +68,70 @@ def _compile(spec: RuleSpec) -> Check:
         return out or _NONE
 
     return single
+
+
+def _in_every(widget: WidgetSpec, record: str, select: Selector) -> Selector:
+    """``select`` applied to every value of ``record`` in the widget, however deep."""
+    instances = _instances(widget, record)
+
+    def every(value: dict[str, Any]) -> Found:
+        return [
+            ((*loc, *inner), hit, holder)
+            for loc, current in instances(value)
+            for inner, hit, holder in select(current)
+        ]
+
+    return every
+
+
+Records = list[tuple[Loc, dict[str, Any]]]  # (where, the record's value)
+Instances = Callable[[dict[str, Any]], Records]
+
+
+@cache
+def _instances(widget: WidgetSpec, record: str) -> Instances:
+    """Where the values of ``record`` are in a widget's canonical full form.
+
+    Records are objects there and variants name their ``kind`` (the widget's model
+    accepted it). Walked without recursion, in document order. The rules on a record
+    all ask for the same widget in a row: the last answer is kept for them.
+    """
+    top = [(f.name, f.type) for f in widget.shape.record_fields]
+    last: list[tuple[Any, Records]] = [(None, [])]  # the widget last walked, its records
+
+    def find(value: dict[str, Any]) -> Records:
+        walked, found = last[0]  # one read: another thread may replace the pair meanwhile
+        if walked is value:
+            return found
+        found = []
+        pending: list[tuple[TypeNode, Any, Loc]] = [
+            (node, value.get(name), (name,)) for name, node in reversed(top)
+        ]
+        while pending:
+            node, current, loc = pending.pop()
+            if isinstance(node, ListType):
+                if type(current) is list:
+                    pending += [
+                        (node.item, item, (*loc, index))
+                        for index, item in reversed(list(enumerate(current)))
+                    ]
+                continue
+            if not isinstance(node, RecordType) or type(current) is not dict:
+                continue
+            spec = widget.records[node.name]
+            shape = spec.variant(current.get("kind")) if spec.is_variant else spec.shapes[0]
+            if shape is None:
+                continue
+            if node.name == record:
+                found.append((loc, current))
+            pending += [
+                (field.type, current.get(field.name), (*loc, field.name))
+                for field in reversed(shape.record_fields)
+            ]
+        last[0] = (value, found)
+        return found
+
+    return find
 
 
 def _selector(path: tuple[str, ...]) -> Selector:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
 
-from domain.catalog.spec import WidgetSpec
+from domain.catalog.spec import ListType, ScalarType, TypeNode, WidgetSpec
 from domain.lesson.models import DocumentModel, validator
 from domain.validation.expand import Expansion, expand_widget
 from domain.validation.locate import describe, locate
@@ -62,35 +63,70 @@ def model_accepts(pending: PendingWidget, model: DocumentModel, report: Reporter
     try:
         validator(model).validate_python(pending.expanded)
     except ValidationError as exc:
-        for error in exc.errors(include_url=False, include_context=False, include_input=False):
-            _report_model_error(error["type"], tuple(error["loc"]), pending, report)
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        if _has_scalar_unions(pending.widget):
+            # A value fitting no member of a ``string|object`` union gets one model error
+            # per member, all at one place: each place and code is said once.
+            found: dict[tuple[Path, str], str] = {}
+            for error in errors:
+                path, code, message = _model_error(error["type"], tuple(error["loc"]), pending)
+                found.setdefault((path, code), message)
+            for (path, code), message in found.items():
+                report.add(path, code, message, SCHEMA_SOURCE)
+            return False
+        for error in errors:  # one place each: past the reporter's cap, only counted
+            if report.full():
+                report.count()
+                continue
+            path, code, message = _model_error(error["type"], tuple(error["loc"]), pending)
+            report.add(path, code, message, SCHEMA_SOURCE)
         return False
     return True
 
 
-def _report_model_error(
-    kind: str, loc: tuple[str | int, ...], pending: PendingWidget, report: Reporter
-) -> None:
+@cache
+def _has_scalar_unions(widget: WidgetSpec) -> bool:
+    """Whether a field of the widget or its records takes one of several scalar types."""
+    shapes = [widget.shape, *(s for r in widget.records.values() for s in r.shapes)]
+    return any(
+        isinstance(node, ScalarType) and len(node.names) > 1
+        for shape in shapes
+        for field in shape.fields
+        for node in _items_of(field.type)
+    )
+
+
+def _items_of(node: TypeNode) -> list[TypeNode]:
+    """The type and, for arrays, the types of their elements."""
+    return [node, *_items_of(node.item)] if isinstance(node, ListType) else [node]
+
+
+def _model_error(
+    kind: str, loc: tuple[str | int, ...], pending: PendingWidget
+) -> tuple[Path, str, str]:
+    """Where a model error lies in the payload as given, its code and its message."""
     found = locate(pending.widget, pending.given, loc)
     path = (*pending.base, *found.path)
     if kind == "missing":
         code = "position.missing_required" if found.positional else "field.missing"
         what = "position" if found.positional else "field"
-        report.add(path, code, f"required {what} {loc[-1]!r} is missing", SCHEMA_SOURCE)
-    elif kind == "extra_forbidden":
-        report.add(path, "field.unknown", f"unknown field {loc[-1]!r}", SCHEMA_SOURCE)
-    elif kind.startswith("union_tag"):
-        report.add(path, "node.unknown_kind", "has a missing or unknown kind", SCHEMA_SOURCE)
-    else:
-        code = "position.wrong_type" if found.positional else "field.wrong_type"
-        report.add(path, code, f"must be {describe(found.expected, pending.widget)}", SCHEMA_SOURCE)
+        return path, code, f"required {what} {loc[-1]!r} is missing"
+    if kind == "extra_forbidden":
+        return path, "field.unknown", f"unknown field {loc[-1]!r}"
+    if kind.startswith("union_tag"):
+        return path, "node.unknown_kind", "has a missing or unknown kind"
+    code = "position.wrong_type" if found.positional else "field.wrong_type"
+    return path, code, f"must be {describe(found.expected, pending.widget)}"
 
 
 def apply_rules(pending: PendingWidget, report: Reporter) -> None:
     """Run the widget's hard and soft rules on its (model-valid) full form."""
     widget = pending.widget
     for rule, check in compiled_rules(widget):
+        warning = rule.severity == "warning"
         for loc, message in check(pending.expanded):
+            if report.full(warning=warning):  # only counted: no need to locate it
+                report.count(warning=warning)
+                continue
             where = locate(widget, pending.given, loc).path
-            warning = rule.severity == "warning"
             report.add((*pending.base, *where), rule.code, message, rule.source, warning=warning)

@@ -12,7 +12,12 @@ from entrypoints.commands.terminal import fail, json_text, printable
 
 
 def read_json(source: str, stdin: TextIO) -> Any:
-    """Read and parse JSON; raise ValueError with a reason a person understands."""
+    """Read and parse JSON strictly; raise ValueError with a reason a person understands.
+
+    The service's one JSON reader: UTF-8, no NaN, at most ``MAX_JSON_DEPTH`` levels.
+    """
+    from adapters.json_input import JsonInputError, decode_json
+
     try:
         if source == "-":
             text = stdin.read()
@@ -20,15 +25,11 @@ def read_json(source: str, stdin: TextIO) -> Any:
             with open(source, encoding="utf-8") as handle:
                 text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read {source}: {exc}") from exc
+        raise ValueError(f"cannot read {printable(source)}: {exc}") from exc
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{source} is not JSON: {exc.msg} (line {exc.lineno})") from exc
-
-
-def _refuse_constant(name: str) -> Any:
-    raise json.JSONDecodeError(f"{name} is not valid JSON", name, 0)
+        return decode_json(text)
+    except JsonInputError as exc:
+        raise ValueError(f"{printable(source)} is not JSON DGS reads: {exc}") from exc
 
 
 def validate(args: argparse.Namespace) -> int:
@@ -53,11 +54,17 @@ def validate(args: argparse.Namespace) -> int:
         verdict = "valid" if result.ok else "INVALID"
         version = result.schema_version or "?"
         print(printable(f"{args.file}: {verdict} (schema_version {version})"))
-        for label, issues in (("error", result.errors), ("warning", result.warnings)):
+        kinds = (
+            ("error", result.errors, result.error_count),
+            ("warning", result.warnings, result.warning_count),
+        )
+        for label, issues, count in kinds:
             for issue in issues:
                 where = issue.path or "/"
                 line = f"{where}  {issue.code}: {issue.message}  [{issue.rule_source}]"
                 print(f"  {label:7} {printable(line)}")
+            if count > len(issues):
+                print(f"  ({count} {label}s in all; the first {len(issues)} are listed)")
     return EXIT_OK if result.ok else EXIT_FAILED
 
 

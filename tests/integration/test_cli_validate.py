@@ -39,7 +39,11 @@ def test_invalid_lesson_exits_1_and_json_has_the_contract_shape(
     code, out, _ = run(capsys, "validate", write(tmp_path, json.dumps(lesson)), "--json")
     assert code == 1
     body = json.loads(out)
-    assert set(body) == {"ok", "schema_version", "errors", "warnings"}
+    assert set(body) == {
+        "ok", "schema_version", "errors", "warnings",
+        "error_count", "errors_truncated", "warning_count", "warnings_truncated",
+    }  # fmt: skip
+    assert (body["error_count"], body["errors_truncated"]) == (1, False)
     assert body["ok"] is False
     assert body["schema_version"] == "1.1"
     assert body["errors"] == [
@@ -63,6 +67,44 @@ def test_unreadable_or_non_json_exits_2(
     assert code == 2
     assert out == ""
     assert "dgs validate:" in err
+
+
+def test_json_nested_deeper_than_any_parser_takes_exits_2_without_a_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "validate", write(tmp_path, "[" * 5000 + "]" * 5000))
+    assert (code, out) == (2, "")
+    assert "nests deeper than 64 levels" in err
+    assert "Traceback" not in err
+
+
+def test_many_errors_are_listed_up_to_the_cap_and_counted(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    lesson = {"title": "T", "blocks": [{"section": "S", "items": [7] * 130}]}
+    path = write(tmp_path, json.dumps(lesson))
+    code, out, _ = run(capsys, "validate", path, "--json")
+    body = json.loads(out)
+    assert (code, body["error_count"], body["errors_truncated"], len(body["errors"])) == (
+        1, 130, True, 100,
+    )  # fmt: skip
+    code, out, _ = run(capsys, "validate", path)
+    assert code == 1
+    assert out.count("  error ") == 100
+    assert "130 errors in all; the first 100 are listed" in out
+
+
+def test_control_characters_from_the_lesson_are_never_printed_raw(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An unknown key is echoed in its path: ESC or a bidi override must not reach the tty."""
+    lesson = {"title": "T", "blocks": [{"section": "S", "items": [], "\x1b[2J\u202e\x9b": 1}]}
+    path = write(tmp_path, json.dumps(lesson))
+    for args in ((path,), (path, "--json")):
+        code, out, _ = run(capsys, "validate", *args)
+        assert code == 1
+        assert not any(ch in out for ch in "\x1b\u202e\x9b"), out
+        assert "x1b" in out
 
 
 def test_missing_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -109,6 +109,9 @@ def fails(text: str, match: str, version: str = "1.1") -> CatalogError:
             "never used",
         ),
         (text_spec(widget="x y"), "widget"),
+        (text_spec(fields=[{"name": "text", "type": "string", "text": "poem"}]), "text"),
+        (text_spec(hard=[{"rule": "safe_text", "field": "text", "kind": "prose"}]), "rule"),
+        (text_spec(hard=[{"rule": "non_empty", "field": "@nope/text"}]), "no record 'nope'"),
         (
             {
                 "widget": "x",
@@ -160,6 +163,74 @@ def fails(text: str, match: str, version: str = "1.1") -> CatalogError:
 def test_malformed_spec_blocks_fail_loudly(spec: dict[str, object], reason: str) -> None:
     error = fails(HEADER + widget_section(spec), reason)
     assert error.line == HEADER.count("\n") + 6  # the first line of the spec block's JSON
+
+
+POSITIONAL = {
+    "widget": "x",
+    "block": True,
+    "shorthand": "positional",
+    "fields": [
+        {"name": "n", "type": "integer"},
+        {"name": "code", "type": "string|object", "text": "code"},
+        {"name": "rows", "type": "string[][]"},
+        {"name": "nodes", "type": "node[]"},
+    ],
+    "records": {
+        "node": {
+            "variants": [
+                {
+                    "kind": "leaf",
+                    "shorthand": "string",
+                    "fields": [{"name": "t", "type": "string"}],
+                },
+                {
+                    "kind": "group",
+                    "shorthand": "positional",
+                    "fields": [
+                        {"name": "t", "type": "string"},
+                        {"name": "kids", "type": "node[]"},
+                    ],
+                },
+            ]
+        }
+    },
+}
+
+
+def test_every_field_holding_strings_gets_a_text_rule_of_its_kind() -> None:
+    example = {"x": [1, "print()", [["a"]], ["leaf"]]}
+    catalog = parse_catalog(HEADER + widget_section(POSITIONAL, example), "t.md", "1.1")
+    implied = {
+        (s.record, s.path, s.rule.kind)  # type: ignore[union-attr]
+        for s in catalog.widgets["x"].rules
+        if s.implied
+    }
+    assert implied == {
+        (None, ("code",), "code"),
+        (None, ("rows", "*", "*"), "prose"),
+        ("node", ("t",), "prose"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "reason"),
+    [
+        ("@node/kids/t", "a field, or its elements"),
+        ("@node/missing", "no field 'missing'"),
+        ("@node", "a field, or its elements"),
+    ],
+)
+def test_record_rule_paths_are_checked(field: str, reason: str) -> None:
+    spec = {**POSITIONAL, "hard": [{"rule": "non_empty", "field": field}]}
+    fails(HEADER + widget_section(spec, {"x": [1, "c", [], []]}), reason)
+
+
+def test_a_text_kind_needs_strings_and_variants_must_agree() -> None:
+    fields = [{"name": "n", "type": "integer", "text": "code"}]
+    fails(HEADER + widget_section(text_spec(shorthand="positional", fields=fields)), "no string")
+    spec = json.loads(json.dumps(POSITIONAL))
+    spec["records"]["node"]["variants"][1]["fields"][0]["text"] = "code"
+    fails(HEADER + widget_section(spec, {"x": [1, "c", [], []]}), "variants differ on 't'")
 
 
 def test_bad_json_names_its_line() -> None:

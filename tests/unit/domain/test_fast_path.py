@@ -15,12 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from domain.catalog.loader import parse_catalog
 from domain.catalog.registry import SUPPORTED_VERSIONS, get_registry
 from domain.conversion.forms import compact
 from domain.lesson.models import MODELS, validator
 from domain.validation.document import validate_lesson, validate_lesson_exactly
 from domain.validation.fast_path import read_without_errors
-from domain.validation.readers import widget_readers
+from domain.validation.readers import Advised, Unclean, widget_readers
 from domain.validation.result import ValidationResult
 from tests.support.lessons import full_lessons, json_values, paths_of
 from tests.support.mutations import VALID_POOL, mutate
@@ -78,7 +79,7 @@ def test_warnings_everywhere_are_located_on_the_fast_path_in_the_exact_order() -
         "blocks": [
             {"mcqs": {"title": "Too short", "questions": _a_quiz("1.1")["questions"][:1]}},
             {
-                "section": "1. Numbered by hand",
+                "section": "Details",
                 "items": [{"flip": [long, "Back"]}, "Fine", {"type": "warn", "text": long}],
                 "subsections": [
                     {"section": "Empty", "items": []},
@@ -91,7 +92,6 @@ def test_warnings_everywhere_are_located_on_the_fast_path_in_the_exact_order() -
     codes = [(w.path, w.code) for w in validate_lesson(lesson).warnings]
     assert codes == [
         ("/title", "value.too_long"),
-        ("/blocks/1/section", "value.manual_numbering"),
         ("/blocks/1/subsections/0", "section.empty"),
         ("/blocks", "document.no_final_quiz"),
         ("/blocks/0/mcqs/questions", "value.too_few"),
@@ -237,8 +237,8 @@ def test_readers_are_generated_once_per_widget(version: str) -> None:
     for widget in get_registry().catalog(version).widgets.values():
         readers = widget_readers(widget)
         assert widget_readers(widget) is readers
-        assert "def read_shorthand(v):" in readers.source
-        assert "def read_full(v):" in readers.source
+        assert "def read_shorthand(v, P, C):" in readers.source
+        assert "def read_full(v, P, C):" in readers.source
 
 
 def _inlined_rules() -> list[Any]:
@@ -304,3 +304,51 @@ def test_an_inlined_rule_breaks_exactly_when_the_rule_reports(
     condition = rule.condition("x", "h", bind)
     broken = eval(condition, namespace, {"x": value, "h": parent})
     assert bool(broken) == any(True for _ in rule.violations(value, parent))
+
+
+def test_rules_on_every_value_of_a_record_are_read_at_every_depth() -> None:
+    """``@record/field`` rules run inside the generated record readers, shorthand or full.
+
+    A broken hard one ends the reading (``Unclean``); broken advice hands the widget to
+    the exact code (``Advised``), even from deep inside a record's reader.
+    """
+    spec = {
+        "widget": "tree",
+        "block": True,
+        "shorthand": "list",
+        "fields": [{"name": "nodes", "type": "node[]"}],
+        "records": {
+            "node": {
+                "variants": [
+                    {"kind": "leaf", "shorthand": "string", "fields": [{"name": "t", "type": "string"}]},
+                    {"kind": "group", "shorthand": "positional", "fields": [
+                        {"name": "t", "type": "string"}, {"name": "kids", "type": "node[]"}]},
+                ]
+            }
+        },
+        "hard": [{"rule": "non_empty", "field": "@node/t"}],
+        "soft": [{"rule": "max_length", "field": "@node/t", "max": 3}],
+    }  # fmt: skip
+    text = (
+        '# t\n\n```dle-catalog\n{"schema_version": "1.1"}\n```\n\n## tree\n\nA tree.\n\n'
+        f"```dle-spec\n{json.dumps(spec)}\n```\n\n"
+        '```dle-example\n{"tree": ["a", ["b", ["c"]]]}\n```\n'
+    )
+    widget = parse_catalog(text, "t.md", "1.1").widgets["tree"]
+    readers = widget_readers(widget)
+    prose: list[str] = []
+    assert readers.shorthand(["a", ["b", ["c", ["d", ["e"]]]]], prose, [])["nodes"][0] == {
+        "kind": "leaf", "t": "a"
+    }  # fmt: skip
+    assert sorted(prose) == ["a", "b", "c", "d", "e"]  # every text, for the batch test
+    for deep in (["a", ["b", ["c", ["", ["e"]]]]], ["a", ["b", [" "]]]):
+        with pytest.raises(Unclean):
+            readers.shorthand(deep, [], [])
+    with pytest.raises(Advised):
+        readers.shorthand(["a", ["b", ["c", ["long", ["e"]]]]], [], [])
+    full = {
+        "type": "tree",
+        "nodes": [{"kind": "group", "t": "g", "kids": [{"kind": "leaf", "t": ""}]}],
+    }
+    with pytest.raises(Unclean):
+        readers.full(full, [], [])

@@ -24,8 +24,13 @@ SOME = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 
 def assert_well_formed(result: ValidationResult) -> None:
     assert isinstance(result, ValidationResult)
-    assert result.ok == (not result.errors)
+    assert result.ok == (not result.errors) == (result.error_count == 0)
     assert (result.lesson is not None) == result.ok
+    assert result.error_count >= len(result.errors)
+    assert result.warning_count >= len(result.warnings)
+    # Each place and code is said once, so the counts count findings, not repeats.
+    for issues in (result.errors, result.warnings):
+        assert len({(i.path, i.code) for i in issues}) == len(issues), issues
     for issue in result.errors + result.warnings:
         assert CODE.match(issue.code), issue
         assert POINTER.match(issue.path), issue

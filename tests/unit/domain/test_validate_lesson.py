@@ -1,6 +1,9 @@
 from typing import Any
 
-from domain.validation.document import validate_lesson
+import pytest
+
+from domain.limits import MAX_REPORTED_ISSUES
+from domain.validation.document import validate_lesson, validate_lesson_exactly
 from domain.validation.result import ValidationResult
 
 
@@ -193,7 +196,7 @@ def test_soft_rules_warn_and_never_block() -> None:
         {"mcqs": {"title": "Q", "questions": [{"q": "?", "c": ["a", "a"], "a": 0, "e": "e"}]}},
         title="A title that is clearly longer than forty characters",
     )
-    doc["blocks"].append({"section": "2) Empty", "items": []})
+    doc["blocks"].append({"section": "Empty", "items": []})
     result = validate_lesson(doc)
     assert result.ok
     assert {(w.path, w.code) for w in result.warnings} == {
@@ -202,7 +205,6 @@ def test_soft_rules_warn_and_never_block() -> None:
         ("/blocks/0/items/1/ul/0", "value.manual_numbering"),
         ("/blocks/0/items/2/mcqs/questions/0/c/1", "value.duplicate"),
         ("/blocks/0/items/2/mcqs/questions", "value.too_few"),
-        ("/blocks/1/section", "value.manual_numbering"),
         ("/blocks/1", "section.empty"),
         ("/blocks", "document.no_final_quiz"),
     }
@@ -294,3 +296,83 @@ def test_defaults_given_explicitly_mean_not_set() -> None:
         "wordlistCsv": None,
     }
     assert code["editable"] is None
+
+
+def test_errors_are_listed_up_to_the_cap_and_all_counted() -> None:
+    result = validate_lesson(lesson(*[7] * 250, {"flip": [""]}))
+    assert not result.ok
+    assert result.error_count == 251
+    assert result.errors_truncated
+    assert len(result.errors) == MAX_REPORTED_ISSUES
+    # The first ones found, in the order found.
+    assert [e.path for e in result.errors] == [f"/blocks/0/items/{i}" for i in range(100)]
+    body = result.to_dict()
+    assert (body["error_count"], body["errors_truncated"], len(body["errors"])) == (251, True, 100)
+
+
+def test_warnings_are_listed_up_to_the_cap_and_all_counted_on_both_paths() -> None:
+    doc = lesson({"ul": [f"{n}. numbered by hand" for n in range(300)]}, QUIZ)
+    result = validate_lesson(doc)
+    assert result.ok
+    assert (result.warning_count, len(result.warnings)) == (301, MAX_REPORTED_ISSUES)
+    assert result.warnings_truncated
+    assert not result.errors_truncated
+    assert result == validate_lesson_exactly(doc)
+    small = validate_lesson(lesson("Fine", QUIZ))
+    assert (small.error_count, small.warning_count) == (0, len(small.warnings)) == (0, 1)
+    assert not small.errors_truncated
+    assert not small.warnings_truncated
+
+
+@pytest.mark.parametrize(
+    "title", ["1. Intro", "2) Setup", "1.2 Scope", "3 ways to save energy", "  4: Four", "5 - x"]
+)
+def test_section_titles_numbered_by_hand_are_errors_as_in_the_client(title: str) -> None:
+    """DLE numbers sections and refuses titles matching ``^\\s*\\d+(\\.\\d+)*[).\\-:]*\\s+``."""
+    for version in ("1.0", "1.1"):
+        doc = lesson("x", version=version)
+        doc["blocks"][0]["section"] = title
+        result = validate_lesson(doc)
+        assert [(e.path, e.code, e.rule_source) for e in result.errors] == [
+            ("/blocks/0/section", "value.manual_numbering", f"widgets-{version}.md#document")
+        ]
+        assert result == validate_lesson_exactly(doc)
+
+
+@pytest.mark.parametrize(
+    "title", ["Intro 1", "The 1990s", "1990s music", "1.Intro", "v1.2 notes", "\u0663 ways"]
+)
+def test_titles_the_client_pattern_does_not_match_are_fine(title: str) -> None:
+    doc = lesson("x", QUIZ)
+    doc["blocks"][0]["subsections"] = [{"section": title, "items": ["y"]}]
+    assert validate_lesson(doc).ok
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+def test_the_client_non_empty_rules_hold_at_every_depth(version: str) -> None:
+    """DLE's validator refuses these (dle-widget-catalog.md section 9); so does DGS."""
+    swipe = "swipe" if version == "1.0" else "swipecards"
+    flow = ["Step", [["Fine", ["a", [["  ", ["b"]], ["Ok", ["c"]]]]], ["", ["d"]]], []]
+    full_flow = [{"kind": "branch", "choices": [{"label": "Go", "flow": [
+        {"kind": "branch", "choices": []}]}]}]  # fmt: skip
+    doc = lesson(
+        {"asciiDiagram": ["Lead", " \n "]},
+        {swipe: ["  ", ["L", "R"], [["", 0, "Because"], ["Fine", 1, "Because"]]]},
+        {"checklist": ["Lead", ["Item", ["Group", ["x", [" ", ["y"]]]]]]},
+        {"stepFlow": ["Lead", flow]},
+        {"type": "stepFlow", "lead": "Lead", "flow": full_flow},
+        version=version,
+    )
+    result = validate_lesson(doc)
+    base = "/blocks/0/items"
+    assert {(e.path, e.code) for e in result.errors} == {
+        (f"{base}/0/asciiDiagram/1", "value.empty"),
+        (f"{base}/1/{swipe}/0", "value.empty"),
+        (f"{base}/1/{swipe}/2/0/0", "value.empty"),
+        (f"{base}/2/checklist/1/1/1/1/0", "value.empty"),
+        (f"{base}/3/stepFlow/1/1/0/1/1/0/0", "value.empty"),
+        (f"{base}/3/stepFlow/1/1/1/0", "value.empty"),
+        (f"{base}/3/stepFlow/1/2", "value.too_few"),
+        (f"{base}/4/flow/0/choices/0/flow/0/choices", "value.too_few"),
+    }
+    assert result == validate_lesson_exactly(doc)
