@@ -29,24 +29,10 @@ from tests.support.scripted_openai import ScriptedOpenAI, json_completion
 CORPUS = Path(__file__).parents[1] / "fixtures" / "lessons" / "valid"
 TOPICS = ("Photosynthesis", "Łódź: a city's history, in 3 parts", "x" * 150)
 IDM = sample_idm("Photosynthesis", LessonConstraints()).model_dump(mode="json")
-# Valid for DGS today, refused by DLE's client: section titles numbered by hand become a
-# hard rule in the catalog and in validation (the domain helper's part of issue 11).
-NUMBERED_BY_HAND = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,  # only the client check may fail; anything else shows
-    reason="section.numbered: numbered section titles become a hard rule in domain/catalog "
-    "and domain/validation (domain helper, issue 11 section 2); until then DGS serves them",
-)
-KNOWN_GAPS = {"1.0-without-final-quiz", "1.1-without-final-quiz"}
 
 
 def corpus() -> list[Any]:
-    return [
-        pytest.param(
-            path, id=path.stem, marks=[NUMBERED_BY_HAND] if path.stem in KNOWN_GAPS else []
-        )
-        for path in sorted(CORPUS.glob("*.json"))
-    ]
+    return [pytest.param(path, id=path.stem) for path in sorted(CORPUS.glob("*.json"))]
 
 
 def served_as_1_0(full: dict[str, Any]) -> dict[str, Any]:
