@@ -106,7 +106,11 @@ def test_a_scripted_mix_reproduces_its_rates_exactly(
         key: sum(n * USAGE[step][index] for step, n in reported.items())
         for index, key in enumerate(("input", "output", "reasoning"))
     }
-    assert config["first_pass_errors_by_code"] == {"value.missing_text": 10}
+    # The broken prompt has no blank, and carries markup that prose may not carry.
+    assert config["first_pass_errors_by_code"] == {
+        "value.missing_text": 10,
+        "value.unsafe_text": 10,
+    }
     assert config["client_rule_violations"]["total"] == 0
     assert config["widget_mix"]["fillblank"] == 36  # one per valid lesson
     assert config["cache_hits"] == 0
@@ -120,7 +124,7 @@ def test_a_scripted_mix_reproduces_its_rates_exactly(
     )
     broken = next(f for f in failures if f["code"] == "invalid_after_repair")
     assert broken["input"]["topic"] == "Scenario broken topic 001"
-    assert broken["errors"][0]["code"] == "value.missing_text"
+    assert {e["code"] for e in broken["errors"]} == {"value.missing_text", "value.unsafe_text"}
     assert BLANKLESS_PROMPT in broken["raw_output"]
     # The lessons went to the evaluation's own store, never the user's.
     assert stored_lessons(out / "store" / "default.sqlite3") == 36

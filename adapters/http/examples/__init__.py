@@ -124,6 +124,10 @@ def examples(prompt_version: str) -> dict[tuple[str, str], dict[str, Any]]:
                 "schema_version": "1.1",
                 "errors": [VALIDATE_ERROR],
                 "warnings": [],
+                "error_count": 1,
+                "errors_truncated": False,
+                "warning_count": 0,
+                "warnings_truncated": False,
             },
         },
     }
