@@ -15,15 +15,11 @@ from adapters.serialization import (
     timestamp,
 )
 from adapters.sqlite.database import SqliteDatabase
+from adapters.sqlite.listing import TENANT, listing_statement
 from application.cursor import CursorCodec, Position
 from application.errors import AlreadyExistsError, NotFoundError, VersionConflictError
 from application.ports.clock import Clock
 from application.records import LessonChanges, LessonQuery, LessonRecord, LessonSummary, Page
-
-TENANT = "default"
-_SUMMARY_COLUMNS = (
-    "lesson_id, topic, title, tags, created_at, updated_at, version, schema_version, status"
-)
 
 
 class SqliteLessonRepository:
@@ -56,26 +52,8 @@ class SqliteLessonRepository:
     async def list_summaries(self, query: LessonQuery) -> Page:
         """Summaries newest first, keyset-paginated; reads only the summary table."""
         after = self._cursors.decode(query.cursor, query) if query.cursor else None
-        sql = [f"SELECT {_SUMMARY_COLUMNS} FROM lessons WHERE tenant = ? AND status = 'ok'"]
-        args: list[Any] = [TENANT]
-        if query.created_from is not None:
-            sql.append("AND created_at >= ?")
-            args.append(timestamp(query.created_from))
-        if query.created_to is not None:
-            sql.append("AND created_at < ?")
-            args.append(timestamp(query.created_to))
-        if query.tag is not None:
-            sql.append("AND EXISTS (SELECT 1 FROM json_each(lessons.tags) WHERE value = ?)")
-            args.append(query.tag)
-        if query.q:
-            sql.append("AND instr(search_text, ?) > 0")
-            args.append(query.q.casefold())
-        if after is not None:
-            sql.append("AND (created_at < ? OR (created_at = ? AND lesson_id < ?))")
-            args += [after.created_at, after.created_at, after.lesson_id]
-        sql.append("ORDER BY created_at DESC, lesson_id DESC LIMIT ?")
-        args.append(query.limit + 1)  # one more tells whether another page exists
-        rows = await self._db.read(lambda c: c.execute(" ".join(sql), args).fetchall())
+        sql, args = listing_statement(query, after)
+        rows = await self._db.read(lambda c: c.execute(sql, args).fetchall())
         items = tuple(_summary(row) for row in rows[: query.limit])
         next_cursor = None
         if len(rows) > query.limit:
