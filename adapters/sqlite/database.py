@@ -145,7 +145,9 @@ class SqliteDatabase:
         except sqlite3.DatabaseError as exc:  # not a database file, or a damaged one
             if exc.sqlite_errorname not in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
                 raise StoreUnavailableError(_failed(self.path, exc)) from exc
-            raise StoreUnavailableError(f"{self.path} is not a usable SQLite database") from exc
+            raise StoreUnavailableError(
+                f"{self.path} is not a usable SQLite database ({exc})"
+            ) from exc
         # Every other failure of the file or the library: locked past the timeout, disk
         # full or unreadable, a folder we may not write.
         except (sqlite3.Error, OSError) as exc:

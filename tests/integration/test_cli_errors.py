@@ -110,7 +110,7 @@ def test_a_closed_stdout_is_one_line_and_exit_141(args: list[str]) -> None:
 def test_a_pipe_closed_part_way_through_is_the_same(capsys: pytest.CaptureFixture[str]) -> None:
     """`dgs lessons get ID --json | head -1` on a lesson larger than a pipe's buffer."""
     lesson = {"schema_version": "1.1", "title": "Long", "blocks": [
-        {"section": f"Part {n}", "items": ["A long paragraph. " * 50] * 20} for n in range(20)
+        {"section": f"Part {n}", "items": ["A long paragraph. " * 50] * 20} for n in range(10)
     ]}  # fmt: skip
     lesson_id = seed(lesson_json=json.dumps(expand(lesson), indent=1))
     process = dgs(
