@@ -166,6 +166,15 @@ async def test_update_changes_title_tags_and_body_with_the_right_version(stores:
         )
 
 
+async def test_a_renamed_lesson_is_found_by_its_new_title_not_its_old_one(stores: Stores) -> None:
+    record = make_record(stores.clock.now(), title="Photosynthesis basics", topic="Plants")
+    await stores.lessons.save(record)
+    await stores.lessons.update(record.lesson_id, 1, LessonChanges(title="Light and Sugar"))
+    for q, found in (("SUGAR", [record.lesson_id]), ("basics", []), ("plants", [record.lesson_id])):
+        page = await stores.lessons.list_summaries(LessonQuery(q=q))
+        assert [s.lesson_id for s in page.items] == found, q
+
+
 async def test_ten_concurrent_updates_of_one_version_have_exactly_one_winner(
     stores: Stores,
 ) -> None:
