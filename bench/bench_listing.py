@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import re
+import socket
 import statistics
 import subprocess
 import sys
@@ -42,8 +43,8 @@ from domain.conversion.forms import expand
 
 KEY = "bench-dev-key-0123456789abcdef"
 CURSOR_SECRET = "bench-cursor-secret-0123456789ab"
-ROUNDS = 3
-SECONDS = 4
+ROUNDS = 5
+SECONDS = 3
 CONNECTIONS = 16
 SUBJECTS = [
     "photosynthesis", "volcanoes", "fractions", "the french revolution", "plate tectonics",
@@ -111,25 +112,48 @@ def seed(path: Path, count: int, lesson_json: str, rare_at: int | None = None) -
 # -- HTTP: DGS against the minimal app ------------------------------------------------------
 
 
+@dataclass
+class Server:
+    """A server process: its URL and process id."""
+
+    base: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the process and its children (hypercorn's worker)."""
+        total, pending = 0.0, [self.pid]
+        while pending:
+            pid = pending.pop()
+            proc = Path(f"/proc/{pid}")
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            for task in (proc / "task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        return total
+
+
 @contextmanager
-def server(module: list[str], env: dict[str, str], port: int) -> Iterator[str]:
-    """A server process on ``port`` until the block ends (its log discarded)."""
+def server(module: list[str], env: dict[str, str]) -> Iterator[Server]:
+    """A server process on a free port until the block ends (its log discarded)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     process = subprocess.Popen(
         [sys.executable, "-m", *module, "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    running = Server(f"http://127.0.0.1:{port}", process.pid)
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                fetch(base + "/v1/lessons?limit=1")
+                fetch(running.base + "/v1/lessons?limit=1")
                 break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise
                 time.sleep(0.2)
-        yield base
+        yield running
     finally:
         process.terminate()
         process.wait(timeout=15)
@@ -144,28 +168,38 @@ def fetch(url: str) -> Any:
 
 @dataclass
 class Load:
-    """What ``wrk`` measured."""
+    """What one ``wrk`` run measured, and the server's CPU time per request."""
 
     rps: float
     p99_ms: float
+    cpu_us: float
 
 
-def wrk(url: str, seconds: int = SECONDS) -> Load:
+def wrk(target: Server, route: str, seconds: int = SECONDS) -> Load:
     """One ``wrk`` run: one thread (the other core serves), ``CONNECTIONS`` connections."""
+    cpu = target.cpu_seconds()
     out = subprocess.run(
         ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency",
-         "-H", f"X-DGS-Dev-Key: {KEY}", url],
+         "-H", f"X-DGS-Dev-Key: {KEY}", target.base + route],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
+    cpu = target.cpu_seconds() - cpu
     if "Non-2xx" in out or "Socket errors" in out:
-        raise RuntimeError(f"wrk saw failures on {url}:\n{out}")
+        raise RuntimeError(f"wrk saw failures on {route}:\n{out}")
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
-    return Load(rps, float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit])
+    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    return Load(rps, p99, cpu / requests * 1e6)
 
 
 def http_figures(tmp: Path) -> None:
-    """Requests per second and p99 of DGS and of the minimal app, alternating rounds."""
+    """Requests per second, p99 and CPU per request of DGS and the minimal app, side by side.
+
+    Rounds alternate between the two servers, and each ratio is taken within a round, so
+    other load on the machine weighs on both alike; CPU time per request does not depend
+    on it at all.
+    """
     path = tmp / "http.sqlite3"
     lesson_json = json.dumps(expand(build_lesson()), ensure_ascii=False, separators=(",", ":"))
     ids = seed(path, 1000, lesson_json)
@@ -176,30 +210,29 @@ def http_figures(tmp: Path) -> None:
         "get (17 KB lesson)": f"/v1/lessons/{ids[7]}",
     }
     with (
-        server(["entrypoints.cli", "serve"], env, 18711) as dgs,
-        server(["bench.minimal_listing_app"], env, 18712) as minimal,
+        server(["entrypoints.cli", "serve"], env) as dgs,
+        server(["bench.minimal_listing_app"], env) as minimal,
     ):
         for route in routes.values():  # the same answer, or the comparison means nothing
-            assert fetch(dgs + route) == fetch(minimal + route), route
+            assert fetch(dgs.base + route) == fetch(minimal.base + route), route
         print(
             f"HTTP (wrk -t1 -c{CONNECTIONS}, {ROUNDS} alternating rounds of {SECONDS} s, medians)"
         )
         for name, route in routes.items():
-            wrk(dgs + route, 1), wrk(minimal + route, 1)  # warm up
-            ours: list[Load] = []
-            theirs: list[Load] = []
-            for _ in range(ROUNDS):
-                ours.append(wrk(dgs + route))
-                theirs.append(wrk(minimal + route))
-            rps = statistics.median(r.rps for r in ours), statistics.median(r.rps for r in theirs)
-            p99 = (
-                statistics.median(r.p99_ms for r in ours),
-                statistics.median(r.p99_ms for r in theirs),
-            )
+            wrk(dgs, route, 1), wrk(minimal, route, 1)  # warm up
+            rounds = [(wrk(dgs, route), wrk(minimal, route)) for _ in range(ROUNDS)]
+            ours, theirs = [r[0] for r in rounds], [r[1] for r in rounds]
+
+            def median(loads: list[Load], field: str) -> float:
+                return float(statistics.median(getattr(load, field) for load in loads))
+
+            ratio = statistics.median(d.rps / m.rps for d, m in rounds)
+            cpu_ratio = statistics.median(m.cpu_us / d.cpu_us for d, m in rounds)
             print(
-                f"  {name:<20s} DGS {rps[0]:7.0f} req/s p99 {p99[0]:6.1f} ms | minimal "
-                f"{rps[1]:7.0f} req/s p99 {p99[1]:6.1f} ms | DGS/minimal {rps[0] / rps[1]:.2f}x"
-                "  (target >= 0.8x)"
+                f"  {name:<19s} DGS {median(ours, 'rps'):6.0f} req/s p99 {median(ours, 'p99_ms'):5.1f} ms"
+                f" {median(ours, 'cpu_us'):5.0f} us CPU/req | minimal {median(theirs, 'rps'):6.0f} req/s"
+                f" p99 {median(theirs, 'p99_ms'):5.1f} ms {median(theirs, 'cpu_us'):5.0f} us CPU/req"
+                f" | DGS/minimal {ratio:.2f}x req/s, {cpu_ratio:.2f}x by CPU  (target >= 0.8x)"
             )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import astuple
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,18 +56,20 @@ class MeteredDatabase(SqliteDatabase):
         if not statement.startswith("--"):  # not a statement of FTS5's own
             self.statements.append(statement)
 
-    async def cost(self, call: Callable[[], object]) -> tuple[int, str]:
+    async def cost(self, call: Callable[[], Awaitable[object]]) -> tuple[int, str]:
         """The steps ``call`` took, and the plans of the statements it ran."""
         self.steps, self.statements = 0, []
-        await call()  # type: ignore[misc]
+        await call()
         steps, statements = self.steps, self.statements
-        plans = []
-        for statement in statements:
-            rows = await super().read(
-                lambda c, s=statement: c.execute("EXPLAIN QUERY PLAN " + s).fetchall()
-            )
-            plans += [row["detail"] for row in rows]
-        return steps, "\n".join(plans)
+
+        def explain(connection: sqlite3.Connection) -> list[str]:
+            return [
+                row["detail"]
+                for statement in statements
+                for row in connection.execute("EXPLAIN QUERY PLAN " + statement)
+            ]
+
+        return steps, "\n".join(await super().read(explain))
 
 
 def repository(database: SqliteDatabase) -> SqliteLessonRepository:
@@ -84,7 +86,11 @@ def lesson(n: int, **fields: object) -> LessonRecord:
 
 
 async def seed(database: SqliteDatabase, records: list[LessonRecord]) -> None:
-    await database.write(lambda c: [insert_lesson(c, r) for r in records])
+    def insert_all(connection: sqlite3.Connection) -> None:
+        for record in records:
+            insert_lesson(connection, record)
+
+    await database.write(insert_all)
 
 
 async def test_page_50_costs_what_page_1_costs_and_seeks_the_index(tmp_path: Path) -> None:
@@ -166,6 +172,7 @@ TEXTS = [
     ('Quotes "and" stars*', "NEAR (a OR b)"),
     ("日本語のテキスト", "かな"),
     ("a", "b"),
+    ("Before\x00after NUL", "x"),  # FTS5 would index this text only up to its NUL
 ]
 
 
