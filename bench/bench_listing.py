@@ -9,8 +9,8 @@ Prints, each with its comparison:
   between the two and the medians are compared (target: DGS >= 0.8x). Both answer the
   same bodies, which is checked first. Load: ``wrk``, one thread, 16 connections.
 - page 1 against page 500 of 20 (10,000 lessons), through the repository (target: alike).
-- ``q=`` over 200 and over 10,000 lessons, a term in one lesson of 60 and a term in one
-  lesson only (target: 10,000 within 2x of 200).
+- ``q=`` over 200 and over 10,000 lessons: a term only one lesson has in either store
+  (target: 10,000 within 2x of 200), and terms whose matches grow with the store.
 """
 
 from __future__ import annotations
@@ -289,19 +289,31 @@ def search_ms(lessons: SqliteLessonRepository, q: str) -> float:
 
 
 def search_figures(tmp: Path) -> None:
-    """``q=`` over 200 and over 10,000 lessons."""
+    """``q=`` over 200 and over 10,000 lessons of the same mix, with one lesson unlike the rest.
+
+    The target is the rare term: the same lesson matches in both stores, so the search
+    must not cost more for the lessons it does not find. A term of one lesson in 60
+    matches 50 times as many lessons in the larger store (3 against 167); one in 5 fills
+    the page from the newest lessons.
+    """
     stores = {}
     for count in (200, 10_000):
         path = tmp / f"search-{count}.sqlite3"
         seed(path, count, '{"schema_version":"1.1","title":"T","blocks":[]}', rare_at=count // 3)
         stores[count] = repository(path)
     print("q= search (limit 20, repository call, median)")
-    for label, q in (("one lesson in 60", "tectonic"), ("one lesson only", "zymurgy")):
+    terms = (
+        ("zymurgy", "one lesson, in both"),
+        ("tectonic", "one lesson in 60"),
+        ("introduction", "one lesson in 5"),
+    )
+    for q, label in terms:
         small = search_ms(stores[200], q)
         large = search_ms(stores[10_000], q)
+        target = "  (target <= 2x)" if q == "zymurgy" else ""
         print(
-            f"  q={q!r:<11s} ({label:<16s}) 200: {small:.3f} ms | 10,000: {large:.3f} ms |"
-            f" ratio {large / small:.2f}x  (target <= 2x)"
+            f"  q={q!r:<14s} {label:<20s} 200: {small:.3f} ms | 10,000: {large:.3f} ms |"
+            f" ratio {large / small:.2f}x{target}"
         )
 
 

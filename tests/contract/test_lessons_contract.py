@@ -124,6 +124,29 @@ async def test_pagination_over_250_lessons_has_no_duplicates_and_no_gaps(stores:
     assert len(evens) == 125
 
 
+async def test_a_search_paginates_without_duplicates_or_gaps(stores: Stores) -> None:
+    matching = []
+    for index in range(40):
+        if index % 3:  # several lessons share a timestamp: ties are ordered by id
+            stores.clock.advance(timedelta(milliseconds=3))
+        title = f"Plate TECTONICS {index}" if index % 4 else f"Volcanoes {index}"
+        record = make_record(stores.clock.now(), title=title)
+        await stores.lessons.save(record)
+        if index % 4:
+            matching.append((record.created_at, record.lesson_id))
+    expected = [lesson_id for _, lesson_id in sorted(matching, reverse=True)]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = await stores.lessons.list_summaries(
+            LessonQuery(q="tectonic", limit=7, cursor=cursor)
+        )
+        seen += [s.lesson_id for s in page.items]
+        if (cursor := page.next_cursor) is None:
+            break
+    assert seen == expected
+
+
 async def test_tampered_and_foreign_cursors_are_refused(stores: Stores) -> None:
     await _seed(stores, 3)
     page = await stores.lessons.list_summaries(LessonQuery(limit=1))

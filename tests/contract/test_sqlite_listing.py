@@ -18,6 +18,7 @@ from typing import TypeVar
 from adapters.serialization import meta_json, search_text, timestamp
 from adapters.sqlite.database import SqliteDatabase
 from adapters.sqlite.lessons import SqliteLessonRepository, insert_lesson
+from adapters.sqlite.search import MAX_INDEXED_MATCHES
 from application.cursor import CursorCodec
 from application.records import LessonChanges, LessonQuery, LessonRecord
 from tests.support.fakes import FakeClock
@@ -258,3 +259,23 @@ async def test_a_file_made_before_the_search_index_gets_it_on_open(tmp_path: Pat
     reopened = SqliteDatabase(path)
     assert len((await repository(reopened).list_summaries(LessonQuery(q="tectonic"))).items) == 3
     reopened.close()
+
+
+async def test_a_frequent_search_paginates_through_the_walk_too(tmp_path: Path) -> None:
+    """More matches than the index path takes: pages walk the listing order, and agree."""
+    database = SqliteDatabase(tmp_path / "dgs.sqlite3")
+    lessons = repository(database)
+    records = [lesson(n, title=f"Tectonics {n}" if n % 5 else f"Tides {n}") for n in range(600)]
+    await seed(database, records)
+    newest_first = sorted(records, key=lambda r: (r.created_at, r.lesson_id), reverse=True)
+    expected = [r.lesson_id for r in newest_first if "tectonic" in r.title.casefold()]
+    assert len(expected) > MAX_INDEXED_MATCHES
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = await lessons.list_summaries(LessonQuery(q="TECTONIC", limit=100, cursor=cursor))
+        seen += [s.lesson_id for s in page.items]
+        if (cursor := page.next_cursor) is None:
+            break
+    assert seen == expected
+    database.close()
