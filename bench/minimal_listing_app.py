@@ -1,7 +1,7 @@
 """The yardstick of ``bench_listing``: a minimal Litestar app serving DGS's two read routes.
 
-It runs the same SQL on the same SQLite file as DGS and answers the same JSON, as one
-writes it with no layers: a thread-local connection, tuples, msgspec structs. It has
+It runs the same SQL on the same SQLite file as DGS and answers the same JSON (DGS's wire
+structs), as one writes it with no layers: a thread-local connection, tuples. It has
 no key check, security headers, problem handling or cursor filters beyond what the
 query needs, so its speed is what the framework and the query cost on this server.
 The bench checks its bodies equal DGS's before timing either.
@@ -23,9 +23,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import msgspec
 from litestar import Litestar, get
 
+from adapters.http.wire import GenerationMeta, Lesson, StepUsage, Summary, SummaryPage
 from application.cursor import CursorCodec, Position
 from application.records import LessonQuery
 from application.responses import lesson_in_format
@@ -46,73 +46,6 @@ _GET = (
 _local = threading.local()
 
 
-class Summary(msgspec.Struct):
-    """A listed lesson."""
-
-    lesson_id: str
-    topic: str
-    title: str
-    tags: list[str]
-    created_at: datetime
-    updated_at: datetime
-    version: int
-    schema_version: str
-    status: str
-
-
-class SummaryPage(msgspec.Struct):
-    """A page of summaries."""
-
-    items: list[Summary]
-    next_cursor: str | None
-
-
-class Usage(msgspec.Struct):
-    """One model call's tokens."""
-
-    step: str
-    provider: str
-    model: str
-    input_tokens: int
-    output_tokens: int
-    reasoning_tokens: int
-    cost_usd: float
-
-
-class Meta(msgspec.Struct):
-    """How the lesson was made."""
-
-    provider_a: str
-    model_a: str
-    provider_b: str
-    model_b: str
-    latency_ms: int
-    usage: list[Usage]
-    cost_usd: float
-    repaired: bool
-    cache: str | None
-    prompt_version: str
-    schema_version: str
-    widgets_version: str
-
-
-class Lesson(msgspec.Struct):
-    """A lesson with its metadata."""
-
-    lesson_id: str
-    topic: str
-    title: str
-    tags: list[str]
-    created_at: datetime
-    updated_at: datetime
-    version: int
-    stored_schema_version: str
-    schema_version: str
-    lesson_json: dict[str, Any]
-    meta: Meta
-    conversion_warnings: list[Any]
-
-
 def _connection() -> sqlite3.Connection:
     connection: sqlite3.Connection | None = getattr(_local, "connection", None)
     if connection is None:
@@ -126,8 +59,11 @@ def _rows(sql: str, args: tuple[Any, ...]) -> list[Any]:
 
 
 def _summary(r: Any) -> Summary:
-    created, updated = datetime.fromisoformat(r[4]), datetime.fromisoformat(r[5])
-    return Summary(r[0], r[1], r[2], json.loads(r[3]), created, updated, r[6], r[7], r[8])
+    return Summary(
+        lesson_id=r[0], topic=r[1], title=r[2], tags=json.loads(r[3]),
+        created_at=datetime.fromisoformat(r[4]), updated_at=datetime.fromisoformat(r[5]),
+        version=r[6], schema_version=r[7], status=r[8],
+    )  # fmt: skip
 
 
 @get("/v1/lessons")
@@ -139,7 +75,7 @@ async def list_lessons(limit: int = 20) -> SummaryPage:
     if len(rows) > limit:
         last = rows[limit - 1]
         cursor = _CURSORS.encode(Position(last[4], last[0]), LessonQuery(limit=limit))
-    return SummaryPage(items, cursor)
+    return SummaryPage(items=items, next_cursor=cursor)
 
 
 @get("/v1/lessons/{lesson_id:str}")
@@ -154,9 +90,9 @@ async def get_lesson(lesson_id: str) -> Lesson:
         created_at=datetime.fromisoformat(r[4]), updated_at=datetime.fromisoformat(r[5]),
         version=r[6], stored_schema_version=r[7], schema_version=full["schema_version"],
         lesson_json=lesson_in_format(full, "shorthand"),
-        meta=Meta(
+        meta=GenerationMeta(
             provider_a=r[12], model_a=r[13], provider_b=r[14], model_b=r[15],
-            latency_ms=meta["latency_ms"], usage=[Usage(**u) for u in meta["usage"]],
+            latency_ms=meta["latency_ms"], usage=[StepUsage(**u) for u in meta["usage"]],
             cost_usd=meta["cost_usd"], repaired=meta["repaired"], cache=meta.get("cache"),
             prompt_version=r[9], schema_version=r[7], widgets_version=r[10],
         ),
