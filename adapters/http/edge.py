@@ -12,6 +12,7 @@ path as the client spelled it (``//v1/lessons`` and ``/%2Fv1/lessons`` reach the
 from __future__ import annotations
 
 import hmac
+import random
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
@@ -78,7 +79,11 @@ class EdgeMiddleware:
             # answers it (Litestar routes HEAD only to explicit HEAD handlers).
             scope = {**scope, "method": "GET"}
             send = _without_body(send)
-        request_id = uuid.uuid4().hex
+        # A version 4 UUID from ``random``, not ``uuid.uuid4()``: its os.urandom call releases
+        # the GIL, and under load the event loop then waits for worker threads to give it back
+        # (~50 us of CPU a request; bench/bench_listing.py). An id must be unique, not secret;
+        # ``random`` is seeded from os.urandom and reseeds in forked children.
+        request_id = uuid.UUID(int=random.getrandbits(128), version=4).hex
         scope.setdefault("state", {})["request_id"] = request_id
         headers = _headers(scope)
         origin = headers.get("origin")
