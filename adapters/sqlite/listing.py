@@ -28,16 +28,17 @@ def read_page(
 ) -> list[sqlite3.Row]:
     """The rows of one page of ``query`` after ``after``, and one more if another page follows."""
     needle = indexed_needle(query.q)
-    by_index = needle is not None and few_matches(connection, needle)
-    sql, args = listing_statement(query, after, by_index=by_index)
+    if needle is not None and not few_matches(connection, needle):
+        needle = None  # so many match that the walk fills the page sooner
+    sql, args = listing_statement(query, after, needle)
     return connection.execute(sql, args).fetchall()
 
 
 def listing_statement(
-    query: LessonQuery, after: Position | None, *, by_index: bool = False
+    query: LessonQuery, after: Position | None, needle: str | None = None
 ) -> tuple[str, list[Any]]:
-    """The statement reading a page; ``by_index``: the lessons the search index matches."""
-    if by_index:
+    """The statement reading a page; with ``needle``, of the lessons the index matches."""
+    if needle is not None:
         # CROSS JOIN keeps the search index the outer loop (sqlite.org/optoverview.html,
         # "Manual Control Of Query Plans Using CROSS JOIN").
         sql = [
@@ -45,7 +46,7 @@ def listing_statement(
             " ON lessons.search_rowid = lesson_search.rowid WHERE lesson_search MATCH ?"
             " AND tenant = ? AND status = 'ok'"
         ]
-        args: list[Any] = [phrase(query.q.casefold() if query.q else ""), TENANT]
+        args: list[Any] = [phrase(needle), TENANT]
     else:
         sql = [f"SELECT {SUMMARY_COLUMNS} FROM lessons WHERE tenant = ? AND status = 'ok'"]
         args = [TENANT]
