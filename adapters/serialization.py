@@ -9,12 +9,16 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 from application.errors import LessonTooLargeError
 from application.ports.generation import RepairRecord
 from application.records import GenerationMeta, LessonRecord, LessonSummary, StepUsage
 from domain.limits import MAX_LESSON_BYTES
 
+_TAGS = msgspec.json.Decoder(tuple[str, ...])
 _TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
+_WIDTH = len("2026-01-01T00:00:00.000000Z")
 # Largest repair record kept, compressed: the fine-tuning dataset is a by-product, and a
 # record must fit a DynamoDB item (400 KB) with room to spare whatever the model wrote.
 MAX_REPAIR_BYTES = 128 * 1024
@@ -28,8 +32,23 @@ def timestamp(moment: datetime) -> str:
 
 
 def parse_timestamp(text: str) -> datetime:
-    """The inverse of ``timestamp``."""
+    """The inverse of ``timestamp``.
+
+    ``timestamp`` writes 27 characters (years 1000-9999), which ``fromisoformat`` reads
+    alike and ~15x faster than ``strptime`` (Python 3.11+ reads the "Z"); any other text
+    goes through ``strptime`` as it always did.
+    """
+    if len(text) == _WIDTH and text[10] == "T" and text[19] == "." and text[26] == "Z":
+        return datetime.fromisoformat(text)
     return datetime.strptime(text, _TIMESTAMP).replace(tzinfo=UTC)
+
+
+def read_tags(text: str) -> tuple[str, ...]:
+    """Tags stored as a JSON list (``json.dumps``), read back as a tuple."""
+    try:
+        return _TAGS.decode(text)  # ~6x faster than json.loads
+    except msgspec.DecodeError:  # what msgspec refuses and json reads: a lone surrogate
+        return tuple(json.loads(text))
 
 
 def check_lesson_size(lesson_json: str) -> None:
@@ -143,7 +162,7 @@ def record_from(
 ) -> LessonRecord:
     """A whole record: its summary plus the fields only a get returns (same names stored)."""
     return LessonRecord(
-        **{name: getattr(summary, name) for name in summary.__dataclass_fields__},
+        **summary._asdict(),
         prompt_version=stored["prompt_version"],
         widgets_version=stored["widgets_version"],
         idempotency_key=stored["idempotency_key"],

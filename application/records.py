@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Status = Literal["ok", "invalid", "deleted"]
 DEFAULT_LIMIT = 20
@@ -73,9 +73,12 @@ class LessonRecord:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class LessonSummary:
-    """A lesson as listed: no body."""
+class LessonSummary(NamedTuple):
+    """A lesson as listed: no body.
+
+    Immutable like the other records, but a named tuple: a listing builds up to 100 per
+    request, and one is built in half the time a frozen dataclass takes.
+    """
 
     lesson_id: str
     topic: str

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +23,7 @@ from litestar.utils import normalize_path
 from adapters.http.authn import PRINCIPAL, Authenticator, Refusal
 from adapters.http.problems import PROBLEM_JSON, TITLES
 from adapters.http.wire import Problem
-from adapters.observability.correlation import accepted_request_id
+from adapters.observability.correlation import accepted_request_id, new_request_id
 from application.ports.identity import TokenVerifier
 from application.principal import AuthMode
 
@@ -99,7 +98,7 @@ class EdgeMiddleware:
         state["request_id"] = (
             state.get("request_id")
             or accepted_request_id(headers.get("x-request-id"))
-            or uuid.uuid4().hex
+            or new_request_id()
         )
         origin = headers.get("origin")
         cors: list[tuple[bytes, bytes]] = []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from adapters.http import wire
 from application.records import LessonRecord, LessonSummary
 from application.responses import LessonFormat, lesson_in_format, meta_body
@@ -17,8 +15,18 @@ def issue(found: Issue) -> wire.Issue:
 
 
 def summary(found: LessonSummary) -> wire.Summary:
-    """A listed lesson."""
-    return wire.Summary(**{**asdict(found), "tags": list(found.tags)})
+    """A listed lesson (field by field: ``asdict`` would deep-copy every value)."""
+    return wire.Summary(
+        lesson_id=found.lesson_id,
+        topic=found.topic,
+        title=found.title,
+        tags=list(found.tags),
+        created_at=found.created_at,
+        updated_at=found.updated_at,
+        version=found.version,
+        schema_version=found.schema_version,
+        status=found.status,
+    )
 
 
 def meta(record: LessonRecord) -> wire.GenerationMeta:

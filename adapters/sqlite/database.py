@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from adapters.sqlite.search import SEARCH_ROWID_INDEX, add_search_index
 from application.errors import StoreUnavailableError
 
 T = TypeVar("T")
@@ -40,7 +41,8 @@ CREATE TABLE IF NOT EXISTS lessons (
     provider_b TEXT NOT NULL,
     model_b TEXT NOT NULL,
     meta TEXT NOT NULL,
-    status TEXT NOT NULL
+    status TEXT NOT NULL,
+    search_rowid INTEGER  -- the lesson's key in the search index (adapters/sqlite/search.py)
 );
 -- Listing reads this index in order (newest first) and stops at the page size.
 CREATE INDEX IF NOT EXISTS lessons_newest_first
@@ -97,9 +99,10 @@ _ADD_FULL_AT = (
     "UPDATE rate_buckets SET full_at = updated_at + 86400",
 )
 # After the columns exist (old files gain them above).
-INDEXES = """
+INDEXES = f"""
 CREATE INDEX IF NOT EXISTS rate_buckets_full_at ON rate_buckets (full_at);
 CREATE INDEX IF NOT EXISTS repairs_created_at ON repairs (created_at);
+{SEARCH_ROWID_INDEX}
 """
 
 
@@ -197,6 +200,7 @@ def _upgrade(connection: sqlite3.Connection) -> None:
         if "full_at" not in columns:
             for statement in _ADD_FULL_AT:
                 connection.execute(statement)
+        add_search_index(connection)
     except BaseException:
         connection.rollback()
         raise

@@ -10,19 +10,23 @@ from adapters.serialization import (
     check_lesson_size,
     meta_json,
     parse_timestamp,
+    read_tags,
     record_from,
     search_text,
     timestamp,
 )
 from adapters.sqlite.database import SqliteDatabase
+from adapters.sqlite.listing import SUMMARY_COLUMNS, TENANT, read_page
+from adapters.sqlite.search import index_text, next_search_rowid, reindex_text
 from application.cursor import CursorCodec, Position
 from application.errors import AlreadyExistsError, NotFoundError, VersionConflictError
 from application.ports.clock import Clock
 from application.records import LessonChanges, LessonQuery, LessonRecord, LessonSummary, Page
 
-TENANT = "default"
-_SUMMARY_COLUMNS = (
-    "lesson_id, topic, title, tags, created_at, updated_at, version, schema_version, status"
+# A get reads the summary columns first, in their order, then the rest of the record.
+_RECORD_COLUMNS = (
+    f"{SUMMARY_COLUMNS}, prompt_version, widgets_version, idempotency_key, provider_a,"
+    " model_a, provider_b, model_b, meta, lesson_json"
 )
 
 
@@ -43,8 +47,8 @@ class SqliteLessonRepository:
 
         def read(connection: sqlite3.Connection) -> LessonRecord:
             row = connection.execute(
-                "SELECT l.*, b.lesson_json FROM lessons l JOIN lesson_bodies b USING (lesson_id)"
-                " WHERE l.lesson_id = ? AND l.tenant = ?",
+                f"SELECT {_RECORD_COLUMNS} FROM lessons JOIN lesson_bodies USING (lesson_id)"
+                " WHERE lesson_id = ? AND tenant = ?",
                 (lesson_id, TENANT),
             ).fetchone()
             if row is None:
@@ -56,26 +60,7 @@ class SqliteLessonRepository:
     async def list_summaries(self, query: LessonQuery) -> Page:
         """Summaries newest first, keyset-paginated; reads only the summary table."""
         after = self._cursors.decode(query.cursor, query) if query.cursor else None
-        sql = [f"SELECT {_SUMMARY_COLUMNS} FROM lessons WHERE tenant = ? AND status = 'ok'"]
-        args: list[Any] = [TENANT]
-        if query.created_from is not None:
-            sql.append("AND created_at >= ?")
-            args.append(timestamp(query.created_from))
-        if query.created_to is not None:
-            sql.append("AND created_at < ?")
-            args.append(timestamp(query.created_to))
-        if query.tag is not None:
-            sql.append("AND EXISTS (SELECT 1 FROM json_each(lessons.tags) WHERE value = ?)")
-            args.append(query.tag)
-        if query.q:
-            sql.append("AND instr(search_text, ?) > 0")
-            args.append(query.q.casefold())
-        if after is not None:
-            sql.append("AND (created_at < ? OR (created_at = ? AND lesson_id < ?))")
-            args += [after.created_at, after.created_at, after.lesson_id]
-        sql.append("ORDER BY created_at DESC, lesson_id DESC LIMIT ?")
-        args.append(query.limit + 1)  # one more tells whether another page exists
-        rows = await self._db.read(lambda c: c.execute(" ".join(sql), args).fetchall())
+        rows = await self._db.read(lambda c: read_page(c, query, after))
         items = tuple(_summary(row) for row in rows[: query.limit])
         next_cursor = None
         if len(rows) > query.limit:
@@ -95,7 +80,8 @@ class SqliteLessonRepository:
 
         def apply(connection: sqlite3.Connection) -> None:
             row = connection.execute(
-                "SELECT version, title, topic FROM lessons WHERE lesson_id = ? AND tenant = ?",
+                "SELECT version, title, topic, search_text, search_rowid FROM lessons"
+                " WHERE lesson_id = ? AND tenant = ?",
                 (lesson_id, TENANT),
             ).fetchone()
             if row is None:
@@ -103,14 +89,16 @@ class SqliteLessonRepository:
             if row["version"] != expected_version:
                 raise VersionConflictError(expected_version, row["version"])
             title = changes.title if changes.title is not None else row["title"]
+            text = search_text(title, row["topic"])
             sets = ["version = version + 1", "updated_at = ?", "title = ?", "search_text = ?"]
-            args: list[Any] = [now, title, search_text(title, row["topic"])]
+            args: list[Any] = [now, title, text]
             if changes.tags is not None:
                 sets.append("tags = ?")
                 args.append(json.dumps(list(changes.tags)))
             connection.execute(
                 f"UPDATE lessons SET {', '.join(sets)} WHERE lesson_id = ?", (*args, lesson_id)
             )
+            reindex_text(connection, row["search_rowid"], row["search_text"], text)
             if changes.lesson_json is not None:
                 connection.execute(
                     "UPDATE lesson_bodies SET lesson_json = ? WHERE lesson_id = ?",
@@ -133,18 +121,20 @@ def insert_lesson(connection: sqlite3.Connection, record: LessonRecord) -> None:
     ).fetchone()
     if exists is not None:
         raise AlreadyExistsError(f"lesson {record.lesson_id} exists")
+    text = search_text(record.title, record.topic)
+    search_rowid = next_search_rowid(connection)
     connection.execute(
         "INSERT INTO lessons (lesson_id, tenant, topic, title, tags, search_text, created_at,"
         " updated_at, version, schema_version, prompt_version, widgets_version, idempotency_key,"
-        " provider_a, model_a, provider_b, model_b, meta, status)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " provider_a, model_a, provider_b, model_b, meta, status, search_rowid)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             record.lesson_id,
             TENANT,
             record.topic,
             record.title,
             json.dumps(list(record.tags)),
-            search_text(record.title, record.topic),
+            text,
             timestamp(record.created_at),
             timestamp(record.updated_at),
             record.version,
@@ -158,8 +148,10 @@ def insert_lesson(connection: sqlite3.Connection, record: LessonRecord) -> None:
             record.model_b,
             meta_json(record.meta),
             record.status,
+            search_rowid,
         ),
     )
+    index_text(connection, search_rowid, text)
     connection.execute(
         "INSERT INTO lesson_bodies (lesson_id, lesson_json) VALUES (?, ?)",
         (record.lesson_id, record.lesson_json),
@@ -167,16 +159,20 @@ def insert_lesson(connection: sqlite3.Connection, record: LessonRecord) -> None:
 
 
 def _summary(row: sqlite3.Row) -> LessonSummary:
+    """The summary in a row's first columns (``SUMMARY_COLUMNS``, read by position)."""
+    lesson_id, topic, title, tags, created, updated, version, schema_version, status = row[:9]
+    created_at = parse_timestamp(created)
     return LessonSummary(
-        lesson_id=row["lesson_id"],
-        topic=row["topic"],
-        title=row["title"],
-        tags=tuple(json.loads(row["tags"])),
-        created_at=parse_timestamp(row["created_at"]),
-        updated_at=parse_timestamp(row["updated_at"]),
-        version=row["version"],
-        schema_version=row["schema_version"],
-        status=row["status"],
+        lesson_id=lesson_id,
+        topic=topic,
+        title=title,
+        tags=read_tags(tags),
+        created_at=created_at,
+        # A lesson never changed was updated when it was created: one text, parsed once.
+        updated_at=created_at if updated == created else parse_timestamp(updated),
+        version=version,
+        schema_version=schema_version,
+        status=status,
     )
 
 

@@ -124,6 +124,29 @@ async def test_pagination_over_250_lessons_has_no_duplicates_and_no_gaps(stores:
     assert len(evens) == 125
 
 
+async def test_a_search_paginates_without_duplicates_or_gaps(stores: Stores) -> None:
+    matching = []
+    for index in range(40):
+        if index % 3:  # several lessons share a timestamp: ties are ordered by id
+            stores.clock.advance(timedelta(milliseconds=3))
+        title = f"Plate TECTONICS {index}" if index % 4 else f"Volcanoes {index}"
+        record = make_record(stores.clock.now(), title=title)
+        await stores.lessons.save(record)
+        if index % 4:
+            matching.append((record.created_at, record.lesson_id))
+    expected = [lesson_id for _, lesson_id in sorted(matching, reverse=True)]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = await stores.lessons.list_summaries(
+            LessonQuery(q="tectonic", limit=7, cursor=cursor)
+        )
+        seen += [s.lesson_id for s in page.items]
+        if (cursor := page.next_cursor) is None:
+            break
+    assert seen == expected
+
+
 async def test_tampered_and_foreign_cursors_are_refused(stores: Stores) -> None:
     await _seed(stores, 3)
     page = await stores.lessons.list_summaries(LessonQuery(limit=1))
@@ -164,6 +187,15 @@ async def test_update_changes_title_tags_and_body_with_the_right_version(stores:
         await stores.lessons.update(
             "00000000-0000-4000-8000-000000000000", 1, LessonChanges(title="x")
         )
+
+
+async def test_a_renamed_lesson_is_found_by_its_new_title_not_its_old_one(stores: Stores) -> None:
+    record = make_record(stores.clock.now(), title="Photosynthesis basics", topic="Plants")
+    await stores.lessons.save(record)
+    await stores.lessons.update(record.lesson_id, 1, LessonChanges(title="Light and Sugar"))
+    for q, found in (("SUGAR", [record.lesson_id]), ("basics", []), ("plants", [record.lesson_id])):
+        page = await stores.lessons.list_summaries(LessonQuery(q=q))
+        assert [s.lesson_id for s in page.items] == found, q
 
 
 async def test_ten_concurrent_updates_of_one_version_have_exactly_one_winner(
