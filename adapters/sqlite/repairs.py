@@ -18,7 +18,7 @@ READ_PAGE = 64
 
 # One range of the (created_at, repair_id) index per page, starting after the last row of
 # the page before: row values compare column by column, so no page sorts or skips rows.
-_PAGE = """
+PAGE_QUERY = """
 SELECT repair_id, created_at, outcome, record FROM repairs
 WHERE (created_at, repair_id) > (?, ?) ORDER BY created_at, repair_id LIMIT ?
 """
@@ -79,7 +79,7 @@ class SqliteRepairLog:
 
 
 def _page(connection: sqlite3.Connection, after: tuple[str, str], size: int) -> list[sqlite3.Row]:
-    return connection.execute(_PAGE, (*after, size)).fetchall()
+    return connection.execute(PAGE_QUERY, (*after, size)).fetchall()
 
 
 def _decode(rows: list[sqlite3.Row]) -> list[LoggedRepair]:

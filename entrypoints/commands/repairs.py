@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import TextIO
 
+from adapters.llm.chat_examples import FORMAT
 from application.evaluation.token_model import CHARS_PER_TOKEN
 from application.use_cases.export_repairs import SKIP_REASONS, ExportCounts, ExportOptions, Split
 from entrypoints.commands import EXIT_BAD_INPUT, EXIT_OK
@@ -27,6 +28,7 @@ from entrypoints.commands.terminal import fail
 from entrypoints.container import Container
 
 _NAME = "repairs export"
+DUPLICATE = "the same system and user messages as an earlier record"
 # OpenAI's fine-tuning guide: "you are required to provide at least 10 examples".
 OPENAI_MIN_EXAMPLES = 10
 
@@ -50,6 +52,8 @@ def export(args: argparse.Namespace) -> int:
             with _outputs(out) as files:
                 counts = await container.export_repairs()(options, partial(_write, files))
         except OSError as exc:
+            if out is None:  # standard output closed (`| head`): the CLI's exit 141
+                raise
             return fail(_NAME, f"cannot write {out}: {exc.strerror or exc}", EXIT_BAD_INPUT)
         report = sys.stdout if out is not None else sys.stderr
         print("\n".join(summary(counts, options, out)), file=report)
@@ -91,28 +95,25 @@ def _outputs(out: Path | None) -> Iterator[dict[Split, TextIO]]:
 
 
 def summary(counts: ExportCounts, options: ExportOptions, out: Path | None) -> list[str]:
-    """The counts, the reasons for each skip and the token estimate, for people."""
-    since = f" made since {options.since.isoformat()}" if options.since else ""
+    """The counts, the reason for each skip and the token estimate, as a small table."""
+    since = f" since {options.since.isoformat()}" if options.since else ""
     lines = [
-        f"repair records read{since}: {counts.read} ({counts.valid} whose repair ended valid)",
-        f"skipped: {sum(counts.skipped.values())}",
+        f"{'records read':22}{counts.read:>6}  {counts.valid} whose repair ended valid{since}",
+        f"{'skipped':22}{sum(counts.skipped.values()):>6}",
     ]
     for reason, why in SKIP_REASONS.items():
         if reason in counts.skipped:
-            lines.append(f"  {counts.skipped[reason]:>6}  {reason}: {why}")
+            lines.append(f"  {reason:20}{counts.skipped[reason]:>6}  {why}")
+    lines.append(f"{'duplicates':22}{counts.duplicates:>6}  {DUPLICATE}")
+    files: dict[Split, Path | None] = {"train": out, "holdout": out and holdout_path(out)}
+    for split, path in files.items():
+        if split == "train" or path is not None:
+            where = path or "standard output"
+            tokens = f"~{counts.tokens[split]:,} tokens"
+            lines.append(f"{split:22}{counts.examples[split]:>6}  {tokens:16}{where}")
     lines.append(
-        f"duplicates: {counts.duplicates} (the same system and user messages as an earlier one)"
-    )
-    where = {"train": str(out or "standard output"), "holdout": str(out and holdout_path(out))}
-    for split in ("train", "holdout"):
-        if split == "holdout" and out is None:
-            continue
-        lines.append(
-            f"{split}: {counts.examples[split]} {options.task} examples, "
-            f"~{counts.tokens[split]:,} tokens -> {where[split]}"
-        )
-    lines.append(
-        f"tokens: about {CHARS_PER_TOKEN} characters a token, one epoch of the messages' text"
+        f"{options.task} examples, {FORMAT}; tokens at about {CHARS_PER_TOKEN} characters "
+        "a token (one epoch)"
     )
     if counts.examples["train"] < OPENAI_MIN_EXAMPLES:
         lines.append(f"note: OpenAI fine-tuning needs at least {OPENAI_MIN_EXAMPLES} examples")

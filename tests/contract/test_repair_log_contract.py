@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import base64
 import os
+import sqlite3
 import uuid
+from contextlib import closing
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from adapters.dynamodb import codec
 from adapters.dynamodb.repairs import DynamoRepairLog
 from adapters.serialization import MAX_REPAIR_BYTES, repair_document
-from adapters.sqlite.repairs import SqliteRepairLog
+from adapters.sqlite.database import SqliteDatabase
+from adapters.sqlite.repairs import PAGE_QUERY, SqliteRepairLog
 from application.ports.generation import LoggedRepair, RepairLogReader, RepairRecord
 from application.use_cases.generate_lesson import GenerateLesson, GenerateRequest
 from domain.generation import LessonConstraints
@@ -47,6 +51,12 @@ async def stored(stores: Stores) -> list[dict[str, Any]]:
             lambda c: c.execute("SELECT record FROM repairs ORDER BY created_at").fetchall()
         )
         return [{"raw": row["record"]} for row in rows]
+    items = [codec.from_attributes(item) for item in await repair_items(stores)]
+    return [{"raw": item["record_gz"], "ttl": item.get("ttl")} for item in items]
+
+
+async def repair_items(stores: Stores) -> list[dict[str, Any]]:
+    """The DynamoDB items of the repair partition, as attribute values."""
     assert stores.table is not None
     response = await stores.table.call(
         "query",
@@ -54,8 +64,8 @@ async def stored(stores: Stores) -> list[dict[str, Any]]:
         KeyConditionExpression="pk = :pk",
         ExpressionAttributeValues={":pk": codec.value("REPAIR")},
     )
-    items = [codec.from_attributes(item) for item in response["Items"]]
-    return [{"raw": item["record_gz"], "ttl": item.get("ttl")} for item in items]
+    items: list[dict[str, Any]] = response["Items"]
+    return items
 
 
 async def test_a_repair_record_is_kept_whole_and_compressed(stores: Stores) -> None:
@@ -207,13 +217,29 @@ async def _damage(stores: Stores, raw: bytes) -> None:
         await stores.database.write(lambda c: c.execute("UPDATE repairs SET record = ?", (raw,)))
         return
     assert stores.table is not None
-    response = await stores.table.call(
-        "query",
-        TableName=stores.table.name,
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": codec.value("REPAIR")},
-    )
-    for item in response["Items"]:
+    for item in await repair_items(stores):
         await stores.table.call(
             "put_item", TableName=stores.table.name, Item={**item, "record_gz": {"B": raw}}
         )
+
+
+async def test_sqlite_reads_each_page_as_one_range_of_an_index(tmp_path: Path) -> None:
+    path = tmp_path / "dgs.sqlite3"
+    with closing(sqlite3.connect(path)) as older:  # a file made before the export existed
+        older.executescript(
+            "CREATE TABLE repairs (repair_id TEXT PRIMARY KEY, created_at TEXT NOT NULL,"
+            " outcome TEXT NOT NULL, record TEXT NOT NULL);"
+            "CREATE INDEX repairs_created_at ON repairs (created_at);"
+        )
+    database = SqliteDatabase(path)
+    plan = await database.read(
+        lambda c: c.execute("EXPLAIN QUERY PLAN " + PAGE_QUERY, ("", "", 1)).fetchall()
+    )
+    steps = " ".join(row["detail"] for row in plan)
+    assert "USING INDEX repairs_by_time" in steps
+    assert "TEMP B-TREE" not in steps  # no sort: the index is in the order read
+    indexes = await database.read(
+        lambda c: c.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'repairs'").fetchall()
+    )
+    assert "repairs_created_at" not in {row["name"] for row in indexes}  # replaced, not kept
+    database.close()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 
 from adapters.llm.prompt_files import prompt_version
+from application.evaluation.token_model import approx_tokens
 from application.ports.generation import RepairRecord
 from domain.generation import IntermediateDataModel, LessonConstraints
 from domain.validation.document import validate_lesson
@@ -20,6 +23,7 @@ from entrypoints.cli import main
 from entrypoints.container import build_container, shutdown
 from entrypoints.settings import load_settings
 from tests.contract.test_repair_log_contract import huge
+from tests.integration.test_cli_errors import dgs, one_line
 from tests.integration.test_cli_store import run, store_env  # noqa: F401 - a fixture
 from tests.integration.test_generation_llm import IDM, LESSON, invalid_lesson
 from tests.support.scripted_openai import ScriptedOpenAI, json_completion
@@ -63,6 +67,15 @@ def read_examples(path: Path) -> list[dict[str, Any]]:
     return examples
 
 
+def table(report: str) -> dict[str, list[str]]:
+    """The rows of the printed counts, by their first word."""
+    return {row[0]: row[1:] for row in map(str.split, report.splitlines())}
+
+
+def chars(example: dict[str, Any]) -> int:
+    return sum(len(message["content"]) for message in example["messages"])
+
+
 def sent(request: dict[str, Any]) -> list[dict[str, str]]:
     """The system and user messages of a recorded model request."""
     return [{"role": m["role"], "content": m["content"]} for m in request["messages"]]
@@ -100,13 +113,15 @@ def test_export_writes_the_repairs_that_ended_valid_as_chat_examples(
     assert [e["messages"][:2] for e in examples] == [sent(first[0]), sent(expert[0])]
     assert [json.loads(e["messages"][2]["content"]) for e in examples] == [LESSON, LESSON]
     assert read_examples(out.with_name("repairs.holdout.jsonl")) == []
-    lines = report.splitlines()
-    assert "repair records read: 5 (4 whose repair ended valid)" in lines
-    assert "skipped: 2" in lines
-    assert any(line.split()[:2] == ["1", "not_valid:"] for line in lines)
-    assert any(line.split()[:2] == ["1", "truncated:"] for line in lines)
-    assert any(line.startswith("duplicates: 1 ") for line in lines)
-    assert any(line.startswith("train: 2 structurer examples, ~") for line in lines)
+    rows = table(report)
+    assert rows["records"][:3] == ["read", "5", "4"]  # 4 of them ended valid
+    assert rows["skipped"] == ["2"]
+    assert rows["not_valid"][0] == rows["truncated"][0] == "1"
+    assert rows["duplicates"][0] == "1"
+    tokens = sum(approx_tokens(chars(e)) for e in examples)  # each rounded up
+    assert rows["train"][:2] == ["2", f"~{tokens:,}"]
+    assert rows["train"][-1] == str(out)
+    assert rows["holdout"][:3] == ["0", "~0", "tokens"]
 
     # The Repairer's examples: its messages as it had them (the errors, the invalid lesson).
     code, report, _ = export(capsys, "--task", "repair", "--out", str(out))
@@ -160,7 +175,7 @@ def test_the_held_out_split_is_the_same_in_every_export(
     train, holdout = inputs(first), inputs(tmp_path / "first.holdout.jsonl")
     assert len(train) + len(holdout) == 24
     assert 0 < len(holdout) < 12  # about a quarter
-    assert f"holdout: {len(holdout)} structurer examples" in report
+    assert table(report)["holdout"][0] == str(len(holdout))
     assert first.read_bytes() == again.read_bytes()
     assert holdout == inputs(tmp_path / "again.holdout.jsonl")
 
@@ -192,8 +207,8 @@ def test_without_out_the_examples_go_to_standard_output(
     code, out, err = export(capsys)
     assert code == 0
     assert [len(json.loads(line)["messages"]) for line in out.splitlines()] == [3, 3]
-    assert "repair records read: 2 (2 whose repair ended valid)" in err
-    assert "train: 2 structurer examples" in err
+    assert table(err)["records"][:3] == ["read", "2", "2"]
+    assert "standard output" in err
     assert "note: OpenAI fine-tuning needs at least 10 examples" in err
 
 
@@ -231,3 +246,22 @@ def test_bad_option_values_exit_2(args: list[str], capsys: pytest.CaptureFixture
     with pytest.raises(SystemExit) as exit_info:
         main(["repairs", "export", *args])
     assert exit_info.value.code == 2
+
+
+def test_a_closed_standard_output_is_exit_141_not_a_bad_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dgs repairs export | head`: the reader is gone before the examples are written."""
+    monkeypatch.setenv("DGS_SQLITE_PATH", str(tmp_path / "dgs.sqlite3"))
+    seed_repairs(2)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        process = dgs("repairs", "export", stdout=write_end, stderr=subprocess.PIPE)
+    finally:
+        os.close(write_end)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 141
+    assert one_line(err.decode()) == (
+        "dgs repairs export: standard output was closed before all was written"
+    )
