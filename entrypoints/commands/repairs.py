@@ -110,7 +110,7 @@ def summary(counts: ExportCounts, options: ExportOptions, out: Path | None) -> l
         if split == "train" or path is not None:
             where = path or "standard output"
             tokens = f"~{counts.tokens[split]:,} tokens"
-            lines.append(f"{split:22}{counts.examples[split]:>6}  {tokens:16}{where}")
+            lines.append(f"{split:22}{counts.examples[split]:>6}  {tokens:<16}  {where}")
     lines.append(
         f"{options.task} examples, {FORMAT}; tokens at about {CHARS_PER_TOKEN} characters "
         "a token (one epoch)"

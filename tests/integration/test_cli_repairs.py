@@ -265,3 +265,19 @@ def test_a_closed_standard_output_is_exit_141_not_a_bad_file(
     assert one_line(err.decode()) == (
         "dgs repairs export: standard output was closed before all was written"
     )
+
+
+def test_an_unusable_store_is_exit_3_and_leaves_the_last_export_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "dgs.sqlite3"
+    database.write_bytes(b"this is not a SQLite database" * 100)
+    monkeypatch.setenv("DGS_SQLITE_PATH", str(database))
+    out = tmp_path / "repairs.jsonl"
+    out.write_text("the last export\n", encoding="utf-8")
+    code, stdout, err = export(capsys, "--out", str(out))
+    assert code == 3
+    assert stdout == ""
+    assert str(database) in one_line(err)
+    assert out.read_text(encoding="utf-8") == "the last export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dgs.sqlite3", "repairs.jsonl"]
