@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -12,9 +13,11 @@ from typing import Any
 import msgspec
 
 from application.errors import LessonTooLargeError
-from application.ports.generation import RepairRecord
+from application.ports.generation import LoggedRepair, RepairRecord
 from application.records import GenerationMeta, LessonRecord, LessonSummary, StepUsage
+from domain.generation import IntermediateDataModel, LessonConstraints
 from domain.limits import MAX_LESSON_BYTES
+from domain.validation.result import Issue
 
 _TAGS = msgspec.json.Decoder(tuple[str, ...])
 _TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -22,6 +25,18 @@ _WIDTH = len("2026-01-01T00:00:00.000000Z")
 # Largest repair record kept, compressed: the fine-tuning dataset is a by-product, and a
 # record must fit a DynamoDB item (400 KB) with room to spare whatever the model wrote.
 MAX_REPAIR_BYTES = 128 * 1024
+# What reading a damaged or unknown stored repair record can raise: gzip and JSON errors,
+# a missing or mistyped field (pydantic's validation errors are ValueErrors).
+_UNREADABLE = (
+    OSError,
+    EOFError,
+    zlib.error,
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    RecursionError,
+)
 
 
 def timestamp(moment: datetime) -> str:
@@ -114,11 +129,13 @@ def repair_blob(repair: RepairRecord) -> bytes:
         "errors": _part_json([issue.to_dict() for issue in repair.errors]),
         "repaired_lesson": _part_json(repair.repaired_lesson),
     }
-    head = {
+    head: dict[str, Any] = {
         "schema_version": repair.schema_version,
         "prompt_version": repair.prompt_version,
         "outcome": repair.outcome,
     }
+    if repair.constraints is not None:
+        head["constraints"] = repair.constraints.model_dump(mode="json")
     blob = _gzip_document(head, parts)
     keep = MAX_REPAIR_BYTES  # characters kept of each part; halved until the record fits
     while len(blob) > MAX_REPAIR_BYTES:
@@ -134,6 +151,35 @@ def repair_document(stored: bytes | str) -> dict[str, Any]:
         gzip.decompress(stored) if isinstance(stored, bytes) else stored
     )
     return document
+
+
+def logged_repair(
+    repair_id: str, created_at: datetime, outcome: str, stored: bytes | str
+) -> LoggedRepair:
+    """A stored repair record read back: whole, or why it cannot be used whole.
+
+    A truncated record (some part cut to fit ``MAX_REPAIR_BYTES``) and one that does not
+    read as a repair record (damaged, or of a shape this version does not know) come
+    back without their ``record``, with the ``problem`` that says which.
+    """
+    try:
+        document = repair_document(stored)
+        if document.get("truncated") is True:
+            return LoggedRepair(repair_id, created_at, outcome, None, "truncated")
+        constraints = document.get("constraints")
+        record = RepairRecord(
+            idm=IntermediateDataModel.model_validate(document["idm"]),
+            invalid_lesson=document["invalid_lesson"],
+            errors=tuple(Issue(**error) for error in document["errors"]),
+            repaired_lesson=document["repaired_lesson"],
+            outcome=document["outcome"],
+            schema_version=document["schema_version"],
+            prompt_version=document["prompt_version"],
+            constraints=None if constraints is None else LessonConstraints(**constraints),
+        )
+    except _UNREADABLE:
+        return LoggedRepair(repair_id, created_at, outcome, None, "unreadable")
+    return LoggedRepair(repair_id, created_at, outcome, record)
 
 
 def _part_json(value: Any) -> str:

@@ -176,6 +176,41 @@ def _parser() -> argparse.ArgumentParser:
         help="store lessons in the configured store (default: a SQLite file in --out)",
     )
     evaluation.set_defaults(handler="eval:evaluate", label=evaluation.prog)
+
+    # The repair dataset for fine-tuning (issue 15).
+    def fraction(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not 0 <= value < 1:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a fraction from 0 to under 1")
+        return value
+
+    repairs = commands.add_parser("repairs", help="the repair log (the fine-tuning dataset)")
+    repair_export = repairs.add_subparsers(dest="repairs_command", required=True).add_parser(
+        "export", help="write the repairs that ended valid as fine-tuning examples"
+    )
+    repair_export.add_argument("--since", type=_moment, help="records made at or after (ISO)")
+    repair_export.add_argument(
+        "--format", default="openai-chat-jsonl", choices=["openai-chat-jsonl"], help="(default)"
+    )
+    repair_export.add_argument(
+        "--task",
+        default="structurer",
+        choices=["structurer", "repair"],
+        help="the step the examples teach (default structurer)",
+    )
+    repair_export.add_argument("--out", metavar="FILE", help="the file (default: standard output)")
+    repair_export.add_argument(
+        "--holdout",
+        type=fraction,
+        default=0.0,
+        metavar="FRACTION",
+        help="share of inputs written to FILE's .holdout sibling instead (default 0)",
+    )
+    repair_export.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
+    repair_export.set_defaults(handler="repairs:export", label=repair_export.prog)
     return parser
 
 

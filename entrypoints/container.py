@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from dependency_injector import containers, providers
 
+from adapters.llm.chat_examples import OpenAiChatExamples
 from adapters.llm.prices import CataloguePrices
 from adapters.llm.prompt_files import prompt_version
 from adapters.llm.sizes import LlmRequestSizes
@@ -31,6 +32,7 @@ from application.cursor import CursorCodec
 from application.evaluation.history import RecentGenerations
 from application.ports.rate_limit import BucketPolicy
 from application.use_cases.estimate_generation import EstimateGeneration
+from application.use_cases.export_repairs import ExportRepairs
 from application.use_cases.generate_lesson import GenerateLesson
 from application.use_cases.guarded_generation import GuardedGeneration, GuardPolicy
 from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
@@ -154,6 +156,13 @@ class Container(containers.DeclarativeContainer):
         providers.Singleton(CataloguePrices),
         usage_history,
         repair_enabled=settings.provided.repair_enabled,
+    )
+    # The repair log as a fine-tuning dataset (`dgs repairs export`), rebuilt with these prompts.
+    export_repairs = providers.Factory(
+        ExportRepairs,
+        repair_log,
+        providers.Singleton(OpenAiChatExamples),
+        prompt_version=providers.Callable(prompt_version),
     )
     get_lesson = providers.Factory(GetLesson, lessons)
     list_lessons = providers.Factory(ListLessons, lessons)

@@ -12,18 +12,11 @@ from __future__ import annotations
 import json
 from functools import cache
 
-from adapters.llm.prompt_files import prompt
+from adapters.llm.prompt_files import USER_MESSAGES, prompt
 from application.ports.estimation import StepName
 from domain.catalog.registry import get_registry
 from domain.generation import IntermediateDataModel, LessonConstraints
 from domain.schema.llm import llm_json_schema, to_strict
-
-# The user messages of the steps (adapters.llm.steps).
-_USER = {
-    "gatherer": "Topic: {topic}",
-    "structurer": "Write the lesson.",
-    "repair": "Correct the lesson.",
-}
 
 
 @cache
@@ -56,5 +49,5 @@ class LlmRequestSizes:
             "lesson_json": "",
         }
         instructions = prompt(step).format(**values)
-        user = _USER[step].format(topic=topic)
+        user = USER_MESSAGES[step].format(topic=topic)
         return len(instructions) + len(user) + _schema_chars(step, schema_version)

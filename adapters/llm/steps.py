@@ -7,7 +7,6 @@ The deadline is the generation's (``current_deadline()``), shared by all its ste
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -18,12 +17,11 @@ from adapters.llm.clients import ProviderClients
 from adapters.llm.config import PROFILES, LlmSettings, Step
 from adapters.llm.lesson_output import LessonOutputSchema
 from adapters.llm.material_output import MaterialOutputSchema
-from adapters.llm.prompt_files import prompt
+from adapters.llm.prompt_files import gatherer_messages, repair_messages, structurer_messages
 from adapters.llm.step import StepOutcome, StepPolicy, run_step
 from application.deadline import Deadline, current_deadline
-from application.ports.generation import Gathered, ModelRoute, Structured, UnreadableOutput
+from application.ports.generation import Gathered, ModelRoute, Structured
 from application.records import StepUsage
-from domain.catalog.registry import get_registry
 from domain.generation import IntermediateDataModel, LessonConstraints
 from domain.validation.result import Issue
 
@@ -98,16 +96,10 @@ class AgentsGatherer(_AgentStep):
 
     async def gather(self, topic: str, constraints: LessonConstraints) -> Gathered:
         """One structured-output call producing the IDM."""
-        instructions = prompt("gatherer").format(
-            topic=topic,
-            level=constraints.learner_level,
-            language=constraints.language,
-            length=constraints.length,
-            sections=constraints.section_count,
-        )
+        messages = gatherer_messages(topic, constraints)
         route = self.route_for(constraints)
         output = output_schema(self.step, route, "")  # the material has no catalog version
-        outcome, usage = await self._run(route, instructions, output, f"Topic: {topic}")
+        outcome, usage = await self._run(route, messages.instructions, output, messages.user)
         return Gathered(outcome.output, usage)
 
 
@@ -120,20 +112,13 @@ class AgentsStructurer(_AgentStep):
         self, idm: IntermediateDataModel, constraints: LessonConstraints, schema_version: str
     ) -> Structured:
         """One structured-output call producing the lesson."""
-        instructions = prompt("structurer").format(
-            schema_version=schema_version,
-            language=constraints.language,
-            level=constraints.learner_level,
-            sections=constraints.section_count,
-            widgets_md=get_registry().catalog(schema_version).text,
-            idm_json=idm.model_dump_json(),
-        )
+        messages = structurer_messages(idm, constraints, schema_version)
         route = self.route_for(constraints)
         outcome, usage = await self._run(
             route,
-            instructions,
+            messages.instructions,
             output_schema(self.step, route, schema_version),
-            "Write the lesson.",
+            messages.user,
         )
         return Structured(outcome.output, usage)
 
@@ -154,21 +139,12 @@ class AgentsRepairer(_AgentStep):
 
         An unreadable output is sent as its raw text (an error says why it is unreadable).
         """
-        if isinstance(lesson, UnreadableOutput):
-            lesson_text = lesson.text
-        else:
-            lesson_text = json.dumps(lesson, ensure_ascii=False)
-        instructions = prompt("repair").format(
-            schema_version=schema_version,
-            errors_json=json.dumps([e.to_dict() for e in errors], ensure_ascii=False),
-            widgets_md=get_registry().catalog(schema_version).text,
-            lesson_json=lesson_text,
-        )
+        messages = repair_messages(lesson, errors, schema_version)
         route = self.route_for(constraints)
         outcome, usage = await self._run(
             route,
-            instructions,
+            messages.instructions,
             output_schema(self.step, route, schema_version),
-            "Correct the lesson.",
+            messages.user,
         )
         return Structured(outcome.output, usage)

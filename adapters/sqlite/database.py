@@ -101,7 +101,9 @@ _ADD_FULL_AT = (
 # After the columns exist (old files gain them above).
 INDEXES = f"""
 CREATE INDEX IF NOT EXISTS rate_buckets_full_at ON rate_buckets (full_at);
-CREATE INDEX IF NOT EXISTS repairs_created_at ON repairs (created_at);
+-- Expiry deletes a range of it; the fine-tuning export pages through it in order.
+CREATE INDEX IF NOT EXISTS repairs_by_time ON repairs (created_at, repair_id);
+DROP INDEX IF EXISTS repairs_created_at;
 {SEARCH_ROWID_INDEX}
 """
 

@@ -4,24 +4,43 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import timedelta
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from functools import partial
 
-from adapters.serialization import repair_blob, timestamp
+from adapters.serialization import logged_repair, parse_timestamp, repair_blob, timestamp
 from adapters.sqlite.database import SqliteDatabase
 from application.ports.clock import Clock, IdGenerator
-from application.ports.generation import RepairRecord
+from application.ports.generation import LoggedRepair, RepairRecord
+
+# Rows read per query: a page of records is at most this many times 128 KiB in memory.
+READ_PAGE = 64
+
+# One range of the (created_at, repair_id) index per page, starting after the last row of
+# the page before: row values compare column by column, so no page sorts or skips rows.
+PAGE_QUERY = """
+SELECT repair_id, created_at, outcome, record FROM repairs
+WHERE (created_at, repair_id) > (?, ?) ORDER BY created_at, repair_id LIMIT ?
+"""
 
 
 class SqliteRepairLog:
     """Repair records in the ``repairs`` table: gzip-compressed JSON, deleted after ``ttl``."""
 
     def __init__(
-        self, database: SqliteDatabase, clock: Clock, ids: IdGenerator, ttl: timedelta
+        self,
+        database: SqliteDatabase,
+        clock: Clock,
+        ids: IdGenerator,
+        ttl: timedelta,
+        *,
+        page_size: int = READ_PAGE,
     ) -> None:
         self._db = database
         self._clock = clock
         self._ids = ids
         self._ttl = ttl
+        self._page_size = page_size
 
     async def record(self, repair: RepairRecord) -> None:
         """Store one repair record; records older than the time to live go on the way."""
@@ -40,3 +59,33 @@ class SqliteRepairLog:
             )
 
         await self._db.write(record)
+
+    async def read(self, since: datetime | None = None) -> AsyncIterator[LoggedRepair]:
+        """Records not expired, made at or after ``since``, oldest first, a page per query.
+
+        Expired rows still in the table (they go at the next write) are not read.
+        """
+        expired_before = self._clock.now() - self._ttl
+        # Every id sorts after "": the first page starts at the first row of that moment.
+        after = (timestamp(max(since, expired_before) if since else expired_before), "")
+        while True:
+            page = await self._db.read(partial(_page, after=after, size=self._page_size))
+            decoded = await asyncio.to_thread(_decode, page)  # decompressing is CPU work
+            for repair in decoded:
+                yield repair
+            if len(page) < self._page_size:
+                return
+            after = (page[-1]["created_at"], page[-1]["repair_id"])
+
+
+def _page(connection: sqlite3.Connection, after: tuple[str, str], size: int) -> list[sqlite3.Row]:
+    return connection.execute(PAGE_QUERY, (*after, size)).fetchall()
+
+
+def _decode(rows: list[sqlite3.Row]) -> list[LoggedRepair]:
+    return [
+        logged_repair(
+            row["repair_id"], parse_timestamp(row["created_at"]), row["outcome"], row["record"]
+        )
+        for row in rows
+    ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from application.records import StepUsage
@@ -100,7 +102,12 @@ class Repairer(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class RepairRecord:
-    """One repair: the dataset for later fine-tuning."""
+    """One repair: the dataset for later fine-tuning.
+
+    ``constraints`` are the request's (the Structurer's prompt is filled from them, not
+    from the material's own metadata, which a reused IDM may not share); records made
+    before they were kept have ``None``.
+    """
 
     idm: IntermediateDataModel
     invalid_lesson: Any  # JSON, or the raw text of an unreadable output
@@ -109,6 +116,18 @@ class RepairRecord:
     outcome: str  # "valid" | "invalid"
     schema_version: str
     prompt_version: str
+    constraints: LessonConstraints | None = None
+
+    def invalid_output(self) -> Any:
+        """The invalid output as the Repairer was given it: JSON, or ``UnreadableOutput``.
+
+        An unreadable output is kept as its raw text; the error that made it unreadable
+        (a ``json.*`` code, the first error of its verdict) says so and why.
+        """
+        unreadable = next((e for e in self.errors if e.code.startswith("json.")), None)
+        if unreadable is not None and isinstance(self.invalid_lesson, str):
+            return UnreadableOutput(self.invalid_lesson, unreadable.code, unreadable.message)
+        return self.invalid_lesson
 
 
 @runtime_checkable
@@ -117,6 +136,31 @@ class RepairLog(Protocol):
 
     async def record(self, repair: RepairRecord) -> None:
         """Store one repair record."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedRepair:
+    """A repair record read back from the log.
+
+    ``record`` is ``None`` when the record cannot be used whole: ``problem`` is then
+    ``"truncated"`` (a part was cut to keep it under the size cap) or ``"unreadable"``
+    (not a repair record this version can read). ``outcome`` is known either way.
+    """
+
+    repair_id: str
+    created_at: datetime
+    outcome: str
+    record: RepairRecord | None
+    problem: str | None = None
+
+
+@runtime_checkable
+class RepairLogReader(Protocol):
+    """Reads the repair log back (the fine-tuning export), oldest first, page by page."""
+
+    def read(self, since: datetime | None = None) -> AsyncIterator[LoggedRepair]:
+        """Every record kept and not expired, made at or after ``since`` (all when ``None``)."""
         ...
 
 

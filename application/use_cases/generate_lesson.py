@@ -283,6 +283,7 @@ class GenerateLesson:
                 outcome="valid" if result.ok else "invalid",
                 schema_version=request.schema_version,
                 prompt_version=self._prompt_version,
+                constraints=request.constraints,
             ),
         )
         report.step("repair", "done" if result.ok else "failed")

@@ -1,17 +1,25 @@
-"""The RepairLog contract, for every store: compressed, capped with a marker, expiring."""
+"""The RepairLog contract, for every store: compressed, capped with a marker, expiring, and
+read back in order, page by page, for the fine-tuning export."""
 
 from __future__ import annotations
 
 import base64
 import os
+import sqlite3
 import uuid
-from datetime import timedelta
+from contextlib import closing
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from adapters.dynamodb import codec
+from adapters.dynamodb.repairs import DynamoRepairLog
 from adapters.serialization import MAX_REPAIR_BYTES, repair_document
-from application.ports.generation import RepairRecord
+from adapters.sqlite.database import SqliteDatabase
+from adapters.sqlite.repairs import PAGE_QUERY, SqliteRepairLog
+from application.ports.generation import LoggedRepair, RepairLogReader, RepairRecord
 from application.use_cases.generate_lesson import GenerateLesson, GenerateRequest
+from domain.generation import LessonConstraints
 from domain.validation.result import Issue
 from tests.contract.conftest import REPAIR_TTL, Stores
 from tests.unit.application.test_generate_lesson import (
@@ -43,6 +51,12 @@ async def stored(stores: Stores) -> list[dict[str, Any]]:
             lambda c: c.execute("SELECT record FROM repairs ORDER BY created_at").fetchall()
         )
         return [{"raw": row["record"]} for row in rows]
+    items = [codec.from_attributes(item) for item in await repair_items(stores)]
+    return [{"raw": item["record_gz"], "ttl": item.get("ttl")} for item in items]
+
+
+async def repair_items(stores: Stores) -> list[dict[str, Any]]:
+    """The DynamoDB items of the repair partition, as attribute values."""
     assert stores.table is not None
     response = await stores.table.call(
         "query",
@@ -50,8 +64,8 @@ async def stored(stores: Stores) -> list[dict[str, Any]]:
         KeyConditionExpression="pk = :pk",
         ExpressionAttributeValues={":pk": codec.value("REPAIR")},
     )
-    items = [codec.from_attributes(item) for item in response["Items"]]
-    return [{"raw": item["record_gz"], "ttl": item.get("ttl")} for item in items]
+    items: list[dict[str, Any]] = response["Items"]
+    return items
 
 
 async def test_a_repair_record_is_kept_whole_and_compressed(stores: Stores) -> None:
@@ -111,3 +125,121 @@ class _Ids:
 
     def token(self) -> str:
         return "token"
+
+
+# Reading the log back (`dgs repairs export`).
+
+CONSTRAINTS = LessonConstraints(learner_level="Expert", language="fr", length="Training")
+
+
+def paged(stores: Stores, page_size: int) -> RepairLogReader:
+    """The store's repair log reading ``page_size`` records per query."""
+    if stores.database is not None:
+        return SqliteRepairLog(
+            stores.database, stores.clock, _Ids(), REPAIR_TTL, page_size=page_size
+        )
+    assert stores.table is not None
+    return DynamoRepairLog(stores.table, stores.clock, _Ids(), REPAIR_TTL, page_size=page_size)
+
+
+async def read_all(reader: Any, since: datetime | None = None) -> list[LoggedRepair]:
+    assert isinstance(reader, RepairLogReader)
+    return [logged async for logged in reader.read(since)]
+
+
+async def test_the_log_reads_back_whole_records_oldest_first_page_by_page(stores: Stores) -> None:
+    written = []
+    for n in range(5):
+        record = RepairRecord(
+            IDM, {**INVALID, "title": f"#{n}"}, (ISSUE,), VALID, "valid" if n % 2 else "invalid",
+            "1.1", "v1-test", CONSTRAINTS,
+        )  # fmt: skip
+        await stores.repairs.record(record)
+        written.append((stores.clock.now(), record))
+        stores.clock.advance(timedelta(minutes=1))
+    queries_before = stores.proxy.operations().count("Query") if stores.proxy else 0
+
+    logged = await read_all(paged(stores, page_size=2))
+
+    assert [(entry.created_at, entry.record) for entry in logged] == written
+    assert [entry.outcome for entry in logged] == [r.outcome for _, r in written]
+    assert all(entry.problem is None for entry in logged)
+    assert len({entry.repair_id for entry in logged}) == 5
+    if stores.proxy is not None:  # three pages of at most two: one Query each, never a Scan
+        assert stores.proxy.operations().count("Query") - queries_before == 3
+    assert await read_all(stores.repairs) == logged  # the default page size reads the same
+
+
+async def test_reading_since_a_moment_starts_there(stores: Stores) -> None:
+    moments = []
+    for _ in range(3):
+        moments.append(stores.clock.now())
+        await stores.repairs.record(repair())
+        stores.clock.advance(timedelta(hours=1))
+    assert [e.created_at for e in await read_all(stores.repairs, moments[1])] == moments[1:]
+    later = moments[2] + timedelta(microseconds=1)
+    assert await read_all(stores.repairs, later) == []
+
+
+async def test_a_record_without_constraints_reads_back_without_them(stores: Stores) -> None:
+    await stores.repairs.record(repair())  # as records were kept before constraints were
+    (entry,) = await read_all(stores.repairs)
+    assert entry.record == repair()
+    assert entry.record is not None
+    assert entry.record.constraints is None
+
+
+async def test_a_truncated_record_reads_back_as_truncated(stores: Stores) -> None:
+    await stores.repairs.record(repair(huge()))
+    (entry,) = await read_all(stores.repairs)
+    assert (entry.record, entry.problem, entry.outcome) == (None, "truncated", "valid")
+
+
+async def test_expired_records_are_not_read_even_before_they_are_deleted(stores: Stores) -> None:
+    await stores.repairs.record(repair())
+    stores.clock.advance(REPAIR_TTL - timedelta(seconds=2))
+    assert len(await read_all(stores.repairs)) == 1
+    stores.clock.advance(timedelta(seconds=4))
+    assert len(await stored(stores)) == 1  # still kept: nothing has deleted it yet
+    assert await read_all(stores.repairs) == []
+
+
+async def test_a_damaged_record_reads_back_as_unreadable(stores: Stores) -> None:
+    await stores.repairs.record(repair())
+    await _damage(stores, b"\x1f\x8bnot gzip at all")
+    (entry,) = await read_all(stores.repairs)
+    assert (entry.record, entry.problem, entry.outcome) == (None, "unreadable", "valid")
+
+
+async def _damage(stores: Stores, raw: bytes) -> None:
+    """Overwrite every stored repair record with ``raw``."""
+    if stores.database is not None:
+        await stores.database.write(lambda c: c.execute("UPDATE repairs SET record = ?", (raw,)))
+        return
+    assert stores.table is not None
+    for item in await repair_items(stores):
+        await stores.table.call(
+            "put_item", TableName=stores.table.name, Item={**item, "record_gz": {"B": raw}}
+        )
+
+
+async def test_sqlite_reads_each_page_as_one_range_of_an_index(tmp_path: Path) -> None:
+    path = tmp_path / "dgs.sqlite3"
+    with closing(sqlite3.connect(path)) as older:  # a file made before the export existed
+        older.executescript(
+            "CREATE TABLE repairs (repair_id TEXT PRIMARY KEY, created_at TEXT NOT NULL,"
+            " outcome TEXT NOT NULL, record TEXT NOT NULL);"
+            "CREATE INDEX repairs_created_at ON repairs (created_at);"
+        )
+    database = SqliteDatabase(path)
+    plan = await database.read(
+        lambda c: c.execute("EXPLAIN QUERY PLAN " + PAGE_QUERY, ("", "", 1)).fetchall()
+    )
+    steps = " ".join(row["detail"] for row in plan)
+    assert "USING INDEX repairs_by_time" in steps
+    assert "TEMP B-TREE" not in steps  # no sort: the index is in the order read
+    indexes = await database.read(
+        lambda c: c.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'repairs'").fetchall()
+    )
+    assert "repairs_created_at" not in {row["name"] for row in indexes}  # replaced, not kept
+    database.close()
