@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from litestar import Litestar, Router
@@ -17,13 +18,14 @@ from litestar.openapi.spec import Components
 from adapters.http.body import StrictJsonRequest
 from adapters.http.body_deadline import BodyDeadline
 from adapters.http.catalog import OTHER_ROUTES
+from adapters.http.clients import client_identity
 from adapters.http.docs import ASSET_PATHS, OfflineSwagger, asset_routes
 from adapters.http.edge import DOCS_PATH, EdgeConfig, EdgeMiddleware
 from adapters.http.estimate import ESTIMATE_ROUTES
 from adapters.http.lessons import LESSON_ROUTES
 from adapters.http.me import ME_ROUTES
 from adapters.http.metrics_route import METRICS_PATH, Exposition, metrics_route
-from adapters.http.openapi_docs import SECURITY_REQUIREMENTS, SECURITY_SCHEMES, ExampleJson
+from adapters.http.openapi_docs import ExampleJson, security_requirements, security_schemes
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.routes import RouteTemplates
 from adapters.http.services import HttpConfig, Services
@@ -73,10 +75,11 @@ def create_app(
                 DOCS_PATH, route_handlers=[], guards=[served_docs_only], include_in_schema=False
             ),
             render_plugins=[OfflineSwagger(path=SWAGGER_PATH), ExampleJson()],
-            components=Components(security_schemes=dict(SECURITY_SCHEMES)),
+            components=Components(security_schemes=security_schemes(edge.auth_mode)),
             description=(
-                "Lessons for DLE. Every path but /health, /ready and these docs needs the "
-                "X-DGS-Dev-Key header: choose Authorize and paste the key."
+                "Lessons for DLE. Every path but /health, /ready and these docs needs "
+                "credentials (the X-DGS-Dev-Key header or a Cognito bearer token, as the "
+                "service's DGS_AUTH_MODE says): choose Authorize and paste yours."
             ),
         )
         if config.openapi_enabled
@@ -93,7 +96,9 @@ def create_app(
         for h in (*LESSON_ROUTES, *OTHER_ROUTES, *ESTIMATE_ROUTES, *ME_ROUTES)
         if h.paths <= edge.public_paths
     ]
-    handlers: list[Any] = [Router("/", route_handlers=secured, security=SECURITY_REQUIREMENTS)]
+    handlers: list[Any] = [
+        Router("/", route_handlers=secured, security=security_requirements(edge.auth_mode))
+    ]
     handlers += public
     if config.openapi_enabled:
         handlers += asset_routes()
@@ -117,7 +122,7 @@ def create_app(
     observation = RequestObservation(
         route_of=RouteTemplates(app),
         identity_key=config.identity_key,
-        trusted_proxy_header=config.trusted_proxy_header,
+        identity_of=partial(client_identity, config=config),
     )
     return ObservedRequests(
         EdgeMiddleware(BodyDeadline(app, config.body_timeout_seconds), edge),

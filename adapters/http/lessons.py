@@ -16,6 +16,7 @@ from litestar.handlers import BaseRouteHandler
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from adapters.http import presenters, wire
+from adapters.http.clients import client_address
 from adapters.http.problems import HttpProblem
 from adapters.http.rate_limit_headers import RateLimitedOperation, rate_limit_headers
 from adapters.http.responses import problems
@@ -29,7 +30,6 @@ from domain.validation.document import validate_lesson
 
 Format = Literal["shorthand", "full"]
 _VERSION = re.compile(r"[0-9]{1,18}")
-_MAX_CLIENT_LENGTH = 100  # an IPv6 address with a zone fits many times over
 LessonId = Annotated[uuid.UUID, PathParameter(description="the lesson's id (a UUID)")]
 FormatQuery = Annotated[
     Format,
@@ -51,24 +51,6 @@ def _services(state: State) -> Services:
 def _config(state: State) -> HttpConfig:
     config: HttpConfig = state["http_config"]
     return config
-
-
-def _client(request: Request[Any, Any, Any], config: HttpConfig) -> str:
-    """Who is asking, for rate limits: the socket peer, or the address our proxies saw.
-
-    Each proxy appends the address it received the request from (X-Forwarded-For; RFC
-    7239 section 5.2 for Forwarded), and a client may write anything before that. So
-    the client is the ``trusted_proxy_hops``-th address from the right of the list that
-    every line of the header makes, joined in order (RFC 9110 section 5.3). A shorter
-    list is not what our proxies write: the socket peer (the proxy) counts instead.
-    """
-    if config.trusted_proxy_header:
-        lines = request.headers.getall(config.trusted_proxy_header, [])
-        addresses = [a.strip() for a in ",".join(lines).split(",") if a.strip()]
-        if len(addresses) >= config.trusted_proxy_hops:
-            # Bounded: a misconfigured proxy must not let a client pick a huge store key.
-            return addresses[-config.trusted_proxy_hops][:_MAX_CLIENT_LENGTH]
-    return request.client.host if request.client else "unknown"
 
 
 async def require_json(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
@@ -124,7 +106,7 @@ async def generate(
     )
     config = _config(state)
     result = await _services(state).generation()(
-        generate_request, _client(request, config), format, use_cache=cache
+        generate_request, client_address(request.scope, config), format, use_cache=cache
     )
     headers = {"Location": f"/v1/lessons/{result.lesson_id}", **rate_limit_headers(result.quotas)}
     if result.replayed:

@@ -1,10 +1,10 @@
 """What the OpenAPI document says beyond the routes: how to authenticate, and examples.
 
-``SECURITY_SCHEMES`` declares every way to authenticate; the /v1 routes require any one
-of them, so Swagger UI's "Authorize" sends the header and "Try it out" works. A bearer
-token scheme is one more entry there (e.g. ``"bearer": SecurityScheme(type="http",
-scheme="bearer", bearer_format="JWT")``). The examples (``adapters.http.examples``) are
-put in the served document here, so the routes stay as they are.
+``security_schemes`` declares the ways to authenticate that the service's auth mode
+accepts (the dev key, Cognito bearer tokens, or both); the /v1 routes require any one of
+them, so Swagger UI's "Authorize" sends the header and "Try it out" works. The examples
+(``adapters.http.examples``) are put in the served document here, so the routes stay as
+they are.
 """
 
 from __future__ import annotations
@@ -14,23 +14,41 @@ from typing import Any
 
 from litestar import Request
 from litestar.openapi.plugins import JsonRenderPlugin
-from litestar.openapi.spec import SecurityScheme
+from litestar.openapi.spec import Reference, SecurityScheme
 
 from adapters.http.edge import DEV_KEY_HEADER
 from adapters.http.examples import examples, problem
 from adapters.http.problems import PROBLEM_JSON
 from adapters.llm.prompt_files import prompt_version
+from application.principal import AuthMode
 
-SECURITY_SCHEMES: dict[str, SecurityScheme] = {
-    "devKey": SecurityScheme(
-        type="apiKey",
-        name="X-DGS-Dev-Key",
-        security_scheme_in="header",
-        description=f"The service's key ({DEV_KEY_HEADER}; `dgs serve` prints it when unset).",
-    ),
+_DEV_KEY = SecurityScheme(
+    type="apiKey",
+    name="X-DGS-Dev-Key",
+    security_scheme_in="header",
+    description=f"The service's key ({DEV_KEY_HEADER}; `dgs serve` prints it when unset).",
+)
+_BEARER = SecurityScheme(
+    type="http",
+    scheme="bearer",  # RFC 6750
+    bearer_format="JWT",
+    description="A Cognito access token (or id token, per DGS_COGNITO_TOKEN_USE).",
+)
+_BY_MODE: dict[AuthMode, dict[str, SecurityScheme]] = {
+    "dev-key": {"devKey": _DEV_KEY},
+    "cognito": {"bearer": _BEARER},
+    "both": {"devKey": _DEV_KEY, "bearer": _BEARER},
 }
-# Alternatives: a request needs any one scheme (OpenAPI 3.1, Security Requirement Object).
-SECURITY_REQUIREMENTS: list[dict[str, list[str]]] = [{name: []} for name in SECURITY_SCHEMES]
+
+
+def security_schemes(mode: AuthMode) -> dict[str, SecurityScheme | Reference]:
+    """The schemes the edge accepts in ``mode`` (DGS_AUTH_MODE)."""
+    return dict(_BY_MODE[mode])
+
+
+def security_requirements(mode: AuthMode) -> list[dict[str, list[str]]]:
+    """Alternatives: a request needs any one scheme (OpenAPI 3.1, Security Requirement Object)."""
+    return [{name: []} for name in _BY_MODE[mode]]
 
 
 def with_examples(schema: dict[str, Any], prompt_version: str) -> dict[str, Any]:

@@ -35,7 +35,7 @@ class RequestObservation:
 
     route_of: Callable[[Scope], str]  # the route template the request matched, or a fixed word
     identity_key: bytes  # keys the client identity hash: not reversible without it
-    trusted_proxy_header: str | None = None  # the client address comes from it (behind a proxy)
+    identity_of: Callable[[Scope], str]  # who asked (a user or an address), read after the app
 
 
 class ObservedRequests:
@@ -93,7 +93,7 @@ class ObservedRequests:
                 route=route,
                 status=status,
                 duration_ms=round(seconds * 1000, 2),
-                client=self._client_hash(scope, headers),
+                client=self._client_hash(scope),
                 aws_request_id=getattr(scope.get("aws.context"), "aws_request_id", None),
             ),
         )
@@ -105,16 +105,11 @@ class ObservedRequests:
             ]
         )
 
-    def _client_hash(self, scope: Scope, headers: dict[str, str]) -> str:
+    def _client_hash(self, scope: Scope) -> str:
         """Who asked, as a keyed hash.
 
-        The same client gives the same value, and no address can be read back from it.
+        The same client gives the same value, and no identity can be read back from it.
         """
-        address = ""
-        if self._observation.trusted_proxy_header:
-            forwarded = headers.get(self._observation.trusted_proxy_header.lower(), "")
-            address = forwarded.split(",")[-1].strip()  # the hop our proxy added
-        if not address and scope.get("client"):
-            address = str(scope["client"][0])
-        digest = hmac.new(self._observation.identity_key, address.encode(), hashlib.sha256)
+        identity = self._observation.identity_of(scope)
+        digest = hmac.new(self._observation.identity_key, identity.encode(), hashlib.sha256)
         return digest.hexdigest()[:16]

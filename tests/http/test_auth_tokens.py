@@ -212,3 +212,24 @@ async def test_a_browser_may_send_the_bearer_token(tmp_path: Path, cognito_pool:
     assert allowed.status == 204
     assert "authorization" in allowed.headers["access-control-allow-headers"].split(", ")
     assert (me.status, me.headers["access-control-allow-origin"]) == (200, ORIGIN)
+
+
+@pytest.mark.parametrize(
+    ("mode", "schemes"), [("cognito", ["bearer"]), ("both", ["devKey", "bearer"])]
+)
+async def test_the_docs_declare_the_credentials_the_mode_accepts(
+    tmp_path: Path, cognito_pool: Pool, mode: str, schemes: list[str]
+) -> None:
+    api = open_token_api(tmp_path, cognito_pool.settings(mode=mode), dev_key=mode == "both")
+    async with api.client:
+        document = (await api.client.get("/docs/openapi.json")).json()
+    declared = document["components"]["securitySchemes"]
+    assert list(declared) == schemes
+    assert declared["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A Cognito access token (or id token, per DGS_COGNITO_TOKEN_USE).",
+    }
+    generate = document["paths"]["/v1/lessons/generate"]["post"]
+    assert generate["security"] == [{name: []} for name in schemes]
