@@ -121,7 +121,6 @@ class Container(containers.DeclarativeContainer):
     guarded_generation = providers.Factory(
         GuardedGeneration,
         generate_lesson,
-        lessons,
         idempotency,
         cache,
         rate_limiter,

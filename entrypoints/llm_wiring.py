@@ -53,7 +53,6 @@ def llm_settings(settings: Settings) -> LlmSettings:
         call_timeout=settings.model_timeout_seconds,
         deadline=settings.generation_deadline_seconds,
         max_attempts=settings.model_max_attempts,
-        repair_enabled=settings.repair_enabled,
         tracing=settings.agents_tracing,
     )
 

@@ -12,6 +12,7 @@ an invalid lesson the pipeline repairs once, never a lesson to store.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from agents import AgentOutputSchemaBase
@@ -19,7 +20,7 @@ from agents import AgentOutputSchemaBase
 from adapters.json_input import JsonInputError, decode_json
 from application.ports.generation import UnreadableOutput
 from domain.limits import MAX_JSON_DEPTH
-from domain.schema.llm import llm_json_schema
+from domain.schema.llm import shared_llm_json_schema
 
 # Raw text kept of an unreadable output, for the repair call and the repair log. The
 # Structurer may write 12,000 tokens (~50 KB), so a real lesson is kept whole; only a
@@ -32,12 +33,26 @@ _RULES = (
 )
 
 
+@cache
+def lesson_output(schema_version: str, profile: str) -> LessonOutputSchema:
+    """The output type of a catalog version for a schema profile, one per process.
+
+    It holds no state of a call, and the schema it sends is built once and only read.
+    """
+    return LessonOutputSchema(schema_version, profile)
+
+
 class LessonOutputSchema(AgentOutputSchemaBase):
-    """Structured output of a lesson in full form."""
+    """Structured output of a lesson in full form.
+
+    Not a dataclass, on purpose: the agents SDK describes a run's agent (for its run
+    state) by walking every dataclass it holds, which would copy the whole schema on
+    every run.
+    """
 
     def __init__(self, schema_version: str, profile: str = "openai") -> None:
         self._schema_version = schema_version
-        self._schema = llm_json_schema(schema_version, profile)
+        self._schema = shared_llm_json_schema(schema_version, profile)
 
     def is_plain_text(self) -> bool:
         """Structured, not text."""
@@ -48,7 +63,7 @@ class LessonOutputSchema(AgentOutputSchemaBase):
         return f"lesson_{self._schema_version.replace('.', '_')}"
 
     def json_schema(self) -> dict[str, Any]:
-        """The LLM-facing schema of the version, for the route's profile."""
+        """The LLM-facing schema of the version, for the route's profile (shared: read only)."""
         return self._schema
 
     def is_strict_json_schema(self) -> bool:

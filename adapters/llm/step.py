@@ -43,7 +43,6 @@ class StepOutcome:
     input_tokens: int
     output_tokens: int
     reasoning_tokens: int
-    attempts: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +125,6 @@ async def run_step(agent: Agent[Any], prompt: str, policy: StepPolicy, label: st
             usage.input_tokens,
             usage.output_tokens,
             getattr(details, "reasoning_tokens", 0) or 0,
-            attempt,
         )
 
 

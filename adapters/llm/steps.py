@@ -16,8 +16,8 @@ from agents import Agent, AgentOutputSchemaBase, ModelSettings
 from adapters.llm.catalogue import cost_usd
 from adapters.llm.clients import ProviderClients
 from adapters.llm.config import PROFILES, LlmSettings, Step
-from adapters.llm.lesson_output import LessonOutputSchema
-from adapters.llm.material_output import MaterialOutputSchema
+from adapters.llm.lesson_output import lesson_output
+from adapters.llm.material_output import material_output
 from adapters.llm.prompt_files import prompt
 from adapters.llm.step import StepOutcome, StepPolicy, run_step
 from application.deadline import Deadline, current_deadline
@@ -33,11 +33,12 @@ _MAX_TOKENS = {"gatherer": 6000, "structurer": 12000, "repair": 12000}
 def output_schema(step: Step, route: ModelRoute, schema_version: str) -> AgentOutputSchemaBase:
     """The structured output a step asks of its route: exactly the schema sent.
 
-    The lesson's schema is shaped by the schema profile of the route's provider.
+    The lesson's schema is shaped by the schema profile of the route's provider. Each is
+    made once per process and shared by every call.
     """
     if step == "gatherer":
-        return MaterialOutputSchema()
-    return LessonOutputSchema(schema_version, PROFILES[route.provider].schema_profile)
+        return material_output()
+    return lesson_output(schema_version, PROFILES[route.provider].schema_profile)
 
 
 class _AgentStep:

@@ -83,10 +83,6 @@ class IdempotencyStore(Protocol):
         """Give the key up after a failure, if ``owner`` still holds it."""
         ...
 
-    async def lookup(self, scope: IdempotencyScope) -> Completed | None:
-        """The completed result for a key, if any and not expired."""
-        ...
-
 
 def expires_at(claimed_at: datetime) -> datetime:
     """When a record claimed at ``claimed_at`` stops counting."""

@@ -59,7 +59,6 @@ class Guarded:
         self.generate, self.parts, _ = build_slow([INVALID], [VALID], seconds, BUDGET)
         self.guarded = GuardedGeneration(
             self.generate,
-            self.lessons,
             self.idempotency,
             SqliteCache(self.database, self.clock),
             SqliteRateLimiter(self.database, self.clock),
