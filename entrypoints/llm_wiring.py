@@ -6,6 +6,7 @@ generation; the offline provider needs neither.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -60,9 +61,15 @@ def llm_settings(settings: Settings) -> LlmSettings:
 def provider_clients(settings: LlmSettings, resources: Resources) -> ProviderClients:
     """The OpenAI-compatible clients (imports openai and agents; closed at shutdown)."""
     from adapters.llm.clients import ProviderClients
+    from adapters.llm.steps import AgentsGatherer  # noqa: F401 - the whole SDK, before freezing
 
     clients = ProviderClients(settings)
     resources.on_close(clients.close)
+    # openai, agents and what they import are hundreds of thousands of objects that live as
+    # long as the process: a full collection would walk every one of them, holding the event
+    # loop for a large part of a second with many generations in flight. Once they are
+    # loaded, the collector is told to leave everything that exists now alone.
+    gc.freeze()
     return clients
 
 

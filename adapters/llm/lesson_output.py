@@ -8,10 +8,16 @@ JSON: ``validate_lesson`` judges it, so that an invalid lesson can be repaired i
 failing inside the SDK. Output the strict reader refuses (``NaN``, ``Infinity``, lone
 surrogates, nesting past the limit, malformed text) is returned as ``UnreadableOutput``:
 an invalid lesson the pipeline repairs once, never a lesson to store.
+
+The SDK hands the output text to ``validate_json`` on the event loop, so it is kept as
+text there (``LessonText``) and read by ``read_lesson`` after the run: a long output
+(tens of kilobytes take milliseconds to read) is read in a worker thread.
 """
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -26,6 +32,8 @@ from domain.schema.llm import shared_llm_json_schema
 # Structurer may write 12,000 tokens (~50 KB), so a real lesson is kept whole; only a
 # runaway or hostile output is cut.
 RAW_TEXT_LIMIT = 64 * 1024
+# Output longer than this is read off the event loop (~1 ms of reading and checking).
+OFF_LOOP_CHARS = 48 * 1024
 _RULES = (
     "The lesson must be strict JSON (RFC 8259): no NaN, Infinity or -Infinity, no lone "
     "surrogate escapes such as \\ud800, no comments or trailing commas, and at most "
@@ -70,12 +78,33 @@ class LessonOutputSchema(AgentOutputSchemaBase):
         """Strict mode."""
         return True
 
-    def validate_json(self, json_str: str) -> Any:
-        """Read strictly; validation is the domain's job, repair the pipeline's."""
-        try:
-            return decode_json(json_str)
-        except JsonInputError as exc:
-            return UnreadableOutput(raw_excerpt(json_str), f"json.{exc.reason}", f"{exc}. {_RULES}")
+    def validate_json(self, json_str: str) -> LessonText:
+        """The text as it came: ``read_lesson`` reads it once the run is over."""
+        return LessonText(json_str)
+
+
+@dataclass(frozen=True, slots=True)
+class LessonText:
+    """A lesson output not read yet."""
+
+    text: str
+
+
+async def read_lesson(output: Any) -> Any:
+    """A run's lesson output read strictly (off the loop when long): JSON or unreadable."""
+    if not isinstance(output, LessonText):
+        return output
+    if len(output.text) > OFF_LOOP_CHARS:
+        return await asyncio.to_thread(read_text, output.text)
+    return read_text(output.text)
+
+
+def read_text(text: str) -> Any:
+    """Read strictly; validation is the domain's job, repair the pipeline's."""
+    try:
+        return decode_json(text)
+    except JsonInputError as exc:
+        return UnreadableOutput(raw_excerpt(text), f"json.{exc.reason}", f"{exc}. {_RULES}")
 
 
 def raw_excerpt(text: str, limit: int = RAW_TEXT_LIMIT) -> str:

@@ -1,8 +1,11 @@
 """The three agents (Gatherer, Structurer, Repair) behind the generation ports.
 
-Each step builds its agent with the provider model of its route and the versioned prompt,
-runs it through ``run_step`` (retries, deadline, typed errors) and reports usage and cost.
-The deadline is the generation's (``current_deadline()``), shared by all its steps.
+Each step has one agent per route (and catalog version), made on first use and reused:
+the agents SDK takes several milliseconds to set one up, and an agent holds nothing of a
+run. The versioned prompt written for a request is the run's context, which the agent's
+instructions return. Each run goes through ``run_step`` (retries, deadline, typed errors)
+and reports usage and cost. The deadline is the generation's (``current_deadline()``),
+shared by all its steps.
 """
 
 from __future__ import annotations
@@ -11,12 +14,12 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from agents import Agent, AgentOutputSchemaBase, ModelSettings
+from agents import Agent, AgentOutputSchemaBase, ModelSettings, RunContextWrapper
 
 from adapters.llm.catalogue import cost_usd
 from adapters.llm.clients import ProviderClients
 from adapters.llm.config import PROFILES, LlmSettings, Step
-from adapters.llm.lesson_output import lesson_output
+from adapters.llm.lesson_output import lesson_output, read_lesson
 from adapters.llm.material_output import material_output
 from adapters.llm.prompt_files import prompt
 from adapters.llm.step import StepOutcome, StepPolicy, run_step
@@ -41,30 +44,48 @@ def output_schema(step: Step, route: ModelRoute, schema_version: str) -> AgentOu
     return lesson_output(schema_version, PROFILES[route.provider].schema_profile)
 
 
+def _instructions(context: RunContextWrapper[str], agent: Agent[str]) -> str:
+    """A run's instructions: its context (the prompt written for that request)."""
+    return context.context
+
+
 class _AgentStep:
     step: Step
 
     def __init__(self, settings: LlmSettings, clients: ProviderClients) -> None:
         self._settings = settings
         self._clients = clients
+        self._agents: dict[tuple[ModelRoute, str], Agent[str]] = {}
 
     def route_for(self, constraints: LessonConstraints) -> ModelRoute:
         """The route of this step for the request's mode."""
         return self._settings.route(self.step, constraints)
 
+    def _agent(self, route: ModelRoute, schema_version: str) -> Agent[str]:
+        """The step's agent for a route and catalog version, made once and reused.
+
+        An agent holds no state of a run: the request's prompt is the run's context.
+        """
+        key = (route, schema_version)
+        agent = self._agents.get(key)
+        if agent is None:
+            agent = Agent(
+                name=self.step,
+                instructions=_instructions,
+                model=self._clients.model(route),
+                output_type=output_schema(self.step, route, schema_version),
+                model_settings=ModelSettings(
+                    max_tokens=_MAX_TOKENS[self.step],
+                    extra_body=self._clients.extra_body(route.provider) or None,
+                ),
+            )
+            self._agents[key] = agent
+        return agent
+
     async def _run(
-        self, route: ModelRoute, instructions: str, output: Any, user: str
+        self, route: ModelRoute, schema_version: str, instructions: str, user: str
     ) -> tuple[StepOutcome, StepUsage]:
-        agent: Agent[Any] = Agent(
-            name=self.step,
-            instructions=instructions,
-            model=self._clients.model(route),
-            output_type=output,
-            model_settings=ModelSettings(
-                max_tokens=_MAX_TOKENS[self.step],
-                extra_body=self._clients.extra_body(route.provider) or None,
-            ),
-        )
+        agent = self._agent(route, schema_version)
         # Outside a generation (a step run on its own) the step gets a deadline of its own.
         deadline = current_deadline() or Deadline.start(timedelta(seconds=self._settings.deadline))
         policy = StepPolicy(
@@ -72,7 +93,7 @@ class _AgentStep:
             max_attempts=self._settings.max_attempts,
             tracing=self._settings.tracing,
         )
-        outcome = await run_step(agent, user, policy, self.step)
+        outcome = await run_step(agent, user, instructions, policy, self.step)
         usage = StepUsage(
             step=self.step,
             provider=route.provider,
@@ -107,8 +128,8 @@ class AgentsGatherer(_AgentStep):
             sections=constraints.section_count,
         )
         route = self.route_for(constraints)
-        output = output_schema(self.step, route, "")  # the material has no catalog version
-        outcome, usage = await self._run(route, instructions, output, f"Topic: {topic}")
+        # The material has no catalog version: one agent per route.
+        outcome, usage = await self._run(route, "", instructions, f"Topic: {topic}")
         return Gathered(outcome.output, usage)
 
 
@@ -130,13 +151,8 @@ class AgentsStructurer(_AgentStep):
             idm_json=idm.model_dump_json(),
         )
         route = self.route_for(constraints)
-        outcome, usage = await self._run(
-            route,
-            instructions,
-            output_schema(self.step, route, schema_version),
-            "Write the lesson.",
-        )
-        return Structured(outcome.output, usage)
+        outcome, usage = await self._run(route, schema_version, instructions, "Write the lesson.")
+        return Structured(await read_lesson(outcome.output), usage)
 
 
 class AgentsRepairer(_AgentStep):
@@ -166,10 +182,5 @@ class AgentsRepairer(_AgentStep):
             lesson_json=lesson_text,
         )
         route = self.route_for(constraints)
-        outcome, usage = await self._run(
-            route,
-            instructions,
-            output_schema(self.step, route, schema_version),
-            "Correct the lesson.",
-        )
-        return Structured(outcome.output, usage)
+        outcome, usage = await self._run(route, schema_version, instructions, "Correct the lesson.")
+        return Structured(await read_lesson(outcome.output), usage)
