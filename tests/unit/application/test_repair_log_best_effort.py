@@ -10,17 +10,15 @@ import pytest
 from application.errors import InvalidLessonError, LessonTooLargeError, StoreUnavailableError
 from application.ports.generation import RepairRecord
 from application.use_cases.generate_lesson import GenerateLesson, GenerateRequest
-from tests.support.fakes import FakeClock
-from tests.unit.application.test_generate_lesson import (
-    IDM,
-    INVALID,
-    VALID,
+from tests.support.fakes import (
+    FakeClock,
     FakeGatherer,
     FakeRepairer,
     FakeStructurer,
-    Ids,
+    FixedIds,
     MemoryLessons,
 )
+from tests.support.generation import IDM, INVALID, VALID
 
 
 class FailingRepairs:
@@ -39,7 +37,7 @@ def pipeline(
     lessons = MemoryLessons()
     use_case = GenerateLesson(
         FakeGatherer([IDM]), FakeStructurer([INVALID]), FakeRepairer([repaired]), lessons,
-        repairs, FakeClock(), Ids(), prompt_version="v1-test", deadline=timedelta(seconds=150),
+        repairs, FakeClock(), FixedIds(), prompt_version="v1-test", deadline=timedelta(seconds=150),
     )  # fmt: skip
     return use_case, lessons
 
