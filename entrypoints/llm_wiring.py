@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING
 
 from adapters.llm.config import OFFLINE, LlmSettings, Step
@@ -65,12 +66,21 @@ def provider_clients(settings: LlmSettings, resources: Resources) -> ProviderCli
 
     clients = ProviderClients(settings)
     resources.on_close(clients.close)
-    # openai, agents and what they import are hundreds of thousands of objects that live as
-    # long as the process: a full collection would walk every one of them, holding the event
-    # loop for a large part of a second with many generations in flight. Once they are
-    # loaded, the collector is told to leave everything that exists now alone.
-    gc.freeze()
+    _freeze_what_is_loaded()
     return clients
+
+
+@cache
+def _freeze_what_is_loaded() -> None:
+    """Once per process, when openai and agents are loaded: the collector leaves them be.
+
+    They and what they import are hundreds of thousands of objects that live as long as
+    the process: every full collection would walk them all, holding the event loop for a
+    large part of a second with many generations in flight. What is garbage now is
+    collected first, so only live objects are set aside.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _offline(settings: LlmSettings, step: Step) -> bool:

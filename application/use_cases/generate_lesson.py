@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Literal
@@ -102,11 +102,6 @@ class GenerateLesson:
         generated = await self.produce(self.prepare(request), progress)
         await self.store(generated.record, progress)
         return generated
-
-    @property
-    def deadline(self) -> timedelta:
-        """The time one generation may take, every call and retry included."""
-        return self._budget
 
     def prepare(self, request: GenerateRequest) -> PreparedRequest:
         """Check and resolve a request once, before anything is spent; its deadline starts.
@@ -243,11 +238,21 @@ class GenerateLesson:
             ),
         )
 
-    async def store(self, record: LessonRecord, progress: Progress | None = None) -> None:
-        """Save a new lesson (without an idempotency key: with one, the key's store does)."""
+    async def store(
+        self,
+        record: LessonRecord,
+        progress: Progress | None = None,
+        *,
+        save: Callable[[LessonRecord], Awaitable[None]] | None = None,
+    ) -> None:
+        """Store a new lesson: the one store step of every generation.
+
+        In the repository, or by ``save``: an idempotency key's store keeps the lesson and
+        the key's response in one step.
+        """
         report = progress or QUIET
         report.step("store", "start")
-        await self._lessons.save(record)
+        await (save or self._lessons.save)(record)
         report.step("store", "done")
 
     async def _gather(self, draft: Draft, report: Progress) -> Draft:

@@ -17,6 +17,7 @@ before anyone can take its key over, so a finished lesson is never fenced out.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -132,20 +133,24 @@ class GuardedGeneration:
             quotas = await self._quotas.take(client) if client is not None else ()
             record, lesson = await self._lesson(prepared, use_cache, progress)
             body = await off_loop(lesson, generate_body_json, record, lesson, fmt)
-            if held is None:
-                await self._generate.store(record, progress)
-            else:
-                await self._idempotency.complete(held.scope, held.owner, record, body)
+            await self._generate.store(record, progress, save=self._keeper(held, body))
         except BaseException:
             if held is not None:
                 await self._idempotency.release(held.scope, held.owner)
             raise
         return GuardedResult(body, record.lesson_id, False, quotas, record)
 
-    @property
-    def lease(self) -> timedelta:
-        """How long an idempotency claim holds: the generation's deadline and its writes."""
-        return lease_for(self._generate.deadline)
+    def _keeper(
+        self, held: _Held | None, body: str
+    ) -> Callable[[LessonRecord], Awaitable[None]] | None:
+        """With a key, the lesson is stored with the key's response, in one step."""
+        if held is None:
+            return None
+
+        async def complete(record: LessonRecord) -> None:
+            await self._idempotency.complete(held.scope, held.owner, record, body)
+
+        return complete
 
     async def _claim(
         self, prepared: PreparedRequest, fmt: LessonFormat, use_cache: bool

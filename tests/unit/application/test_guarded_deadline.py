@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from adapters.sqlite.idempotency import SqliteIdempotencyStore
-from application.deadline import WRITE_MARGIN
+from application.deadline import WRITE_MARGIN, lease_for
 from application.errors import ProviderTimeoutError
 from application.ports.idempotency import IdempotencyScope
 from application.use_cases.generate_lesson import GenerateRequest
@@ -63,7 +63,7 @@ async def test_the_lease_outlasts_the_deadline_and_its_writes(fast: Guarded) -> 
 
 async def test_a_busy_key_is_told_the_deadline_left_not_the_lease(fast: Guarded) -> None:
     claimed = await fast.idempotency.claim(
-        SCOPE, fingerprint(REQUEST, "shorthand", True), fast.guarded.lease
+        SCOPE, fingerprint(REQUEST, "shorthand", True), lease_for(timedelta(seconds=BUDGET))
     )
     assert claimed.outcome == "claimed"
     fast.clock.advance(40)  # the first attempt has run for 40 s of its 150

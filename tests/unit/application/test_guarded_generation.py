@@ -119,9 +119,11 @@ async def test_a_failure_after_the_claim_frees_the_key_and_keeps_nothing(
         api.close()
 
 
-async def test_progress_is_told_every_step_and_the_store(api: Guarded) -> None:
+@pytest.mark.parametrize("key", [None, "k-1"])
+async def test_progress_is_told_every_step_and_the_store(api: Guarded, key: str | None) -> None:
     progress = RecordingProgress()
-    await api.guarded(GenerateRequest("Tides"), None, use_cache=False, progress=progress)
+    request = GenerateRequest("Tides", idempotency_key=key)
+    await api.guarded(request, None, use_cache=False, progress=progress)
     assert progress.events == [
         ("gather", "start"), ("gather", "done"), ("structure", "start"), ("structure", "done"),
         ("validate", "start"), ("validate", "done"), ("repair", "skipped"),
