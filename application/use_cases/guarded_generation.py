@@ -4,7 +4,7 @@ The API (``POST /v1/lessons/generate``) and ``dgs generate`` both run this use c
 Order matters. The request is prepared first (checked, routed, its deadline started: a
 bad request costs nothing), then the idempotency key is claimed (a replay returns the
 stored response: no token, no model call), then a rate-limit token is taken per client
-and from the global daily budget, then the cache is asked, then the pipeline runs. The
+and from the global daily budget while the cache is asked, then the pipeline runs. The
 response body is serialised once; it is what is returned and, with a key, what is
 stored for replays, in one step with the lesson. Any failure after the claim releases
 it; nothing is stored unless the lesson is valid.
@@ -16,6 +16,7 @@ before anyone can take its key over, so a finished lesson is never fenced out.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -130,8 +131,11 @@ class GuardedGeneration:
                 return GuardedResult(claimed.response, claimed.lesson_id, True, quotas)
             held = claimed
         try:
-            quotas = await self._quotas.take(client) if client is not None else ()
-            record, lesson = await self._lesson(prepared, use_cache, progress)
+            # The token is taken whether or not the cache has the lesson: both at once.
+            quotas, cached = await asyncio.gather(
+                self._take(client), self._cached(prepared.lesson_key, use_cache)
+            )
+            record, lesson = await self._lesson(prepared, cached, use_cache, progress)
             body = await off_loop(lesson, generate_body_json, record, lesson, fmt)
             await self._generate.store(record, progress, save=self._keeper(held, body))
         except BaseException:
@@ -172,22 +176,33 @@ class GuardedGeneration:
         assert isinstance(claim, Claimed)
         return _Held(scope, claim.owner)
 
+    async def _take(self, client: str | None) -> Quotas:
+        """A generation of the client's and of the day's (the local operator takes none)."""
+        return await self._quotas.take(client) if client is not None else ()
+
+    async def _cached(self, key: str, use_cache: bool) -> str | None:
+        return await self._cache.get(key) if use_cache else None
+
     async def _lesson(
-        self, prepared: PreparedRequest, use_cache: bool, progress: Progress | None
+        self,
+        prepared: PreparedRequest,
+        cached: str | None,
+        use_cache: bool,
+        progress: Progress | None,
     ) -> tuple[LessonRecord, dict[str, Any]]:
-        """A new lesson (its record and full form) from the cache, or from the pipeline."""
-        if use_cache:
-            cached = await self._cache.get(prepared.lesson_key)
-            if cached is not None:
-                # A new lesson from the cached one: new id and times, no model call. The
-                # routes are part of the key, so the record's providers are the cached ones.
-                lesson = json.loads(cached)
-                meta = GenerationMeta(cache="lesson")
-                return self._generate.record(prepared, lesson, meta, lesson_json=cached), lesson
-        cached_idm = await self._cache.get(prepared.idm_key) if use_cache else None
+        """A new lesson (its record and full form): from the cached one, or generated."""
+        if cached is not None:
+            # A new lesson from the cached one: new id and times, no model call. The
+            # routes are part of the key, so the record's providers are the cached ones.
+            lesson = json.loads(cached)
+            meta = GenerationMeta(cache="lesson")
+            return self._generate.record(prepared, lesson, meta, lesson_json=cached), lesson
+        cached_idm = await self._cached(prepared.idm_key, use_cache)
         idm = IntermediateDataModel.model_validate_json(cached_idm) if cached_idm else None
         generated = await self._generate.produce(prepared, progress, idm)
         ttl = self._policy.cache_ttl
-        await self._cache.put(prepared.lesson_key, generated.record.lesson_json, ttl)
-        await self._cache.put(prepared.idm_key, generated.idm.model_dump_json(), ttl)
+        await asyncio.gather(
+            self._cache.put(prepared.lesson_key, generated.record.lesson_json, ttl),
+            self._cache.put(prepared.idm_key, generated.idm.model_dump_json(), ttl),
+        )
         return generated.record, generated.lesson
