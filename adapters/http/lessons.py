@@ -85,7 +85,8 @@ async def require_json(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRo
     request_max_body_size=8 * 1024,
     guards=[require_json],
     responses={
-        201: ResponseSpec(wire.Generated, description="The lesson, stored"),
+        # The body is sent as the use case serialised it (bytes): its schema is declared here.
+        201: ResponseSpec(wire.Generated, description="Document created, URL follows"),
         **problems(400, 401, 409, 413, 415, 422, 429, 502, 503, 504),
     },
     operation_class=RateLimitedOperation,

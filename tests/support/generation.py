@@ -22,6 +22,7 @@ from adapters.sqlite.lessons import SqliteLessonRepository
 from adapters.sqlite.rate_limit import SqliteRateLimiter
 from adapters.system import RandomIds
 from application.cursor import CursorCodec
+from application.ports.generation import RepairLog
 from application.use_cases.generate_lesson import GenerateLesson
 from application.use_cases.guarded_generation import GuardedGeneration, GuardPolicy
 from domain.conversion.forms import expand
@@ -72,11 +73,12 @@ def pipeline(
     *,
     repair: bool = True,
     refuse: bool = False,
+    repairs: RepairLog | None = None,
 ) -> tuple[GenerateLesson, Parts]:
-    """``GenerateLesson`` over scripted steps."""
+    """``GenerateLesson`` over scripted steps (and ``repairs``, else a memory log)."""
     made = parts(structured, repaired, refuse=refuse)
     use_case = GenerateLesson(
-        made.gatherer, made.structurer, made.repairer, made.lessons, made.repairs,
+        made.gatherer, made.structurer, made.repairer, made.lessons, repairs or made.repairs,
         FakeClock(), FixedIds(), repair_enabled=repair, prompt_version="v1-test",
         deadline=BUDGET,
     )  # fmt: skip
