@@ -16,7 +16,7 @@ import pytest
 from adapters.sqlite.idempotency import SqliteIdempotencyStore
 from application.deadline import WRITE_MARGIN, lease_for
 from application.errors import ProviderTimeoutError
-from application.ports.idempotency import IdempotencyScope
+from application.ports.idempotency import Claimed, IdempotencyScope
 from application.use_cases.generate_lesson import GenerateRequest
 from application.use_cases.guarded_generation import (
     GENERATE_ROUTE,
@@ -65,7 +65,7 @@ async def test_a_busy_key_is_told_the_deadline_left_not_the_lease(fast: Guarded)
     claimed = await fast.idempotency.claim(
         SCOPE, fingerprint(REQUEST, "shorthand", True), lease_for(timedelta(seconds=BUDGET))
     )
-    assert claimed.outcome == "claimed"
+    assert isinstance(claimed, Claimed)
     fast.clock.advance(40)  # the first attempt has run for 40 s of its 150
     with pytest.raises(IdempotencyInProgressError) as info:
         await fast.guarded(REQUEST, "client")
