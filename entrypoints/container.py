@@ -141,7 +141,6 @@ class Container(containers.DeclarativeContainer):
     guarded_generation = providers.Factory(
         GuardedGeneration,
         generate_lesson,
-        lessons,
         idempotency,
         cache,
         rate_limiter,

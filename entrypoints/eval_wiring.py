@@ -19,6 +19,7 @@ from typing import Any
 
 from dependency_injector import providers
 
+from adapters.llm.prompt_files import prompt_version
 from application.evaluation.lesson_facts import served_form_violations
 from application.evaluation.runner import Estimator, Pipeline
 from application.evaluation.tracing import TracedGatherer, TracedRepairer, TracedStructurer
@@ -98,7 +99,7 @@ def open_config(config: EvalConfig, store: Path | None) -> OpenedConfig:
         container=container,
         pipeline=Pipeline(config.name, generate, served_form_violations),
         estimator=container.estimate_generation(),
-        fingerprint=_fingerprint(container, generate.prompt_version, settings.repair_enabled),
+        fingerprint=_fingerprint(container, prompt_version(), settings.repair_enabled),
     )
 
 

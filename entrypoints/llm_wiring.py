@@ -6,7 +6,9 @@ generation; the offline provider needs neither.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING
 
 from adapters.llm.config import OFFLINE, LlmSettings, Step
@@ -53,7 +55,6 @@ def llm_settings(settings: Settings) -> LlmSettings:
         call_timeout=settings.model_timeout_seconds,
         deadline=settings.generation_deadline_seconds,
         max_attempts=settings.model_max_attempts,
-        repair_enabled=settings.repair_enabled,
         tracing=settings.agents_tracing,
     )
 
@@ -61,10 +62,25 @@ def llm_settings(settings: Settings) -> LlmSettings:
 def provider_clients(settings: LlmSettings, resources: Resources) -> ProviderClients:
     """The OpenAI-compatible clients (imports openai and agents; closed at shutdown)."""
     from adapters.llm.clients import ProviderClients
+    from adapters.llm.steps import AgentsGatherer  # noqa: F401 - the whole SDK, before freezing
 
     clients = ProviderClients(settings)
     resources.on_close(clients.close)
+    _freeze_what_is_loaded()
     return clients
+
+
+@cache
+def _freeze_what_is_loaded() -> None:
+    """Once per process, when openai and agents are loaded: the collector leaves them be.
+
+    They and what they import are hundreds of thousands of objects that live as long as
+    the process: every full collection would walk them all, holding the event loop for a
+    large part of a second with many generations in flight. What is garbage now is
+    collected first, so only live objects are set aside.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _offline(settings: LlmSettings, step: Step) -> bool:

@@ -182,7 +182,7 @@ class Settings(BaseModel):
         # Imported here: llm_wiring's factories take a Settings (this module).
         from entrypoints.llm_wiring import llm_settings
 
-        problems.extend(llm_settings(self).problems())
+        problems.extend(llm_settings(self).problems(repair=self.repair_enabled))
         if problems:
             raise ValueError("; ".join(problems))
         return self

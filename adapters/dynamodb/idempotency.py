@@ -139,18 +139,6 @@ class DynamoIdempotencyStore:
         except ConditionFailed:
             return
 
-    async def lookup(self, scope: IdempotencyScope) -> Completed | None:
-        """The completed result of a key, unless expired."""
-        record = await self._read(scope)
-        now = self._clock.now()
-        if (
-            record is None
-            or record["state"] != "completed"
-            or parse_timestamp(record["expires_at"]) <= now
-        ):
-            return None
-        return Completed(record["lesson_id"], _response(record))
-
     async def _read(self, scope: IdempotencyScope) -> dict[str, Any] | None:
         response = await self._table.call(
             "get_item",

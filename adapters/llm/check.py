@@ -65,10 +65,10 @@ class ProviderCheck:
         self._clients = clients
         self._baselines: dict[tuple[str, str], _Call] = {}
 
-    async def run(self, schema_version: str) -> list[StepCheck]:
-        """Every configured step, in pipeline order."""
+    async def run(self, schema_version: str, *, repair: bool) -> list[StepCheck]:
+        """Every configured step, in pipeline order (the repair step when ``repair`` is on)."""
         steps: list[Step] = ["gatherer", "structurer"]
-        if self._settings.repair_enabled:
+        if repair:
             steps.append("repair")
         return [await self.step(step, schema_version) for step in steps]
 

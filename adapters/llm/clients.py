@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx2  # the HTTP library this openai SDK is built on
 from agents import OpenAIChatCompletionsModel, set_tracing_disabled
-from openai import AsyncOpenAI
+from openai import DEFAULT_CONNECTION_LIMITS, AsyncOpenAI
 
 from adapters.llm.config import PROFILES, LlmSettings
 from adapters.llm.observe import ObservingTransport
@@ -57,9 +57,11 @@ class ProviderClients:
         timeout = httpx2.Timeout(
             self._settings.call_timeout, connect=self._settings.connect_timeout
         )
-        http_client = httpx2.AsyncClient(
-            timeout=timeout, transport=ObservingTransport(httpx2.AsyncHTTPTransport())
-        )
+        # The openai SDK's own connection limits (its default client's): httpx's default
+        # keeps 20 connections alive of 100, so a burst of generations would queue for a
+        # connection (drawing on their deadlines) and reconnect on every step.
+        transport = httpx2.AsyncHTTPTransport(limits=DEFAULT_CONNECTION_LIMITS)
+        http_client = httpx2.AsyncClient(timeout=timeout, transport=ObservingTransport(transport))
         client = AsyncOpenAI(
             base_url=base_url,
             api_key=key or "none",  # local servers (Ollama, vLLM) often need no key

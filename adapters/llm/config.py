@@ -81,7 +81,6 @@ class LlmSettings:
     connect_timeout: float = 5.0
     deadline: float = 150.0
     max_attempts: int = 3
-    repair_enabled: bool = True
     tracing: bool = False
 
     def default_provider(self) -> str:
@@ -117,17 +116,18 @@ class LlmSettings:
             )
         return ModelRoute(provider, model)
 
-    def problems(self) -> list[str]:
+    def problems(self, *, repair: bool) -> list[str]:
         """What would stop a step in any mode, naming the setting to change; no call is made.
 
         Checked at start-up, so a configured provider is either used or refused with a
-        reason, never replaced by the offline samples.
+        reason, never replaced by the offline samples. The repair step is checked only
+        when it may run (``repair``: ``DGS_REPAIR_ENABLED``, which the use case applies).
         """
         found: dict[str, None] = {}  # ordered, without repeats (repair shares settings)
         if self.keys.get(COMPATIBLE_KEY) and not self.compatible_base_url:
             found[f"DGS_COMPATIBLE_BASE_URL: required when {COMPATIBLE_KEY} is set"] = None
         steps: tuple[Step, ...] = ("gatherer", "structurer", "repair")
-        for step in steps if self.repair_enabled else steps[:2]:
+        for step in steps if repair else steps[:2]:
             found.update(dict.fromkeys(self._step_problems(step)))
         return list(found)
 

@@ -1,4 +1,4 @@
-"""See each Chat Completions response as it arrives: finish_reason, refusal, usage.
+"""See each Chat Completions response as it arrives: why it finished.
 
 openai-agents reports a cut-off JSON answer as a generic "invalid JSON" error. To tell
 truncation (finish_reason ``length``: no repair is worth trying) from bad output, the
@@ -13,7 +13,7 @@ import contextvars
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx2  # the HTTP library this openai SDK is built on
 
@@ -21,24 +21,15 @@ from adapters.observability.correlation import outgoing_trace_headers
 
 
 @dataclass(slots=True)
-class Completion:
-    """What one completion response said about itself."""
-
-    status: int
-    finish_reason: str | None = None
-    refusal: str | None = None
-
-
-@dataclass(slots=True)
 class Observed:
-    """The completions (attempts) of one step."""
+    """What the last completion (attempt) of one step said about itself."""
 
-    completions: list[Completion] = field(default_factory=list)
+    finish_reason: str | None = None  # None: no completion, or one not read (streamed)
 
     @property
     def truncated(self) -> bool:
         """Whether the last completion stopped at the output-token limit."""
-        return bool(self.completions) and self.completions[-1].finish_reason == "length"
+        return self.finish_reason == "length"
 
 
 _BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
@@ -73,10 +64,10 @@ class ObservingTransport(httpx2.AsyncBaseTransport):
         if observed is None or not request.url.path.endswith("/chat/completions"):
             return response
         if "text/event-stream" in response.headers.get("content-type", ""):
-            observed.completions.append(Completion(response.status_code))
+            observed.finish_reason = None
             return response
         body = await response.aread()  # decoded: the rebuilt response must not say gzip
-        observed.completions.append(_describe(response.status_code, body))
+        observed.finish_reason = _finish_reason(body)
         headers = [
             (name, value)
             for name, value in response.headers.multi_items()
@@ -95,11 +86,9 @@ class ObservingTransport(httpx2.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-def _describe(status: int, body: bytes) -> Completion:
+def _finish_reason(body: bytes) -> str | None:
     try:
-        data = json.loads(body)
-        choice = data["choices"][0]
-    except (ValueError, KeyError, IndexError, TypeError):
-        return Completion(status)
-    message = choice.get("message") or {}
-    return Completion(status, choice.get("finish_reason"), message.get("refusal"))
+        reason = json.loads(body)["choices"][0].get("finish_reason")
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None
+    return reason if isinstance(reason, str) else None

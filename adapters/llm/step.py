@@ -43,7 +43,6 @@ class StepOutcome:
     input_tokens: int
     output_tokens: int
     reasoning_tokens: int
-    attempts: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +54,10 @@ class StepPolicy:
     tracing: bool = False
 
 
-async def run_step(agent: Agent[Any], prompt: str, policy: StepPolicy, label: str) -> StepOutcome:
-    """Run ``agent`` on ``prompt``, retrying what is worth retrying."""
+async def run_step(
+    agent: Agent[str], prompt: str, instructions: str, policy: StepPolicy, label: str
+) -> StepOutcome:
+    """Run ``agent`` on ``prompt`` with ``instructions``, retrying what is worth retrying."""
     attempt = 0
     while True:
         attempt += 1
@@ -67,7 +68,10 @@ async def run_step(agent: Agent[Any], prompt: str, policy: StepPolicy, label: st
             try:
                 result = await asyncio.wait_for(
                     Runner.run(
-                        agent, prompt, run_config=RunConfig(tracing_disabled=not policy.tracing)
+                        agent,
+                        prompt,
+                        context=instructions,
+                        run_config=RunConfig(tracing_disabled=not policy.tracing),
                     ),
                     timeout=remaining,
                 )
@@ -126,7 +130,6 @@ async def run_step(agent: Agent[Any], prompt: str, policy: StepPolicy, label: st
             usage.input_tokens,
             usage.output_tokens,
             getattr(details, "reasoning_tokens", 0) or 0,
-            attempt,
         )
 
 

@@ -1,8 +1,11 @@
 """The three agents (Gatherer, Structurer, Repair) behind the generation ports.
 
-Each step builds its agent with the provider model of its route and the versioned prompt,
-runs it through ``run_step`` (retries, deadline, typed errors) and reports usage and cost.
-The deadline is the generation's (``current_deadline()``), shared by all its steps.
+Each step has one agent per route (and catalog version), made on first use and reused:
+the agents SDK takes several milliseconds to set one up, and an agent holds nothing of a
+run. The versioned prompt written for a request is the run's context, which the agent's
+instructions return. Each run goes through ``run_step`` (retries, deadline, typed errors)
+and reports usage and cost. The deadline is the generation's (``current_deadline()``),
+shared by all its steps.
 """
 
 from __future__ import annotations
@@ -10,13 +13,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from agents import Agent, AgentOutputSchemaBase, ModelSettings
+from agents import Agent, AgentOutputSchemaBase, ModelSettings, RunContextWrapper
 
 from adapters.llm.catalogue import cost_usd
 from adapters.llm.clients import ProviderClients
 from adapters.llm.config import PROFILES, LlmSettings, Step
-from adapters.llm.lesson_output import LessonOutputSchema
-from adapters.llm.material_output import MaterialOutputSchema
+from adapters.llm.lesson_output import lesson_output, read_lesson
+from adapters.llm.material_output import material_output
 from adapters.llm.prompt_files import gatherer_messages, repair_messages, structurer_messages
 from adapters.llm.step import StepOutcome, StepPolicy, run_step
 from application.deadline import Deadline, current_deadline
@@ -31,11 +34,17 @@ _MAX_TOKENS = {"gatherer": 6000, "structurer": 12000, "repair": 12000}
 def output_schema(step: Step, route: ModelRoute, schema_version: str) -> AgentOutputSchemaBase:
     """The structured output a step asks of its route: exactly the schema sent.
 
-    The lesson's schema is shaped by the schema profile of the route's provider.
+    The lesson's schema is shaped by the schema profile of the route's provider. Each is
+    made once per process and shared by every call.
     """
     if step == "gatherer":
-        return MaterialOutputSchema()
-    return LessonOutputSchema(schema_version, PROFILES[route.provider].schema_profile)
+        return material_output()
+    return lesson_output(schema_version, PROFILES[route.provider].schema_profile)
+
+
+def _instructions(context: RunContextWrapper[str], agent: Agent[str]) -> str:
+    """A run's instructions: its context (the prompt written for that request)."""
+    return context.context
 
 
 class _AgentStep:
@@ -44,24 +53,37 @@ class _AgentStep:
     def __init__(self, settings: LlmSettings, clients: ProviderClients) -> None:
         self._settings = settings
         self._clients = clients
+        self._agents: dict[tuple[ModelRoute, str], Agent[str]] = {}
 
     def route_for(self, constraints: LessonConstraints) -> ModelRoute:
         """The route of this step for the request's mode."""
         return self._settings.route(self.step, constraints)
 
+    def _agent(self, route: ModelRoute, schema_version: str) -> Agent[str]:
+        """The step's agent for a route and catalog version, made once and reused.
+
+        An agent holds no state of a run: the request's prompt is the run's context.
+        """
+        key = (route, schema_version)
+        agent = self._agents.get(key)
+        if agent is None:
+            agent = Agent(
+                name=self.step,
+                instructions=_instructions,
+                model=self._clients.model(route),
+                output_type=output_schema(self.step, route, schema_version),
+                model_settings=ModelSettings(
+                    max_tokens=_MAX_TOKENS[self.step],
+                    extra_body=self._clients.extra_body(route.provider) or None,
+                ),
+            )
+            self._agents[key] = agent
+        return agent
+
     async def _run(
-        self, route: ModelRoute, instructions: str, output: Any, user: str
+        self, route: ModelRoute, schema_version: str, instructions: str, user: str
     ) -> tuple[StepOutcome, StepUsage]:
-        agent: Agent[Any] = Agent(
-            name=self.step,
-            instructions=instructions,
-            model=self._clients.model(route),
-            output_type=output,
-            model_settings=ModelSettings(
-                max_tokens=_MAX_TOKENS[self.step],
-                extra_body=self._clients.extra_body(route.provider) or None,
-            ),
-        )
+        agent = self._agent(route, schema_version)
         # Outside a generation (a step run on its own) the step gets a deadline of its own.
         deadline = current_deadline() or Deadline.start(timedelta(seconds=self._settings.deadline))
         policy = StepPolicy(
@@ -69,7 +91,7 @@ class _AgentStep:
             max_attempts=self._settings.max_attempts,
             tracing=self._settings.tracing,
         )
-        outcome = await run_step(agent, user, policy, self.step)
+        outcome = await run_step(agent, user, instructions, policy, self.step)
         usage = StepUsage(
             step=self.step,
             provider=route.provider,
@@ -98,8 +120,8 @@ class AgentsGatherer(_AgentStep):
         """One structured-output call producing the IDM."""
         messages = gatherer_messages(topic, constraints)
         route = self.route_for(constraints)
-        output = output_schema(self.step, route, "")  # the material has no catalog version
-        outcome, usage = await self._run(route, messages.instructions, output, messages.user)
+        # The material has no catalog version: one agent per route.
+        outcome, usage = await self._run(route, "", messages.instructions, messages.user)
         return Gathered(outcome.output, usage)
 
 
@@ -115,12 +137,9 @@ class AgentsStructurer(_AgentStep):
         messages = structurer_messages(idm, constraints, schema_version)
         route = self.route_for(constraints)
         outcome, usage = await self._run(
-            route,
-            messages.instructions,
-            output_schema(self.step, route, schema_version),
-            messages.user,
+            route, schema_version, messages.instructions, messages.user
         )
-        return Structured(outcome.output, usage)
+        return Structured(await read_lesson(outcome.output), usage)
 
 
 class AgentsRepairer(_AgentStep):
@@ -142,9 +161,6 @@ class AgentsRepairer(_AgentStep):
         messages = repair_messages(lesson, errors, schema_version)
         route = self.route_for(constraints)
         outcome, usage = await self._run(
-            route,
-            messages.instructions,
-            output_schema(self.step, route, schema_version),
-            messages.user,
+            route, schema_version, messages.instructions, messages.user
         )
-        return Structured(outcome.output, usage)
+        return Structured(await read_lesson(outcome.output), usage)

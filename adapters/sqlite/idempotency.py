@@ -100,15 +100,3 @@ class SqliteIdempotencyStore:
                 (*_key(scope), owner),
             )
         )
-
-    async def lookup(self, scope: IdempotencyScope) -> Completed | None:
-        """The completed result of a key, unless expired."""
-        now = timestamp(self._clock.now())
-        row = await self._db.read(
-            lambda c: c.execute(
-                f"SELECT lesson_id, response FROM idempotency WHERE {_WHERE}"
-                " AND state = 'completed' AND expires_at > ?",
-                (*_key(scope), now),
-            ).fetchone()
-        )
-        return None if row is None else Completed(row["lesson_id"], row["response"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from application.records import LessonRecord
 
@@ -25,7 +25,6 @@ class Claimed:
     """The caller owns the key now and must complete or release it."""
 
     owner: str
-    outcome: Literal["claimed"] = "claimed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +32,6 @@ class InProgress:
     """Another attempt owns the key; try again after ``retry_after``."""
 
     retry_after: timedelta
-    outcome: Literal["in_progress"] = "in_progress"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +40,11 @@ class Completed:
 
     lesson_id: str
     response: str
-    outcome: Literal["completed"] = "completed"
 
 
 @dataclass(frozen=True, slots=True)
 class FingerprintMismatch:
     """The key was used for a different request."""
-
-    outcome: Literal["mismatch"] = "mismatch"
 
 
 ClaimResult = Claimed | InProgress | Completed | FingerprintMismatch
@@ -81,10 +76,6 @@ class IdempotencyStore(Protocol):
 
     async def release(self, scope: IdempotencyScope, owner: str) -> None:
         """Give the key up after a failure, if ``owner`` still holds it."""
-        ...
-
-    async def lookup(self, scope: IdempotencyScope) -> Completed | None:
-        """The completed result for a key, if any and not expired."""
         ...
 
 

@@ -1,8 +1,16 @@
 """GenerateLesson: topic in, valid lesson out, in at most two model calls plus one repair.
 
-gather -> structure -> validate -> (if invalid and repair is on) repair once with every
-error -> validate again -> store. Nothing invalid is ever stored: every failure raises a
-typed ``GenerationError`` before the store is touched.
+prepare -> gather -> structure -> validate -> (if invalid and repair is on) repair once
+with every error -> validate again -> record -> store. Nothing invalid is ever stored:
+every failure raises a typed ``GenerationError`` before the store is touched.
+
+Each step has one owner. ``prepare`` checks the request and resolves it once (topic,
+routes, deadline, cache keys: ``PreparedRequest``). The model steps run one at a time
+through ``step``, each taking the ``Draft`` the steps before it made and returning the
+next, so a caller can drive them one by one (a job reporting progress, or stopping at a
+step boundary) or all at once (``produce``). ``record`` makes the one record of a lesson,
+serialising it once; ``store`` saves it (a caller with an idempotency key stores it with
+the key instead: ``GuardedGeneration``).
 
 One deadline covers the whole generation: every model call and retry runs inside it
 (``application.deadline``), and a generation that passes it fails with
@@ -15,24 +23,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from application.deadline import Deadline, within
 from application.errors import InvalidRequestError
 from application.ports.clock import Clock, IdGenerator
-from application.ports.generation import (
-    Gatherer,
-    ModelRoute,
-    Progress,
-    Repairer,
-    RepairLog,
-    RepairRecord,
-    Structured,
-    Structurer,
-)
+from application.ports.generation import Gatherer, Progress, Repairer, RepairLog, Structurer
 from application.ports.lessons import LessonRepository
 from application.ports.telemetry import (
     GenerationEvents,
@@ -40,22 +39,18 @@ from application.ports.telemetry import (
     NoGenerationEvents,
     outcome_of,
 )
-from application.records import GenerationMeta, LessonRecord, StepUsage
-from application.use_cases.lesson_verdict import as_recorded, failure, judge
-from application.use_cases.repair_records import keep_repair
+from application.records import GenerationMeta, LessonRecord
+from application.use_cases.generation_request import GenerateRequest, PreparedRequest, Routes
+from application.use_cases.lesson_draft import Draft, off_loop, verdict
+from application.use_cases.repair_records import repair_once
 from domain.catalog.registry import get_registry
 from domain.generation import IntermediateDataModel, LessonConstraints, normalize_topic
-from domain.validation.result import Issue, ValidationResult
+from domain.validation.result import Issue
 
+__all__ = ["STEPS", "Draft", "GenerateLesson", "GenerateRequest", "GeneratedLesson", "Step"]
 
-@dataclass(frozen=True, slots=True)
-class GenerateRequest:
-    """What to generate."""
-
-    topic: str
-    constraints: LessonConstraints = field(default_factory=LessonConstraints)
-    schema_version: str = "1.1"
-    idempotency_key: str | None = None
+Step = Literal["gather", "structure", "validate", "repair"]
+STEPS: tuple[Step, ...] = ("gather", "structure", "validate", "repair")  # in this order
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +66,9 @@ class GeneratedLesson:
 class _Quiet:
     def step(self, name: str, state: str) -> None:
         return
+
+
+QUIET: Progress = _Quiet()
 
 
 class GenerateLesson:
@@ -101,7 +99,7 @@ class GenerateLesson:
         self._ids = ids
         self._repair_enabled = repair_enabled
         self._prompt_version = prompt_version
-        self._deadline = deadline
+        self._budget = deadline
         self._monotonic = monotonic
         self._events = events or NoGenerationEvents()
 
@@ -109,38 +107,62 @@ class GenerateLesson:
         self, request: GenerateRequest, progress: Progress | None = None
     ) -> GeneratedLesson:
         """Generate, validate and store a lesson (within one deadline)."""
-        generated = await self.produce(request, progress)
-        report = progress or _Quiet()
-        report.step("store", "start")
-        await self._lessons.save(generated.record)
-        report.step("store", "done")
+        generated = await self.produce(self.prepare(request), progress)
+        await self.store(generated.record, progress)
         return generated
+
+    def prepare(self, request: GenerateRequest) -> PreparedRequest:
+        """Check and resolve a request once, before anything is spent; its deadline starts.
+
+        ``InvalidRequestError`` for a bad topic or catalog version; a model that cannot do
+        its step fails here too (``StructuredOutputUnavailableError``), before any call.
+        """
+        try:
+            topic = normalize_topic(request.topic)
+        except ValueError as exc:
+            raise InvalidRequestError(str(exc)) from None
+        catalog = get_registry().catalogs.get(request.schema_version)
+        if catalog is None:
+            raise InvalidRequestError(f"unsupported schema_version {request.schema_version!r}")
+        return PreparedRequest.of(
+            request,
+            topic,
+            self.routes(request.constraints),
+            catalog.widgets_version,
+            self._prompt_version,
+            Deadline.start(self._budget, self._monotonic),
+        )
+
+    def routes(self, constraints: LessonConstraints) -> Routes:
+        """Every step's route (the repairer's too, used or not): refused before any call."""
+        return Routes(
+            self._gatherer.route_for(constraints),
+            self._structurer.route_for(constraints),
+            self._repairer.route_for(constraints),
+        )
 
     async def produce(
         self,
-        request: GenerateRequest,
+        request: PreparedRequest | GenerateRequest,
         progress: Progress | None = None,
         idm: IntermediateDataModel | None = None,
-        deadline: Deadline | None = None,
     ) -> GeneratedLesson:
-        """Generate and validate a lesson, without storing it (idempotent callers store it).
+        """Generate and validate a lesson, without storing it.
 
         Given a cached ``idm`` (a variant of a topic already gathered), the gather call
-        is skipped and ``meta.cache`` says so. Every call draws from ``deadline`` (a new
-        one when none is given); past it, ``ProviderTimeoutError`` and nothing to store.
+        is skipped and ``meta.cache`` says so. Every call draws from the request's
+        deadline; past it, ``ProviderTimeoutError`` and nothing to store.
         """
-        self.check(request)
-        self.routes(request.constraints)  # fails before any call if a model cannot do the step
-        deadline = deadline or self.start_deadline()
-        started = self._monotonic()
-        usage: list[StepUsage] = []  # filled as calls complete: a failure reports them too
+        prepared = request if isinstance(request, PreparedRequest) else self.prepare(request)
+        draft = self.start(prepared, idm)
         try:
-            with within(deadline):
-                generated = await self._produce(request, progress or _Quiet(), idm, usage)
-            deadline.check()  # what ends past the deadline is not stored: its lease may be gone
+            for name in STEPS:
+                draft = await self.step(name, draft, progress)
+            generated = await self.finish(draft)
         except BaseException as exc:
-            elapsed = round((self._monotonic() - started) * 1000)
-            self.report(GenerationReport(outcome_of(exc), elapsed, tuple(usage)))
+            # The calls that completed before the failure are reported with it.
+            elapsed = round((self._monotonic() - draft.started) * 1000)
+            self.report(GenerationReport(outcome_of(exc), elapsed, draft.usage))
             raise
         self.report(GenerationReport.made(generated.record))
         return generated
@@ -149,144 +171,132 @@ class GenerateLesson:
         """Tell the observers how a generation ended (a lesson served from the cache too)."""
         self._events.generation_finished(report)
 
-    @property
-    def deadline(self) -> timedelta:
-        """The time one generation may take, every call and retry included."""
-        return self._deadline
+    def start(self, prepared: PreparedRequest, idm: IntermediateDataModel | None = None) -> Draft:
+        """The draft before the first step (with the cached material, if any)."""
+        return Draft(prepared, self._monotonic(), idm=idm, idm_cached=idm is not None)
 
-    def start_deadline(self) -> Deadline:
-        """A deadline for one generation, starting now."""
-        return Deadline.start(self._deadline, self._monotonic)
+    async def step(self, name: Step, draft: Draft, progress: Progress | None = None) -> Draft:
+        """Run one step under the generation's deadline; the next draft.
 
-    async def _produce(
-        self,
-        request: GenerateRequest,
-        report: Progress,
-        idm: IntermediateDataModel | None,
-        usage: list[StepUsage],
-    ) -> GeneratedLesson:
-        started = self._monotonic()
-        idm_from_cache = idm is not None
-        if idm is None:
-            report.step("gather", "start")
-            gathered = await self._gatherer.gather(
-                normalize_topic(request.topic), request.constraints
-            )
-            report.step("gather", "done")
-            idm = gathered.idm
-            usage.append(gathered.usage)
-        else:
-            report.step("gather", "skipped")
-        report.step("structure", "start")
-        structured = await self._structurer.structure(
-            idm, request.constraints, request.schema_version
-        )
-        report.step("structure", "done")
-        usage.append(structured.usage)
-
-        report.step("validate", "start")
-        result = judge(structured.lesson, request.schema_version)
-        report.step("validate", "done" if result.ok else "failed")
-        repaired = False
-        if not result.ok:
-            result, repair_usage = await self._repair(idm, structured, result, request, report)
-            usage.append(repair_usage)
-            repaired = True
-        else:
-            report.step("repair", "skipped")
-        assert result.lesson is not None
-        lesson = result.lesson
-        meta = GenerationMeta(
-            latency_ms=round((self._monotonic() - started) * 1000),
-            usage=tuple(usage),
-            cost_usd=round(sum(step.cost_usd for step in usage), 8),
-            repaired=repaired,
-            cache="idm" if idm_from_cache else None,
-        )
-        return GeneratedLesson(self.record_for(request, lesson, meta), lesson, result.warnings, idm)
-
-    @property
-    def prompt_version(self) -> str:
-        """The prompt version recorded with the lessons this makes."""
-        return self._prompt_version
-
-    def check(self, request: GenerateRequest) -> None:
-        """Refuse a bad request before anything is spent (``InvalidRequestError``)."""
-        try:
-            normalize_topic(request.topic)
-        except ValueError as exc:
-            raise InvalidRequestError(str(exc)) from None
-        if request.schema_version not in get_registry().catalogs:
-            raise InvalidRequestError(f"unsupported schema_version {request.schema_version!r}")
-
-    def routes(self, constraints: LessonConstraints) -> tuple[ModelRoute, ModelRoute]:
-        """The gatherer's and structurer's routes.
-
-        Every route is resolved (the repairer's too), so a model that cannot do
-        structured output fails the request here, before any call.
+        Past the deadline, ``ProviderTimeoutError``: what ends late is not stored (its
+        idempotency lease may be gone).
         """
-        gatherer = self._gatherer.route_for(constraints)
-        structurer = self._structurer.route_for(constraints)
-        self._repairer.route_for(constraints)
-        return gatherer, structurer
+        report = progress or QUIET
+        deadline = draft.prepared.deadline
+        with within(deadline):
+            if name == "gather":
+                draft = await self._gather(draft, report)
+            elif name == "structure":
+                draft = await self._structure(draft, report)
+            elif name == "validate":
+                draft = await self._validate(draft, report)
+            else:
+                draft = await repair_once(
+                    draft, self._repairer, self._repairs, report, enabled=self._repair_enabled
+                )
+        deadline.check()
+        return draft
 
-    def record_for(
-        self, request: GenerateRequest, lesson: dict[str, Any], meta: GenerationMeta
+    async def finish(self, draft: Draft) -> GeneratedLesson:
+        """The lesson of a draft that passed validation, with its record."""
+        result = draft.verdict
+        assert result is not None
+        assert result.lesson is not None
+        return await off_loop(result.lesson, self._finish, draft)
+
+    def _finish(self, draft: Draft) -> GeneratedLesson:
+        result = draft.verdict
+        assert result is not None
+        assert result.lesson is not None
+        assert draft.idm is not None
+        usage = draft.usage
+        meta = GenerationMeta(
+            latency_ms=round((self._monotonic() - draft.started) * 1000),
+            usage=usage,
+            cost_usd=round(sum(step.cost_usd for step in usage), 8),
+            repaired=draft.repaired,
+            cache="idm" if draft.idm_cached else None,
+        )
+        record = self.record(draft.prepared, result.lesson, meta)
+        return GeneratedLesson(record, result.lesson, result.warnings, draft.idm)
+
+    def record(
+        self,
+        prepared: PreparedRequest,
+        lesson: dict[str, Any],
+        meta: GenerationMeta,
+        lesson_json: str | None = None,
     ) -> LessonRecord:
-        """The record of a new, valid lesson (full form) made for ``request``."""
-        gatherer, structurer = self.routes(request.constraints)
+        """The record of a new, valid lesson (full form): the one place it is serialised.
+
+        ``lesson_json`` is the lesson's text when the caller has it already (a cache hit).
+        """
+        routes = prepared.routes
         now = self._clock.now()
         return LessonRecord(
             lesson_id=self._ids.lesson_id(),
-            topic=normalize_topic(request.topic),
+            topic=prepared.topic,
             title=lesson["title"],
             tags=(),
             created_at=now,
             updated_at=now,
             version=1,
-            schema_version=request.schema_version,
-            prompt_version=self._prompt_version,
-            widgets_version=get_registry().catalog(request.schema_version).widgets_version,
-            idempotency_key=request.idempotency_key,
-            provider_a=gatherer.provider,
-            model_a=gatherer.model,
-            provider_b=structurer.provider,
-            model_b=structurer.model,
+            schema_version=prepared.schema_version,
+            prompt_version=prepared.prompt_version,
+            widgets_version=prepared.widgets_version,
+            idempotency_key=prepared.request.idempotency_key,
+            provider_a=routes.gatherer.provider,
+            model_a=routes.gatherer.model,
+            provider_b=routes.structurer.provider,
+            model_b=routes.structurer.model,
             meta=meta,
             status="ok",
-            lesson_json=json.dumps(lesson, ensure_ascii=False, separators=(",", ":")),
-        )
-
-    async def _repair(
-        self,
-        idm: Any,
-        structured: Structured,
-        invalid: ValidationResult,
-        request: GenerateRequest,
-        report: Progress,
-    ) -> tuple[ValidationResult, StepUsage]:
-        if not self._repair_enabled:
-            report.step("repair", "skipped")
-            raise failure(structured.lesson, invalid, after_repair=False)
-        report.step("repair", "start")
-        fixed = await self._repairer.repair(
-            structured.lesson, invalid.errors, request.constraints, request.schema_version
-        )
-        result = judge(fixed.lesson, request.schema_version)
-        await keep_repair(
-            self._repairs,
-            RepairRecord(
-                idm=idm,
-                invalid_lesson=as_recorded(structured.lesson),
-                errors=invalid.errors,
-                repaired_lesson=as_recorded(fixed.lesson),
-                outcome="valid" if result.ok else "invalid",
-                schema_version=request.schema_version,
-                prompt_version=self._prompt_version,
-                constraints=request.constraints,
+            lesson_json=(
+                json.dumps(lesson, ensure_ascii=False, separators=(",", ":"))
+                if lesson_json is None
+                else lesson_json
             ),
         )
-        report.step("repair", "done" if result.ok else "failed")
-        if not result.ok:
-            raise failure(fixed.lesson, result, after_repair=True)
-        return result, fixed.usage
+
+    async def store(
+        self,
+        record: LessonRecord,
+        progress: Progress | None = None,
+        *,
+        save: Callable[[LessonRecord], Awaitable[None]] | None = None,
+    ) -> None:
+        """Store a new lesson: the one store step of every generation.
+
+        In the repository, or by ``save``: an idempotency key's store keeps the lesson and
+        the key's response in one step.
+        """
+        report = progress or QUIET
+        report.step("store", "start")
+        await (save or self._lessons.save)(record)
+        report.step("store", "done")
+
+    async def _gather(self, draft: Draft, report: Progress) -> Draft:
+        if draft.idm is not None:
+            report.step("gather", "skipped")
+            return draft
+        report.step("gather", "start")
+        prepared = draft.prepared
+        gathered = await self._gatherer.gather(prepared.topic, prepared.constraints)
+        report.step("gather", "done")
+        return replace(draft, idm=gathered.idm, usage=(*draft.usage, gathered.usage))
+
+    async def _structure(self, draft: Draft, report: Progress) -> Draft:
+        assert draft.idm is not None
+        report.step("structure", "start")
+        prepared = draft.prepared
+        structured = await self._structurer.structure(
+            draft.idm, prepared.constraints, prepared.schema_version
+        )
+        report.step("structure", "done")
+        return replace(draft, output=structured.lesson, usage=(*draft.usage, structured.usage))
+
+    async def _validate(self, draft: Draft, report: Progress) -> Draft:
+        report.step("validate", "start")
+        result = await verdict(draft.output, draft.prepared.schema_version)
+        report.step("validate", "done" if result.ok else "failed")
+        return replace(draft, verdict=result)

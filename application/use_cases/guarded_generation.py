@@ -1,28 +1,32 @@
-"""Generation as the API serves it: idempotency, rate limits and the cache around GenerateLesson.
+"""Generation as it is served: idempotency, rate limits and the cache around GenerateLesson.
 
-Order matters. The request is checked first (a bad request costs nothing), then the
-idempotency key is claimed (a replay returns the stored response: no token, no model
-call), then a rate-limit token is taken per client and from the global daily budget,
-then the cache is asked. Any failure after the claim releases it; nothing is stored
-unless the lesson is valid, and with a key the lesson and the response are stored in
-one step.
+The API (``POST /v1/lessons/generate``) and ``dgs generate`` both run this use case.
+Order matters. The request is prepared first (checked, routed, its deadline started: a
+bad request costs nothing), then the idempotency key is claimed (a replay returns the
+stored response: no token, no model call), then a rate-limit token is taken per client
+and from the global daily budget while the cache is asked, then the pipeline runs. The
+response body is serialised once; it is what is returned and, with a key, what is
+stored for replays, in one step with the lesson. Any failure after the claim releases
+it; nothing is stored unless the lesson is valid.
 
-The generation's deadline starts before the claim, and the claim's lease is that deadline
-plus the write margin (``application.deadline``): an attempt has answered, or failed with
-504, before anyone can take its key over, so a finished lesson is never fenced out.
+The deadline starts before the claim, and the claim's lease is that deadline plus the
+write margin (``application.deadline``): an attempt has answered, or failed with 504,
+before anyone can take its key over, so a finished lesson is never fenced out.
 """
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from application.deadline import WRITE_MARGIN, Deadline, lease_for
+from application.deadline import WRITE_MARGIN, lease_for
 from application.errors import ApplicationError
 from application.ports.cache import Cache
+from application.ports.generation import Progress
 from application.ports.idempotency import (
     Claimed,
     Completed,
@@ -31,12 +35,14 @@ from application.ports.idempotency import (
     IdempotencyStore,
     InProgress,
 )
-from application.ports.lessons import LessonRepository
 from application.ports.rate_limit import BucketPolicy, RateLimiter
 from application.ports.telemetry import GenerationReport
 from application.records import GenerationMeta, LessonRecord
-from application.responses import LessonFormat, generate_body
-from application.use_cases.generate_lesson import GenerateLesson, GenerateRequest
+from application.responses import LessonFormat, generate_body_json
+from application.use_cases.generate_lesson import GenerateLesson
+from application.use_cases.generation_request import GenerateRequest, PreparedRequest
+from application.use_cases.generation_request import fingerprint as fingerprint
+from application.use_cases.lesson_draft import off_loop
 from application.use_cases.rate_limits import GenerationQuotas, Quotas
 from domain.generation import IntermediateDataModel
 
@@ -76,6 +82,15 @@ class GuardedResult:
     lesson_id: str
     replayed: bool
     quotas: Quotas = ()  # what is left of each limit after this request
+    record: LessonRecord | None = None  # the lesson stored (None on a replay)
+
+
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """An idempotency key this attempt holds until it completes or releases it."""
+
+    scope: IdempotencyScope
+    owner: str
 
 
 class GuardedGeneration:
@@ -84,14 +99,12 @@ class GuardedGeneration:
     def __init__(
         self,
         generate: GenerateLesson,
-        lessons: LessonRepository,
         idempotency: IdempotencyStore,
         cache: Cache,
         rate_limiter: RateLimiter,
         policy: GuardPolicy,
     ) -> None:
         self._generate = generate
-        self._lessons = lessons
         self._idempotency = idempotency
         self._cache = cache
         self._policy = policy
@@ -100,109 +113,99 @@ class GuardedGeneration:
     async def __call__(
         self,
         request: GenerateRequest,
-        client: str,
+        client: str | None,
         fmt: LessonFormat = "shorthand",
         *,
         use_cache: bool = True,
+        progress: Progress | None = None,
     ) -> GuardedResult:
-        """Serve one generate request from ``client`` (an address or identity)."""
-        self._generate.check(request)
-        deadline = self._generate.start_deadline()  # before the claim: the lease outlasts it
-        scope = None
-        owner = None
+        """Serve one generate request from ``client`` (an address or identity).
+
+        ``client`` None is the local operator (``dgs generate``): no quota applies.
+        """
+        prepared = self._generate.prepare(request)  # before the claim: the lease outlasts it
+        held = None
         if request.idempotency_key is not None:
-            scope = IdempotencyScope("default", GENERATE_ROUTE, request.idempotency_key)
-            claim = await self._idempotency.claim(
-                scope, fingerprint(request, fmt, use_cache), self.lease
-            )
-            if isinstance(claim, Completed):
-                quotas = await self._quotas.peek(client)  # reported, not spent
-                return GuardedResult(claim.response, claim.lesson_id, replayed=True, quotas=quotas)
-            if isinstance(claim, InProgress):
-                # The holder answers by its deadline: the lease's write margin is not a wait.
-                raise IdempotencyInProgressError(
-                    max(timedelta(0), claim.retry_after - WRITE_MARGIN)
-                )
-            if isinstance(claim, FingerprintMismatch):
-                raise IdempotencyMismatchError(
-                    "this idempotency key was used for a different request"
-                )
-            assert isinstance(claim, Claimed)
-            owner = claim.owner
+            claimed = await self._claim(prepared, fmt, use_cache)
+            if isinstance(claimed, Completed):
+                quotas = await self._quotas.peek(client) if client is not None else ()
+                return GuardedResult(claimed.response, claimed.lesson_id, True, quotas)
+            held = claimed
         try:
-            quotas = await self._take_tokens(client)
-            record, lesson = await self._lesson(request, use_cache, deadline)
-            body = json.dumps(
-                generate_body(record, lesson, fmt), ensure_ascii=False, separators=(",", ":")
+            # The token is taken whether or not the cache has the lesson: both at once.
+            quotas, cached = await asyncio.gather(
+                self._take(client), self._cached(prepared.lesson_key, use_cache)
             )
-            if scope is not None and owner is not None:
-                await self._idempotency.complete(scope, owner, record, body)
-            else:
-                await self._lessons.save(record)
+            record, lesson = await self._lesson(prepared, cached, use_cache, progress)
+            body = await off_loop(lesson, generate_body_json, record, lesson, fmt)
+            await self._generate.store(record, progress, save=self._keeper(held, body))
         except BaseException:
-            if scope is not None and owner is not None:
-                await self._idempotency.release(scope, owner)
+            if held is not None:
+                await self._idempotency.release(held.scope, held.owner)
             raise
-        return GuardedResult(body, record.lesson_id, replayed=False, quotas=quotas)
+        return GuardedResult(body, record.lesson_id, False, quotas, record)
 
-    @property
-    def lease(self) -> timedelta:
-        """How long an idempotency claim holds: the generation's deadline and its writes."""
-        return lease_for(self._generate.deadline)
+    def _keeper(
+        self, held: _Held | None, body: str
+    ) -> Callable[[LessonRecord], Awaitable[None]] | None:
+        """With a key, the lesson is stored with the key's response, in one step."""
+        if held is None:
+            return None
 
-    async def _take_tokens(self, client: str) -> Quotas:
-        """One of the client's generations and one of the day's (``RateLimitedError``)."""
-        return await self._quotas.take(client)
+        async def complete(record: LessonRecord) -> None:
+            await self._idempotency.complete(held.scope, held.owner, record, body)
+
+        return complete
+
+    async def _claim(
+        self, prepared: PreparedRequest, fmt: LessonFormat, use_cache: bool
+    ) -> Completed | _Held:
+        """Claim the request's key: a replay, or the key held (else the error to answer)."""
+        request = prepared.request
+        assert request.idempotency_key is not None
+        scope = IdempotencyScope("default", GENERATE_ROUTE, request.idempotency_key)
+        claim = await self._idempotency.claim(
+            scope, fingerprint(request, fmt, use_cache), lease_for(prepared.deadline.budget)
+        )
+        if isinstance(claim, Completed):
+            return claim
+        if isinstance(claim, InProgress):
+            # The holder answers by its deadline: the lease's write margin is not a wait.
+            raise IdempotencyInProgressError(max(timedelta(0), claim.retry_after - WRITE_MARGIN))
+        if isinstance(claim, FingerprintMismatch):
+            raise IdempotencyMismatchError("this idempotency key was used for a different request")
+        assert isinstance(claim, Claimed)
+        return _Held(scope, claim.owner)
+
+    async def _take(self, client: str | None) -> Quotas:
+        """A generation of the client's and of the day's (the local operator takes none)."""
+        return await self._quotas.take(client) if client is not None else ()
+
+    async def _cached(self, key: str, use_cache: bool) -> str | None:
+        return await self._cache.get(key) if use_cache else None
 
     async def _lesson(
-        self, request: GenerateRequest, use_cache: bool, deadline: Deadline
+        self,
+        prepared: PreparedRequest,
+        cached: str | None,
+        use_cache: bool,
+        progress: Progress | None,
     ) -> tuple[LessonRecord, dict[str, Any]]:
-        routes = [
-            [route.provider, route.model] for route in self._generate.routes(request.constraints)
-        ]
-        topic = request.topic.strip().casefold()
-        version = self._generate.prompt_version
-        constraints = request.constraints
-        # The same request (models and prompts included) reuses a lesson; a variant
-        # (another length, mode or catalog version) of the same topic reuses the material.
-        lesson_key = "lesson:" + _digest(
-            topic, constraints.model_dump(), request.schema_version, version, routes
-        )
-        idm_key = "idm:" + _digest(
-            topic, constraints.learner_level, constraints.language, version, routes[0]
-        )
-        if use_cache:
-            cached = await self._cache.get(lesson_key)
-            if cached is not None:
-                # A new lesson from the cached one: new id and times, no model call. The
-                # routes are part of the key, so the record's providers are the cached ones.
-                lesson = json.loads(cached)
-                meta = GenerationMeta(cache="lesson")
-                record = self._generate.record_for(request, lesson, meta)
-                self._generate.report(GenerationReport.made(record))
-                return record, lesson
-        cached_idm = await self._cache.get(idm_key) if use_cache else None
+        """A new lesson (its record and full form): from the cached one, or generated."""
+        if cached is not None:
+            # A new lesson from the cached one: new id and times, no model call. The
+            # routes are part of the key, so the record's providers are the cached ones.
+            lesson = json.loads(cached)
+            meta = GenerationMeta(cache="lesson")
+            record = self._generate.record(prepared, lesson, meta, lesson_json=cached)
+            self._generate.report(GenerationReport.made(record))
+            return record, lesson
+        cached_idm = await self._cached(prepared.idm_key, use_cache)
         idm = IntermediateDataModel.model_validate_json(cached_idm) if cached_idm else None
-        generated = await self._generate.produce(request, idm=idm, deadline=deadline)
-        lesson_json = json.dumps(generated.lesson, ensure_ascii=False)
-        await self._cache.put(lesson_key, lesson_json, self._policy.cache_ttl)
-        await self._cache.put(idm_key, generated.idm.model_dump_json(), self._policy.cache_ttl)
+        generated = await self._generate.produce(prepared, progress, idm)
+        ttl = self._policy.cache_ttl
+        await asyncio.gather(
+            self._cache.put(prepared.lesson_key, generated.record.lesson_json, ttl),
+            self._cache.put(prepared.idm_key, generated.idm.model_dump_json(), ttl),
+        )
         return generated.record, generated.lesson
-
-
-def fingerprint(request: GenerateRequest, fmt: str, use_cache: bool) -> str:
-    """What makes two requests "the same" for idempotency."""
-    return _digest(
-        request.topic.strip(),
-        request.constraints.model_dump(),
-        request.schema_version,
-        fmt,
-        use_cache,
-    )
-
-
-def _digest(*parts: Any) -> str:
-    canonical = json.dumps(
-        parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()

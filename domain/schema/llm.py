@@ -42,12 +42,20 @@ class StrictSchemaError(ValueError):
 
 
 def llm_json_schema(version: str = "1.1", profile: str = "openai") -> Schema:
-    """The structured-output schema of the full-form lesson of ``version`` for ``profile``."""
-    return copy.deepcopy(_llm_json_schema(version, profile))
+    """The structured-output schema of the full-form lesson of ``version`` for ``profile``.
+
+    A copy of its own, for a caller to change as it likes.
+    """
+    return copy.deepcopy(shared_llm_json_schema(version, profile))
 
 
 @cache
-def _llm_json_schema(version: str, profile: str) -> Schema:
+def shared_llm_json_schema(version: str, profile: str) -> Schema:
+    """The same schema, built once per process and shared: callers must only read it.
+
+    Building it takes milliseconds (and a copy as long), so the model adapters send this
+    one object with every request instead of a schema per call.
+    """
     strict = to_strict(validator(MODELS[version].lesson).json_schema())
     if PROFILES[profile].recursion == "keep":
         return strict
@@ -103,7 +111,7 @@ def llm_form(lesson: dict[str, Any]) -> dict[str, Any]:
         }
 
     texts = {**lesson, "blocks": [section(b) if "section" in b else b for b in lesson["blocks"]]}
-    schema = _llm_json_schema(version, "openai")  # every profile orders keys alike
+    schema = shared_llm_json_schema(version, "openai")  # every profile orders keys alike
     arranged: dict[str, Any] = _arrange(texts, schema, schema)
     return arranged
 

@@ -16,8 +16,10 @@ from application.errors import (
     StoreUnavailableError,
     StructuredOutputUnavailableError,
 )
-from application.responses import generate_body
+from application.ports.generation import Progress
+from application.records import LessonRecord
 from application.use_cases.generate_lesson import GenerateRequest
+from application.use_cases.guarded_generation import GuardedResult
 from domain.generation import LessonConstraints
 from entrypoints.commands import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROVIDER, EXIT_UNAVAILABLE
 from entrypoints.commands.terminal import fail, json_text, printable, reason
@@ -60,32 +62,34 @@ def generate(args: argparse.Namespace) -> int:
     )
     progress = TerminalProgress() if sys.stderr.isatty() and not args.json else None
     try:
-        generated = asyncio.run(_generate(container, request, progress))
+        result = asyncio.run(_generate(container, request, progress))
     except (InvalidRequestError, StructuredOutputUnavailableError) as exc:
         return fail("generate", str(exc), EXIT_BAD_INPUT)
     except StoreUnavailableError as exc:
         return fail("generate", reason(exc), EXIT_UNAVAILABLE)
     except GenerationError as exc:
         return fail("generate", f"{exc.code}: {exc}", EXIT_PROVIDER)
-    record, full = generated
-    if args.json:
-        print(json_text(json.dumps(generate_body(record, full), ensure_ascii=False, indent=2)))
+    if args.json:  # the API's response body, as the use case made it
+        print(json_text(json.dumps(json.loads(result.body), ensure_ascii=False, indent=2)))
         return EXIT_OK
-    _summary(record, full)
+    assert result.record is not None  # a new lesson, not a replay: no idempotency key
+    _summary(result.record, json.loads(result.record.lesson_json))
     return EXIT_OK
 
 
 async def _generate(
-    container: Container, request: GenerateRequest, progress: Any
-) -> tuple[Any, dict[str, Any]]:
+    container: Container, request: GenerateRequest, progress: Progress | None
+) -> GuardedResult:
+    """The API's use case, as the local operator: no quota, and always a new lesson."""
     try:
-        generated = await container.generate_lesson()(request, progress)
-        return generated.record, generated.lesson
+        return await container.guarded_generation()(
+            request, None, use_cache=False, progress=progress
+        )
     finally:
         await shutdown(container)
 
 
-def _summary(record: Any, full: dict[str, Any]) -> None:
+def _summary(record: LessonRecord, full: dict[str, Any]) -> None:
     counts: Counter[str] = Counter()
     for block in full["blocks"]:
         stack = [block]

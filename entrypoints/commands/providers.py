@@ -23,15 +23,18 @@ def check(args: argparse.Namespace) -> int:
     from entrypoints.llm_wiring import llm_settings
 
     try:
-        settings = llm_settings(load_settings())
+        loaded = load_settings()
     except SettingsError as exc:
         print(f"dgs providers check: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    settings = llm_settings(loaded)
 
     async def run() -> list[StepCheck]:
         clients = ProviderClients(settings)
         try:
-            return await ProviderCheck(settings, clients).run(args.schema_version)
+            return await ProviderCheck(settings, clients).run(
+                args.schema_version, repair=loaded.repair_enabled
+            )
         finally:
             await clients.close()
 

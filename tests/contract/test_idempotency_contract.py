@@ -42,8 +42,8 @@ async def test_complete_then_replay_without_a_new_claim(stores: Stores) -> None:
     await stores.idempotency.complete(SCOPE, claim.owner, lesson, '{"lesson_id": "x"}')
     assert await stores.lessons.get(lesson.lesson_id) == lesson
     replay = Completed(lesson.lesson_id, '{"lesson_id": "x"}')
-    assert await stores.idempotency.lookup(SCOPE) == replay
     assert await stores.idempotency.claim(SCOPE, "fp", LEASE) == replay
+    assert await stores.idempotency.claim(SCOPE, "fp", LEASE) == replay  # a replay changes nothing
     assert isinstance(
         await stores.idempotency.claim(SCOPE, "other-body", LEASE), FingerprintMismatch
     )
@@ -65,7 +65,7 @@ async def test_in_progress_and_mismatched_claims(stores: Stores) -> None:
     assert isinstance(
         await stores.idempotency.claim(SCOPE, "different", LEASE), FingerprintMismatch
     )
-    assert await stores.idempotency.lookup(SCOPE) is None
+    assert isinstance(await stores.idempotency.claim(SCOPE, "fp", LEASE), InProgress)
 
 
 async def test_release_lets_the_key_be_claimed_again(stores: Stores) -> None:
@@ -92,17 +92,20 @@ async def test_a_late_attempt_is_fenced_after_its_lease_was_taken_over(stores: S
         await stores.lessons.get(stale_lesson.lesson_id)
     lesson = make_record(stores.clock.now())
     await stores.idempotency.complete(SCOPE, newer.owner, lesson, "newer")
-    assert await stores.idempotency.lookup(SCOPE) == Completed(lesson.lesson_id, "newer")
+    assert await stores.idempotency.claim(SCOPE, "fp", LEASE) == Completed(
+        lesson.lesson_id, "newer"
+    )
 
 
 async def test_records_expire_after_24_hours(stores: Stores) -> None:
     claim = await stores.idempotency.claim(SCOPE, "fp", LEASE)
     assert isinstance(claim, Claimed)
-    await stores.idempotency.complete(SCOPE, claim.owner, make_record(stores.clock.now()), "done")
+    lesson = make_record(stores.clock.now())
+    await stores.idempotency.complete(SCOPE, claim.owner, lesson, "done")
     stores.clock.advance(timedelta(hours=23, minutes=59))
-    assert await stores.idempotency.lookup(SCOPE) is not None
+    assert await stores.idempotency.claim(SCOPE, "fp", LEASE) == Completed(lesson.lesson_id, "done")
     stores.clock.advance(timedelta(minutes=2))
-    assert await stores.idempotency.lookup(SCOPE) is None
+    # Expired: the key is free for any request (unexpired, another body would be a mismatch).
     assert isinstance(await stores.idempotency.claim(SCOPE, "another body", LEASE), Claimed)
 
 
@@ -115,5 +118,4 @@ async def test_a_failed_completion_stores_nothing_and_keeps_the_claim(stores: St
         await stores.idempotency.complete(SCOPE, claim.owner, huge, "response")
     with pytest.raises(NotFoundError):
         await stores.lessons.get(huge.lesson_id)
-    assert await stores.idempotency.lookup(SCOPE) is None
-    assert isinstance(await stores.idempotency.claim(SCOPE, "fp", LEASE), InProgress)
+    assert isinstance(await stores.idempotency.claim(SCOPE, "fp", LEASE), InProgress)  # not done

@@ -22,14 +22,8 @@ from application.use_cases.generate_lesson import GenerateLesson, GenerateReques
 from domain.generation import LessonConstraints
 from domain.validation.result import Issue
 from tests.contract.conftest import REPAIR_TTL, Stores
-from tests.unit.application.test_generate_lesson import (
-    IDM,
-    INVALID,
-    VALID,
-    FakeGatherer,
-    FakeRepairer,
-    FakeStructurer,
-)
+from tests.support.fakes import FakeGatherer, FakeRepairer, FakeStructurer
+from tests.support.generation import IDM, INVALID, VALID
 
 ISSUE = Issue(path="/title", code="value.empty", message="the title is empty", rule_source="schema")
 

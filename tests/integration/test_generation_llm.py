@@ -23,6 +23,7 @@ from adapters.dynamodb.schema import create_table
 from adapters.json_input import decode_json
 from adapters.llm.clients import ProviderClients
 from adapters.llm.config import LlmSettings
+from adapters.llm.material_output import material_output
 from adapters.llm.offline import sample_idm, sample_lesson
 from adapters.llm.steps import AgentsGatherer, AgentsRepairer, AgentsStructurer
 from adapters.serialization import repair_document
@@ -46,7 +47,7 @@ from application.records import LessonQuery
 from application.use_cases.generate_lesson import GenerateLesson, GenerateRequest
 from domain.conversion.forms import expand
 from domain.generation import LessonConstraints
-from domain.schema.llm import llm_json_schema
+from domain.schema.llm import llm_json_schema, shared_llm_json_schema
 from entrypoints.container import Container, build_container, shutdown
 from entrypoints.http_app import build_app
 from entrypoints.settings import load_settings
@@ -185,6 +186,19 @@ async def test_success_is_exactly_two_calls_with_strict_json_schema(pipeline: Pi
     assert record.meta.repaired is False
     assert (await pipeline.lessons.get(record.lesson_id)).lesson_json == record.lesson_json
     assert await pipeline.repairs() == []
+
+
+async def test_the_shared_schemas_are_sent_as_built_and_left_unchanged(pipeline: Pipeline) -> None:
+    """One schema per catalog version and profile serves every call: nothing may change it."""
+    shared = shared_llm_json_schema("1.1", "grammar")
+    before = copy.deepcopy(shared)
+    for _ in range(2):
+        pipeline.server.script(json_completion(IDM), json_completion(LESSON))
+        await pipeline.generate(GenerateRequest("Photosynthesis"))
+    assert shared == before
+    sent = [r["response_format"]["json_schema"]["schema"] for r in pipeline.server.requests]
+    assert sent[1] == sent[3] == before
+    assert sent[0] == sent[2] == material_output().json_schema()
 
 
 async def test_an_invalid_lesson_is_repaired_once_with_the_full_error_list(

@@ -97,3 +97,14 @@ def test_offline_lessons_are_valid_use_every_widget_and_follow_the_length(
     assert used == set(catalog.widgets)
     assert len([b for b in lesson["blocks"] if "section" in b]) == SECTIONS_BY_LENGTH[length]
     assert "offline provider" in str(lesson)
+
+
+def test_the_repair_step_is_checked_only_when_repair_may_run() -> None:
+    """DGS_REPAIR_ENABLED has one home, the use case; start-up checks take it as an argument."""
+    settings = LlmSettings(
+        keys={"GEMINI_API_KEY": "k"}, providers={"repair": "openai"}, models={"repair": "gpt-4.1"}
+    )
+    assert settings.problems(repair=True) == [
+        "OPENAI_API_KEY: required by DGS_REPAIR_PROVIDER=openai"
+    ]
+    assert settings.problems(repair=False) == []

@@ -21,8 +21,7 @@ from application.evaluation.tracing import TracedGatherer, TracedRepairer, Trace
 from application.ports.generation import Gathered
 from application.use_cases.generate_lesson import GenerateLesson
 from domain.generation import LessonConstraints
-from tests.support.fakes import FakeClock
-from tests.unit.application.test_generate_lesson import MemoryLessons, MemoryRepairs
+from tests.support.fakes import FakeClock, MemoryLessons, MemoryRepairs
 
 
 class PricedGatherer(OfflineGatherer):

@@ -21,7 +21,7 @@ from application.use_cases.export_repairs import (
 )
 from domain.generation import LessonConstraints
 from domain.validation.result import Issue
-from tests.unit.application.test_generate_lesson import IDM, INVALID, VALID
+from tests.support.generation import IDM, INVALID, VALID
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 ISSUE = Issue("/title", "value.empty", "the title is empty", "schema")

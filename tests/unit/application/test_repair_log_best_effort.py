@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import pytest
 
 from application.errors import InvalidLessonError, LessonTooLargeError, StoreUnavailableError
 from application.ports.generation import RepairRecord
-from application.use_cases.generate_lesson import GenerateLesson, GenerateRequest
-from tests.support.fakes import FakeClock
-from tests.unit.application.test_generate_lesson import (
-    IDM,
-    INVALID,
-    VALID,
-    FakeGatherer,
-    FakeRepairer,
-    FakeStructurer,
-    Ids,
-    MemoryLessons,
-)
+from application.use_cases.generate_lesson import GenerateRequest
+from tests.support.generation import INVALID, VALID, pipeline
 
 
 class FailingRepairs:
@@ -31,17 +20,6 @@ class FailingRepairs:
     async def record(self, repair: RepairRecord) -> None:
         self.calls += 1
         raise self.error
-
-
-def pipeline(
-    repaired: dict[str, object], repairs: FailingRepairs
-) -> tuple[GenerateLesson, MemoryLessons]:
-    lessons = MemoryLessons()
-    use_case = GenerateLesson(
-        FakeGatherer([IDM]), FakeStructurer([INVALID]), FakeRepairer([repaired]), lessons,
-        repairs, FakeClock(), Ids(), prompt_version="v1-test", deadline=timedelta(seconds=150),
-    )  # fmt: skip
-    return use_case, lessons
 
 
 @pytest.mark.parametrize(
@@ -57,11 +35,11 @@ async def test_a_failing_repair_log_never_fails_a_generation(
     error: Exception, caplog: pytest.LogCaptureFixture
 ) -> None:
     repairs = FailingRepairs(error)
-    use_case, lessons = pipeline(VALID, repairs)
+    use_case, parts = pipeline([INVALID], [VALID], repairs=repairs)
     with caplog.at_level(logging.WARNING, logger="dgs.repairs"):
         generated = await use_case(GenerateRequest("Tides"))
     assert generated.record.meta.repaired is True
-    assert lessons.saved == [generated.record]
+    assert parts.lessons.saved == [generated.record]
     assert repairs.calls == 1
     (logged,) = [r for r in caplog.records if r.name == "dgs.repairs"]
     assert logged.exc_info is not None
@@ -69,7 +47,9 @@ async def test_a_failing_repair_log_never_fails_a_generation(
 
 
 async def test_still_invalid_after_repair_fails_as_invalid_even_if_the_log_fails() -> None:
-    use_case, lessons = pipeline(INVALID, FailingRepairs(StoreUnavailableError("down")))
+    repairs = FailingRepairs(StoreUnavailableError("down"))
+    use_case, parts = pipeline([INVALID], [INVALID], repairs=repairs)
     with pytest.raises(InvalidLessonError):
         await use_case(GenerateRequest("Tides"))
-    assert lessons.saved == []
+    assert parts.lessons.saved == []
+    assert repairs.calls == 1
