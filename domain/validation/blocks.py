@@ -149,6 +149,7 @@ class DocumentWalk:
         return None
 
     def _item(self, item: Any, path: Path) -> Any:
+        given: Any
         if type(item) is str:  # a paragraph
             widget, given, full_form = self.paragraph, item, False
         elif not isinstance(item, dict):

@@ -44,8 +44,10 @@ class Unread:
 # canonical full form, or None when the value's JSON type does not fit its shorthand.
 Expander = Callable[[Any, bool, Unread], "dict[str, Any] | None"]
 # Reads a value in a shape's shorthand (None: its JSON type does not fit), or a dict by name.
-_Read = Callable[[Any, Path, Unread], "dict[str, Any] | None"]
-_ByName = Callable[[dict[str, Any], Path, Unread], dict[str, Any]]
+# They fill ``out``, the object being built (it may start with its ``type`` or ``kind``).
+Out = dict[str, Any]
+_Read = Callable[[Any, Path, Unread, Out], "Out | None"]
+_ByName = Callable[[dict[str, Any], Path, Unread, Out], Out]
 # Converts a field's value: (value, path, the raw value holding it, what is unread).
 _Convert = Callable[[Any, Path, Any, Unread], Any]
 
@@ -63,9 +65,8 @@ def widget_expander(widget: WidgetSpec) -> Expander:
             return {"type": key, text: value}  # paragraphs and callouts: nothing to reshape
         if full_form:
             # ``type`` is no field name: by_name keeps it as given (the widget's key).
-            return by_name(value, (), unread)
-        body = read(value, (), unread)
-        return None if body is None else {"type": key, **body}
+            return by_name(value, (), unread, {})
+        return read(value, (), unread, {"type": key})
 
     return expand
 
@@ -83,21 +84,23 @@ class _Compiler:
         if shape.shorthand == "object":
             by_name, plain, name_set = self.by_name(shape), shape.plain, shape.name_set
 
-            def object_(value: Any, path: Path, unread: Unread) -> dict[str, Any] | None:
+            def object_(value: Any, path: Path, unread: Unread, out: Out) -> Out | None:
                 if not isinstance(value, dict):
                     return None
                 if plain and value.keys() == name_set:
-                    return dict(value)  # nothing to reshape: every field present, all scalar
-                return by_name(value, path, unread)
+                    out.update(value)  # nothing to reshape: every field present, all scalar
+                    return out
+                return by_name(value, path, unread, out)
 
             return object_
         if shape.shorthand != "positional":  # a string or an array: the shape's one field
             name, convert = names[0], self.convert(shape.fields[0].type, shape)
 
-            def one(value: Any, path: Path, unread: Unread) -> dict[str, Any] | None:
+            def one(value: Any, path: Path, unread: Unread, out: Out) -> Out | None:
                 if not isinstance(value, kind):
                     return None
-                return {name: value if convert is None else convert(value, path, value, unread)}
+                out[name] = value if convert is None else convert(value, path, value, unread)
+                return out
 
             return one
         return self.positional(shape)
@@ -110,15 +113,15 @@ class _Compiler:
             for f in shape.fields
         ]
 
-        def positional(value: Any, path: Path, unread: Unread) -> dict[str, Any] | None:
+        def positional(value: Any, path: Path, unread: Unread, out: Out) -> Out | None:
             if not isinstance(value, list):
                 return None
             given = len(value)
             if plain and given == count:
-                return dict(zip(names, value, strict=True))
+                out.update(zip(names, value, strict=True))
+                return out
             if given > count:
                 unread.too_many.append((path, count))
-            out: dict[str, Any] = {}
             for index, (name, required, default_type, default, convert) in enumerate(steps):
                 if index >= given:
                     if not required:
@@ -143,8 +146,7 @@ class _Compiler:
         }
         optional = [f.name for f in shape.fields if not f.required]
 
-        def by_name(value: dict[str, Any], path: Path, unread: Unread) -> dict[str, Any]:
-            out: dict[str, Any] = {}
+        def by_name(value: dict[str, Any], path: Path, unread: Unread, out: Out) -> Out:
             for name, item in value.items():
                 spec = table.get(name)
                 if spec is None:
@@ -176,7 +178,10 @@ class _Compiler:
             def elements(value: Any, path: Path, raw: Any, unread: Unread) -> Any:
                 if not isinstance(value, list):
                     return value
-                return [inner(v, (*path, i), raw, unread) for i, v in enumerate(value)]
+                out = []  # a loop, not a comprehension: no frame per call (Python 3.11)
+                for index, item in enumerate(value):
+                    out.append(inner(item, (*path, index), raw, unread))
+                return out
 
             return elements
         if not isinstance(node, RecordType):
@@ -198,12 +203,13 @@ class _Compiler:
             read = self.read(record.shapes[0])
 
             def single(value: Any, path: Path, raw: Any, unread: Unread) -> Any:
-                expanded = read(value, path, unread)
+                expanded = read(value, path, unread, {})
                 return value if expanded is None else expanded
 
             return single
         by_kind = {s.kind: self.by_name(s) for s in record.shapes}
-        variants = [(s.when, s.kind, self.read(s)) for s in record.shapes]
+        # By the selector's value (with its JSON type: 0 and False differ), or by JSON type.
+        by_when = {(type(s.when), s.when): (s.kind, self.read(s)) for s in record.shapes}
         by_type = {s.json_kind: (s.kind, self.read(s)) for s in record.shapes}
         select_by = record.select_by or ""
         sibling = _sibling(holder, select_by) if record.select_by is not None else None
@@ -214,13 +220,13 @@ class _Compiler:
                 known = by_kind.get(kind) if isinstance(kind, str) else None
                 if known is None:
                     return value  # the model reports the unknown kind
-                return known(value, path, unread)  # ``kind`` is kept as given
+                return known(value, path, unread, {})  # ``kind`` is kept as given
             if sibling is not None:
                 selector = sibling(raw)
-                found = next(
-                    ((k, r) for w, k, r in variants if type(w) is type(selector) and w == selector),
-                    None,
-                )
+                try:
+                    found = by_when.get((type(selector), selector))
+                except TypeError:  # an array or an object selects nothing
+                    found = None
                 if found is None:
                     unread.unselectable.add(select_by)
                     return value
@@ -228,8 +234,8 @@ class _Compiler:
                 found = by_type.get(type(value))
                 if found is None:
                     return value
-            expanded = found[1](value, path, unread)
-            return value if expanded is None else {"kind": found[0], **expanded}
+            expanded = found[1](value, path, unread, {"kind": found[0]})
+            return value if expanded is None else expanded
 
         return variant
 

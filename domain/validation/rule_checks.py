@@ -25,7 +25,7 @@ from domain.catalog.rules import Loc, SafeText
 from domain.catalog.spec import ListType, RecordType, RuleSpec, ScalarType, Shape, WidgetSpec
 
 Finding = tuple[int, Loc, str]  # the rule's index in ``WidgetSpec.rules``, where, why
-Texts = tuple[list[str], list[str]]  # a lesson's prose and code texts, tested at once
+Texts = tuple[list[str | None], list[str | None]]  # a lesson's prose and code texts (None: unset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +68,16 @@ _Placed = tuple[int, RuleSpec, tuple[str, ...]]
 class _Plan:
     """The rules at the places of one kind of object, and the records it holds.
 
-    ``fields``, ``elements`` (``a/*``) and ``cells`` (``a/*/*``): the field's name, the
-    lesson's texts its strings join (when batched) and the rules there; ``descents``:
-    arrays of records, with the visit of their values by ``kind`` (None: no variants).
+    ``texts``: the fields whose strings join the lesson's texts of a kind (when batched);
+    ``singles``: (field, rule index, check) for most rules; ``severals``: the same for
+    rules reporting several places; ``elements`` (``a/*``) and ``cells`` (``a/*/*``):
+    the field's name, the lesson's texts its strings join and the rules there;
+    ``descents``: arrays of records, with the visit of their values by ``kind``.
     """
 
-    fields: list[tuple[str, int | None, list[_Test]]] = field(default_factory=list)
+    texts: list[tuple[int, list[str]]] = field(default_factory=list)
+    singles: list[tuple[str, int, Callable[[Any, Any], Any]]] = field(default_factory=list)
+    severals: list[tuple[str, int, Callable[[Any, Any], Any]]] = field(default_factory=list)
     elements: list[tuple[str, int | None, list[_Test]]] = field(default_factory=list)
     cells: list[tuple[str, int | None, list[_Test]]] = field(default_factory=list)
     descents: list[tuple[str, dict[Any, _Visit]]] = field(default_factory=list)
@@ -81,9 +85,8 @@ class _Plan:
     elsewhere: list[tuple[tuple[str, ...], list[_Test]]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return any((self.fields, self.elements, self.cells, self.descents, self.walks)) or bool(
-            self.elsewhere
-        )
+        parts = (self.texts, self.singles, self.severals, self.elements, self.cells)
+        return any(parts) or any((self.descents, self.walks, self.elsewhere))
 
 
 class _Compiler:
@@ -132,23 +135,28 @@ class _Compiler:
                 check = rule.violations if rule.several else rule.checker()
                 tests.append((index, check, rule.several))
             paths[path] = (sink, tests)
+        texts: dict[int, list[str]] = {}
         for path, (sink, tests) in paths.items():
             if len(path) == 1:
-                plan.fields.append((path[0], sink, tests))
+                if sink is not None:
+                    texts.setdefault(sink, []).append(path[0])
+                for index, check, several in tests:
+                    (plan.severals if several else plan.singles).append((path[0], index, check))
             elif path[1:] == ("*",):
                 plan.elements.append((path[0], sink, tests))
             elif path[1:] == ("*", "*"):
                 plan.cells.append((path[0], sink, tests))
             else:
                 plan.elsewhere.append((path, tests))
-        for spec in shape.record_fields:
-            record = _records_in(spec.type)
+        plan.texts = sorted(texts.items())
+        for holding in shape.record_fields:
+            record = _records_in(holding.type)
             if record is not None:
-                visits = self.records(record, inside.get(spec.name, []))
+                visits = self.records(record, inside.get(holding.name, []))
                 if visits:
-                    plan.descents.append((spec.name, visits))
-            elif (walk := self.walk(spec.type)) is not None:  # not an array of records
-                plan.walks.append((spec.name, walk))
+                    plan.descents.append((holding.name, visits))
+            elif (walk := self.walk(holding.type)) is not None:  # not an array of records
+                plan.walks.append((holding.name, walk))
         return _visit(plan) if plan else None
 
     def records(self, name: str, extra: list[_Placed]) -> dict[Any, _Visit]:
@@ -234,27 +242,58 @@ def _nothing(value: dict[str, Any], base: Loc, found: list[Finding], texts: Text
 
 
 def _visit(plan: _Plan) -> _Visit:
-    """One function visiting an object the way ``plan`` says; unset (None) values are skipped."""
-    fields, elements, cells = plan.fields, plan.elements, plan.cells
-    descents, walks, elsewhere = plan.descents, plan.walks, plan.elsewhere
+    """One function visiting an object the way ``plan`` says; unset (None) values are skipped.
+
+    Only objects the widget's model accepted are visited: every field is present.
+    """
+    singles, severals, descents = plan.singles, plan.severals, plan.descents
+    texts_of = [(sink, *_getter(names)) for sink, names in plan.texts]
+    arrays = [(sink, name) for name, sink, tests in plan.elements if sink is not None]
+    others = _others(plan)
 
     def visit(value: dict[str, Any], base: Loc, found: list[Finding], texts: Texts) -> None:
-        for name, sink, tests in fields:  # most rules: inline, located only when broken
+        for sink, get, many in texts_of:  # unset ones too: the test of texts skips None
+            if many:
+                texts[sink].extend(get(value))
+            else:
+                texts[sink].append(get(value))
+        for sink, name in arrays:
+            texts[sink].extend(value.get(name) or ())
+        for name, index, check in singles:  # most rules: located only when broken
             item = value.get(name)
-            if item is None:
-                continue
-            if sink is not None:
-                texts[sink].append(item)
-            for index, check, several in tests:
-                if several:
-                    _several(index, check, item, value, (*base, name), found)
-                elif (problem := check(item, value)) is not None:
-                    found.append((index, (*base, name), problem))
-        for name, sink, tests in elements:
+            if item is not None and (problem := check(item, value)) is not None:
+                found.append((index, (*base, name), problem))
+        for name, index, violations in severals:
+            item = value.get(name)
+            if item is not None:
+                _several(index, violations, item, value, (*base, name), found)
+        for name, records in descents:
+            for index, item in enumerate(value.get(name) or ()):
+                record = records.get(item.get("kind"))
+                if record is not None:
+                    record(item, (*base, name, index), found, texts)
+        if others is not None:
+            others(value, base, found, texts)
+
+    return visit
+
+
+def _getter(names: list[str]) -> tuple[Callable[[dict[str, Any]], Any], bool]:
+    """The values of fields in one call, and whether they come as a tuple (several)."""
+    return itemgetter(*names), len(names) > 1
+
+
+def _others(plan: _Plan) -> _Visit | None:
+    """Visit the elements and cells of arrays, and what else ``plan`` names (fewer rules)."""
+    elements = [(name, tests) for name, _, tests in plan.elements if tests]
+    cells, walks, elsewhere = plan.cells, plan.walks, plan.elsewhere
+    if not (elements or cells or walks or elsewhere):
+        return None
+
+    def visit(value: dict[str, Any], base: Loc, found: list[Finding], texts: Texts) -> None:
+        for name, tests in elements:  # their texts are added with the fields' (``_visit``)
             items = value.get(name) or ()
-            if sink is not None:
-                texts[sink].extend(items)
-            for index, item in enumerate(items if tests else ()):
+            for index, item in enumerate(items):
                 if item is not None:
                     _check(tests, item, items, (*base, name, index), found)
         for name, sink, tests in cells:
@@ -264,11 +303,6 @@ def _visit(plan: _Plan) -> _Visit:
                 for j, cell in enumerate(row if tests else ()):
                     if cell is not None:
                         _check(tests, cell, row, (*base, name, i, j), found)
-        for name, records in descents:
-            for index, item in enumerate(value.get(name) or ()):
-                record = records.get(item.get("kind"))
-                if record is not None:
-                    record(item, (*base, name, index), found, texts)
         for name, walk in walks:
             walk(value.get(name), (*base, name), found, texts)
         for path, tests in elsewhere:
@@ -296,7 +330,8 @@ def _several(
     found: list[Finding],
 ) -> None:
     """A rule reporting several places of one value: (location inside it, why) for each."""
-    found += [(index, (*where, *loc), problem) for loc, problem in violations(value, holder)]
+    for loc, problem in violations(value, holder):
+        found.append((index, (*where, *loc), problem))
 
 
 def _select(
