@@ -15,17 +15,31 @@ that test fails, ``exact`` runs every rule on every value, to locate each findin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
 from typing import Any
 
 from domain.catalog.rules import Loc, SafeText
 from domain.catalog.spec import ListType, RecordType, RuleSpec, ScalarType, Shape, WidgetSpec
+from domain.validation.rule_visits import (
+    Finding,
+    Plan,
+    Test,
+    Texts,
+    Visit,
+    Walk,
+    late,
+    nothing,
+    plan_visit,
+)
 
-Finding = tuple[int, Loc, str]  # the rule's index in ``WidgetSpec.rules``, where, why
-Texts = tuple[list[str | None], list[str | None]]  # a lesson's prose and code texts (None: unset)
+__all__ = ["Finding", "RuleChecks", "Texts", "widget_checks"]
+# A rule where it applies: its index, its spec, and its path from the object visited.
+_Placed = tuple[int, RuleSpec, tuple[str, ...]]
+_FIRST = itemgetter(0)
+_TEXT_KINDS = {"prose": 0, "code": 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,45 +64,6 @@ def widget_checks(widget: WidgetSpec) -> RuleChecks:
     )
 
 
-# A rule at one place: its index, its check (``checker()``, or ``violations`` when it
-# reports several places: then True).
-_Test = tuple[int, Callable[[Any, Any], Any], bool]
-# Visits one object (the widget, or a record value) found at ``base``.
-_Visit = Callable[[dict[str, Any], Loc, list[Finding], Texts], None]
-_Walk = Callable[[Any, Loc, list[Finding], Texts], None]  # finds the records in a value
-_FIRST = itemgetter(0)
-_TEXT_KINDS = {"prose": 0, "code": 1}
-
-
-# A rule where it applies: its index, its spec, and its path from the object visited.
-_Placed = tuple[int, RuleSpec, tuple[str, ...]]
-
-
-@dataclass
-class _Plan:
-    """The rules at the places of one kind of object, and the records it holds.
-
-    ``texts``: the fields whose strings join the lesson's texts of a kind (when batched);
-    ``singles``: (field, rule index, check) for most rules; ``severals``: the same for
-    rules reporting several places; ``elements`` (``a/*``) and ``cells`` (``a/*/*``):
-    the field's name, the lesson's texts its strings join and the rules there;
-    ``descents``: arrays of records, with the visit of their values by ``kind``.
-    """
-
-    texts: list[tuple[int, list[str]]] = field(default_factory=list)
-    singles: list[tuple[str, int, Callable[[Any, Any], Any]]] = field(default_factory=list)
-    severals: list[tuple[str, int, Callable[[Any, Any], Any]]] = field(default_factory=list)
-    elements: list[tuple[str, int | None, list[_Test]]] = field(default_factory=list)
-    cells: list[tuple[str, int | None, list[_Test]]] = field(default_factory=list)
-    descents: list[tuple[str, dict[Any, _Visit]]] = field(default_factory=list)
-    walks: list[tuple[str, _Walk]] = field(default_factory=list)
-    elsewhere: list[tuple[tuple[str, ...], list[_Test]]] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        parts = (self.texts, self.singles, self.severals, self.elements, self.cells)
-        return any(parts) or any((self.descents, self.walks, self.elsewhere))
-
-
 class _Compiler:
     def __init__(self, widget: WidgetSpec, *, batch_texts: bool) -> None:
         self.widget = widget
@@ -97,7 +72,7 @@ class _Compiler:
         for index, spec in enumerate(widget.rules):
             if spec.record is not None:
                 self.by_record.setdefault(spec.record, []).append((index, spec, spec.path))
-        self.visits: dict[tuple[str, str | None], _Visit | None] = {}
+        self.visits: dict[tuple[str, str | None], Visit | None] = {}
 
     def checks(self) -> Callable[[dict[str, Any], Texts], list[Finding]]:
         rules = [(i, r, r.path) for i, r in enumerate(self.widget.rules) if r.record is None]
@@ -113,14 +88,14 @@ class _Compiler:
 
         return check
 
-    def visit(self, shape: Shape, rules: list[_Placed]) -> _Visit | None:
+    def visit(self, shape: Shape, rules: list[_Placed]) -> Visit | None:
         """The visit of objects of ``shape`` under ``rules`` (None: nothing to check).
 
         A rule on the members of an array of records (``a/*/b``) is checked where each
         record is visited, with the record's own rules.
         """
-        plan = _Plan()
-        paths: dict[tuple[str, ...], tuple[int | None, list[_Test]]] = {}
+        plan = Plan()
+        paths: dict[tuple[str, ...], tuple[int | None, list[Test]]] = {}
         inside: dict[str, list[_Placed]] = {}  # by field: rules inside its records
         arrays = {f.name for f in shape.record_fields if _records_in(f.type) is not None}
         for index, spec, path in rules:
@@ -157,9 +132,9 @@ class _Compiler:
                     plan.descents.append((holding.name, visits))
             elif (walk := self.walk(holding.type)) is not None:  # not an array of records
                 plan.walks.append((holding.name, walk))
-        return _visit(plan) if plan else None
+        return plan_visit(plan) if plan else None
 
-    def records(self, name: str, extra: list[_Placed]) -> dict[Any, _Visit]:
+    def records(self, name: str, extra: list[_Placed]) -> dict[Any, Visit]:
         """How to visit the values of a record, by ``kind`` (under None if not a variant).
 
         ``extra``: rules of the object holding them on the records of one of its arrays.
@@ -173,16 +148,16 @@ class _Compiler:
                 visit = self.visit(shape, sorted(own + here, key=_FIRST))
             else:
                 if key not in self.visits:  # a record met again while compiled: called late
-                    cell: list[_Visit] = []
-                    self.visits[key] = _late(cell)
+                    cell: list[Visit] = []
+                    self.visits[key] = late(cell)
                     self.visits[key] = built = self.visit(shape, own)
-                    cell.append(built or _nothing)
+                    cell.append(built or nothing)
                 visit = self.visits[key]
             if visit is not None:
                 visits[shape.kind] = visit
         return visits
 
-    def walk(self, node: Any) -> _Walk | None:
+    def walk(self, node: Any) -> Walk | None:
         """Find the records in a value of any type holding them (a record, nested arrays)."""
         if isinstance(node, ListType):
             inner = self.walk(node.item)
@@ -226,125 +201,3 @@ def _records_in(node: Any) -> str | None:
     if isinstance(node, ListType) and isinstance(node.item, RecordType):
         return node.item.name
     return None
-
-
-def _late(cell: list[_Visit]) -> _Visit:
-    """A visit built later: it calls what ``cell`` holds by then."""
-
-    def late(value: dict[str, Any], base: Loc, found: list[Finding], texts: Texts) -> None:
-        cell[0](value, base, found, texts)
-
-    return late
-
-
-def _nothing(value: dict[str, Any], base: Loc, found: list[Finding], texts: Texts) -> None:
-    """The visit of records with nothing to check."""
-
-
-def _visit(plan: _Plan) -> _Visit:
-    """One function visiting an object the way ``plan`` says; unset (None) values are skipped.
-
-    Only objects the widget's model accepted are visited: every field is present.
-    """
-    singles, severals, descents = plan.singles, plan.severals, plan.descents
-    texts_of = [(sink, *_getter(names)) for sink, names in plan.texts]
-    arrays = [(sink, name) for name, sink, tests in plan.elements if sink is not None]
-    others = _others(plan)
-
-    def visit(value: dict[str, Any], base: Loc, found: list[Finding], texts: Texts) -> None:
-        for sink, get, many in texts_of:  # unset ones too: the test of texts skips None
-            if many:
-                texts[sink].extend(get(value))
-            else:
-                texts[sink].append(get(value))
-        for sink, name in arrays:
-            texts[sink].extend(value.get(name) or ())
-        for name, index, check in singles:  # most rules: located only when broken
-            item = value.get(name)
-            if item is not None and (problem := check(item, value)) is not None:
-                found.append((index, (*base, name), problem))
-        for name, index, violations in severals:
-            item = value.get(name)
-            if item is not None:
-                _several(index, violations, item, value, (*base, name), found)
-        for name, records in descents:
-            for index, item in enumerate(value.get(name) or ()):
-                record = records.get(item.get("kind"))
-                if record is not None:
-                    record(item, (*base, name, index), found, texts)
-        if others is not None:
-            others(value, base, found, texts)
-
-    return visit
-
-
-def _getter(names: list[str]) -> tuple[Callable[[dict[str, Any]], Any], bool]:
-    """The values of fields in one call, and whether they come as a tuple (several)."""
-    return itemgetter(*names), len(names) > 1
-
-
-def _others(plan: _Plan) -> _Visit | None:
-    """Visit the elements and cells of arrays, and what else ``plan`` names (fewer rules)."""
-    elements = [(name, tests) for name, _, tests in plan.elements if tests]
-    cells, walks, elsewhere = plan.cells, plan.walks, plan.elsewhere
-    if not (elements or cells or walks or elsewhere):
-        return None
-
-    def visit(value: dict[str, Any], base: Loc, found: list[Finding], texts: Texts) -> None:
-        for name, tests in elements:  # their texts are added with the fields' (``_visit``)
-            items = value.get(name) or ()
-            for index, item in enumerate(items):
-                if item is not None:
-                    _check(tests, item, items, (*base, name, index), found)
-        for name, sink, tests in cells:
-            for i, row in enumerate(value.get(name) or ()):
-                if sink is not None:
-                    texts[sink].extend(row)
-                for j, cell in enumerate(row if tests else ()):
-                    if cell is not None:
-                        _check(tests, cell, row, (*base, name, i, j), found)
-        for name, walk in walks:
-            walk(value.get(name), (*base, name), found, texts)
-        for path, tests in elsewhere:
-            for loc, item, holder in _select(value, path, base, None):
-                _check(tests, item, holder, loc, found)
-
-    return visit
-
-
-def _check(tests: list[_Test], value: Any, holder: Any, where: Loc, found: list[Finding]) -> None:
-    """Run the rules at one place on its value; add what they find."""
-    for index, check, several in tests:
-        if several:
-            _several(index, check, value, holder, where, found)
-        elif (problem := check(value, holder)) is not None:
-            found.append((index, where, problem))
-
-
-def _several(
-    index: int,
-    violations: Callable[[Any, Any], Any],
-    value: Any,
-    holder: Any,
-    where: Loc,
-    found: list[Finding],
-) -> None:
-    """A rule reporting several places of one value: (location inside it, why) for each."""
-    for loc, problem in violations(value, holder):
-        found.append((index, (*where, *loc), problem))
-
-
-def _select(
-    value: Any, path: tuple[str, ...], loc: Loc, holder: Any
-) -> Iterator[tuple[Loc, Any, Any]]:
-    """Every (location, value, holder) a path reaches, for paths of any shape."""
-    if not path:
-        yield loc, value, holder
-        return
-    head, rest = path[0], path[1:]
-    if head == "*":
-        if isinstance(value, list):
-            for index, item in enumerate(value):
-                yield from _select(item, rest, (*loc, index), value)
-    elif isinstance(value, dict) and value.get(head) is not None:
-        yield from _select(value[head], rest, (*loc, head), value)
