@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
 TextKind = Literal["prose", "code", "line"]
@@ -175,7 +175,7 @@ def is_plain(text: str, kind: TextKind) -> bool:
     )
 
 
-def all_plain(prose: list[str | None], code: list[str | None]) -> bool:
+def all_plain(prose: Iterable[str | None], code: Iterable[str | None]) -> bool:
     """Whether every text given passes ``text_problem`` (prose, then code), tested at once.
 
     True implies each one passes; False only says one may not (test them one by one).
