@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from domain.catalog.spec import Catalog
 from domain.catalog.text import all_plain
-from domain.lesson.models import JsonObject, LessonModels, validator
+from domain.lesson.models import JsonObject, LessonModels, keys_checked_validator, validator
 from domain.validation.expand import Unread
 from domain.validation.outline import (
     DOCUMENT_KEYS,
@@ -82,9 +82,17 @@ class DocumentWalk:
         return lesson
 
     def _construct(self, document: dict[str, Any]) -> JsonObject | None:
-        """The lesson model of the whole document, or None if any widget's model refuses it."""
+        """The lesson model of the whole document, or None if any widget's model refuses it.
+
+        When every object was read key by key, none has an unknown key: the model need
+        not look for one (``keys_checked_validator``); else it refuses any it finds.
+        """
+        model = self.models.lesson
         try:
-            return validator(self.models.lesson).validate_python(document)
+            if self.unread.passed_on:
+                return validator(model).validate_python(document)
+            lesson: JsonObject = keys_checked_validator(model).validate_python(document)
+            return lesson
         except ValidationError:
             return None  # each widget's own model then reports its errors where given
 

@@ -26,13 +26,18 @@ class Unread:
     (path, field count); ``unselectable`` the selector fields (a console's ``mode``)
     whose value picks no variant. One is kept per walk and cleared after each widget
     that noted something, so that reading a widget allocates nothing beyond its value.
+
+    ``passed_on``: some object was passed on with keys no reader looked at (a field the
+    shape does not have, or a value left as given). Until then, every object expanded
+    has only its shape's keys, and the lesson model need not look for unknown ones.
     """
 
-    __slots__ = ("too_many", "unselectable")
+    __slots__ = ("passed_on", "too_many", "unselectable")
 
     def __init__(self) -> None:
         self.too_many: list[tuple[Path, int]] = []
         self.unselectable: set[str] = set()
+        self.passed_on = False
 
     def clear(self) -> None:
         """Forget what was noted (it has been reported)."""
@@ -57,7 +62,7 @@ def widget_expander(widget: WidgetSpec) -> Expander:
     """The function expanding a widget given in shorthand, or canonicalising its full form."""
     compiler = _Compiler(widget)
     shape, key = widget.shape, widget.key
-    read, by_name = compiler.read(shape), compiler.by_name(shape)
+    read, by_name = compiler.read(shape), compiler.by_name(shape, tag="type")
     text = shape.fields[0].name if shape.shorthand == "string" else None
 
     def expand(value: Any, full_form: bool, unread: Unread) -> dict[str, Any] | None:
@@ -82,7 +87,7 @@ class _Compiler:
         """Read a value given in the shape's shorthand."""
         kind, names = shape.json_kind, shape.names
         if shape.shorthand == "object":
-            by_name, plain, name_set = self.by_name(shape), shape.plain, shape.name_set
+            by_name, plain, name_set = self.by_name(shape, None), shape.plain, shape.name_set
 
             def object_(value: Any, path: Path, unread: Unread, out: Out) -> Out | None:
                 if not isinstance(value, dict):
@@ -138,8 +143,12 @@ class _Compiler:
 
         return positional
 
-    def by_name(self, shape: Shape) -> _ByName:
-        """Canonicalise an object carrying the shape's fields by name."""
+    def by_name(self, shape: Shape, tag: str | None) -> _ByName:
+        """Canonicalise an object carrying the shape's fields by name.
+
+        ``tag``: the key naming what the object is (a widget's ``type``, a variant's
+        ``kind``), kept as given; it was read to choose the shape, so it is no unknown key.
+        """
         table = {
             f.name: (f.required, type(f.default), f.default, self.convert(f.type, shape))
             for f in shape.fields
@@ -151,6 +160,8 @@ class _Compiler:
                 spec = table.get(name)
                 if spec is None:
                     out[name] = item  # unknown fields are left for the model to refuse
+                    if name != tag:
+                        unread.passed_on = True
                     continue
                 required, default_type, default, convert = spec
                 if not required and type(item) is default_type and item == default:
@@ -177,6 +188,7 @@ class _Compiler:
 
             def elements(value: Any, path: Path, raw: Any, unread: Unread) -> Any:
                 if not isinstance(value, list):
+                    unread.passed_on = True
                     return value
                 out = []  # a loop, not a comprehension: no frame per call (Python 3.11)
                 for index, item in enumerate(value):
@@ -204,10 +216,13 @@ class _Compiler:
 
             def single(value: Any, path: Path, raw: Any, unread: Unread) -> Any:
                 expanded = read(value, path, unread, {})
-                return value if expanded is None else expanded
+                if expanded is None:  # given in full form, or of another JSON type: as given
+                    unread.passed_on = True
+                    return value
+                return expanded
 
             return single
-        by_kind = {s.kind: self.by_name(s) for s in record.shapes}
+        by_kind = {s.kind: self.by_name(s, tag="kind") for s in record.shapes}
         # By the selector's value (with its JSON type: 0 and False differ), or by JSON type.
         by_when = {(type(s.when), s.when): (s.kind, self.read(s)) for s in record.shapes}
         by_type = {s.json_kind: (s.kind, self.read(s)) for s in record.shapes}
@@ -218,10 +233,10 @@ class _Compiler:
             if isinstance(value, dict):
                 kind = value.get("kind")
                 known = by_kind.get(kind) if isinstance(kind, str) else None
-                if known is None:
-                    return value  # the model reports the unknown kind
-                return known(value, path, unread, {})  # ``kind`` is kept as given
-            if sibling is not None:
+                if known is not None:
+                    return known(value, path, unread, {})  # ``kind`` is kept as given
+                found = None  # the model reports the unknown kind
+            elif sibling is not None:
                 selector = sibling(raw)
                 try:
                     found = by_when.get((type(selector), selector))
@@ -229,13 +244,13 @@ class _Compiler:
                     found = None
                 if found is None:
                     unread.unselectable.add(select_by)
-                    return value
             else:
                 found = by_type.get(type(value))
-                if found is None:
-                    return value
-            expanded = found[1](value, path, unread, {"kind": found[0]})
-            return value if expanded is None else expanded
+            expanded = None if found is None else found[1](value, path, unread, {"kind": found[0]})
+            if expanded is None:
+                unread.passed_on = True
+                return value
+            return expanded
 
         return variant
 

@@ -294,3 +294,23 @@ def test_rules_on_every_value_of_a_record_hold_at_every_depth_in_document_order(
         ("max_length", (*kids, 1, "t")),
     ]
     assert widget_expander(widget)(full, True, Unread()) == full  # its own full form
+
+
+def test_a_record_given_in_full_form_inside_shorthand_is_judged_as_given() -> None:
+    """Such a record is passed on as given: valid, it counts; with an unknown key (which
+    no reader looked at), the lesson model refuses it there."""
+    card = {"text": "Water", "correct": 0, "feedback": "An input"}
+    swipe = {"swipecards": ["Sort", ["In", "Out"], [["Light", 0, "An input"], card]]}
+    lesson = {
+        "title": "T",
+        "blocks": [{"section": "S", "items": [swipe]}, {"mcqs": _a_quiz("1.1")}],
+    }
+    result = validate_lesson(lesson)
+    _assert_canonical(result)
+    assert result.lesson is not None
+    assert result.lesson["blocks"][0]["items"][0]["cards"][1] == card
+    card["unknown"] = "x"
+    result = validate_lesson(lesson)
+    assert [(e.path, e.code) for e in result.errors] == [
+        ("/blocks/0/items/0/swipecards/2/1/unknown", "field.unknown")
+    ]
