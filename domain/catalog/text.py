@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
 TextKind = Literal["prose", "code", "line"]
@@ -175,14 +175,15 @@ def is_plain(text: str, kind: TextKind) -> bool:
     )
 
 
-def all_plain(prose: list[str], code: list[str]) -> bool:
+def all_plain(prose: Iterable[str | None], code: Iterable[str | None]) -> bool:
     """Whether every text given passes ``text_problem`` (prose, then code), tested at once.
 
     True implies each one passes; False only says one may not (test them one by one).
     A lesson's texts are joined and scanned a few times in C, not one by one: this is
-    how validation's fast path checks them. TypeError if an item is not a string.
+    how validation checks them. None (an optional field not set) is no text: skipped.
+    TypeError if an item is neither a string nor None.
     """
-    joined_prose, joined_code = " ".join(prose), " ".join(code)
+    joined_prose, joined_code = " ".join(filter(None, prose)), " ".join(filter(None, code))
     if not (_no_controls(joined_prose) and _no_controls(joined_code)):
         return False
     # Joined with spaces, the texts form no markup across their ends that a full test

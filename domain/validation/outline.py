@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.catalog.rules import SECTION_NUMBERING
+from domain.catalog.numbering import SECTION_NUMBERING
 from domain.catalog.text import is_plain, text_problem
 from domain.validation.result import Path, Reporter
 

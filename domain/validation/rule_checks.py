@@ -1,195 +1,203 @@
-"""Widget rules compiled into plain functions, once per widget.
+"""A widget's rules compiled into one walk of its full form, once per widget.
 
-The exact path runs them to locate every finding, and the generated readers call the
-ones they do not inline. A rule's ``field`` path is turned into a direct lookup for the
-common shapes (``a``, ``a/*``, ``a/*/b``) instead of a generic walk, and a check returns
-a shared empty tuple when nothing is wrong.
+What a rule means is its own ``checker()`` or ``violations`` (``domain.catalog.rules``):
+this module only compiles the way to the values each rule checks. Each object of the
+widget (the widget itself, each record value) is visited once, by one function that
+runs every rule on its fields, on the elements of its arrays, and then visits the
+records it holds, in document order. Findings come out in the widget's rule order,
+then in document order, as if each rule had been run on its own.
+
+Texts may be batched: in ``batched``, the ``safe_text`` rules of fields holding only
+strings add them to the lesson's prose and code lists instead of testing them one by
+one, and the caller tests them all at once (``domain.catalog.text.all_plain``); when
+that test fails, ``exact`` runs every rule on every value, to locate each finding.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
-from domain.catalog.rules import Loc, Violation
-from domain.catalog.spec import ListType, RecordType, RuleSpec, TypeNode, WidgetSpec
+from domain.catalog.rules import Loc, SafeText
+from domain.catalog.spec import ListType, RecordType, RuleSpec, ScalarType, Shape, WidgetSpec
+from domain.validation.rule_visits import (
+    Finding,
+    Plan,
+    Test,
+    Texts,
+    Visit,
+    Walk,
+    late,
+    nothing,
+    plan_visit,
+)
 
-Check = Callable[[dict[str, Any]], Sequence[Violation]]
-_NONE: tuple[Violation, ...] = ()
-
-
-@cache
-def compiled_rules(widget: WidgetSpec) -> tuple[tuple[RuleSpec, Check], ...]:
-    """The widget's rules with their compiled checks, built on first use."""
-    return tuple((rule, _compile(rule, widget)) for rule in widget.rules)
-
-
-Found = list[tuple[Loc, Any, Any]]  # (location, value, the object or array holding it)
-Selector = Callable[[dict[str, Any]], Found]
-
-
-def _compile(spec: RuleSpec, widget: WidgetSpec) -> Check:
-    rule = spec.rule
-    select = _selector(spec.path)
-    if spec.record is not None:
-        select = _in_every(widget, spec.record, select)
-    if rule.several:  # rules that report several places of one value use violations()
-        violations = rule.violations
-
-        def several(value: dict[str, Any]) -> Sequence[Violation]:
-            out = [
-                ((*loc, *relative), problem)
-                for loc, found, holder in select(value)
-                for relative, problem in violations(found, holder)
-            ]
-            return out or _NONE
-
-        return several
-    message = rule.checker()
-    if len(spec.path) == 1 and spec.record is None:  # most rules: one field, no lists built
-        (name,) = spec.path
-
-        def field(value: dict[str, Any]) -> Sequence[Violation]:
-            found = value.get(name)
-            if found is None:
-                return _NONE
-            problem = message(found, value)
-            return _NONE if problem is None else (((name,), problem),)
-
-        return field
-
-    def single(value: dict[str, Any]) -> Sequence[Violation]:
-        out = [
-            (loc, problem)
-            for loc, found, holder in select(value)
-            if (problem := message(found, holder)) is not None
-        ]
-        return out or _NONE
-
-    return single
+__all__ = ["Finding", "RuleChecks", "Texts", "widget_checks"]
+# A rule where it applies: its index, its spec, and its path from the object visited.
+_Placed = tuple[int, RuleSpec, tuple[str, ...]]
+_FIRST = itemgetter(0)
+_TEXT_KINDS = {"prose": 0, "code": 1}
 
 
-def _in_every(widget: WidgetSpec, record: str, select: Selector) -> Selector:
-    """``select`` applied to every value of ``record`` in the widget, however deep."""
-    instances = _instances(widget, record)
+@dataclass(frozen=True, slots=True)
+class RuleChecks:
+    """The checks of every rule of a widget on its (model-valid) full form.
 
-    def every(value: dict[str, Any]) -> Found:
-        return [
-            ((*loc, *inner), hit, holder)
-            for loc, current in instances(value)
-            for inner, hit, holder in select(current)
-        ]
-
-    return every
-
-
-Records = list[tuple[Loc, dict[str, Any]]]  # (where, the record's value)
-Instances = Callable[[dict[str, Any]], Records]
-
-
-@cache
-def _instances(widget: WidgetSpec, record: str) -> Instances:
-    """Where the values of ``record`` are in a widget's canonical full form.
-
-    Records are objects there and variants name their ``kind`` (the widget's model
-    accepted it). Walked without recursion, in document order. The rules on a record
-    all ask for the same widget in a row: the last answer is kept for them.
+    ``batched`` adds the strings of text fields to the lesson's ``texts``, tested at once
+    by the caller; ``exact`` tests each string with its own rule.
     """
-    top = [(f.name, f.type) for f in widget.shape.record_fields]
-    last: list[tuple[Any, Records]] = [(None, [])]  # the widget last walked, its records
 
-    def find(value: dict[str, Any]) -> Records:
-        walked, found = last[0]  # one read: another thread may replace the pair meanwhile
-        if walked is value:
+    batched: Callable[[dict[str, Any], Texts], list[Finding]]
+    exact: Callable[[dict[str, Any]], list[Finding]]
+
+
+@cache
+def widget_checks(widget: WidgetSpec) -> RuleChecks:
+    """Compile the checks of a widget's rules, once per widget."""
+    exact = _Compiler(widget, batch_texts=False).checks()
+    unused: Texts = ([], [])  # no string is added to them: each is tested on its own
+    return RuleChecks(
+        _Compiler(widget, batch_texts=True).checks(), lambda full: exact(full, unused)
+    )
+
+
+class _Compiler:
+    def __init__(self, widget: WidgetSpec, *, batch_texts: bool) -> None:
+        self.widget = widget
+        self.batch_texts = batch_texts
+        self.by_record: dict[str, list[_Placed]] = {}
+        for index, spec in enumerate(widget.rules):
+            if spec.record is not None:
+                self.by_record.setdefault(spec.record, []).append((index, spec, spec.path))
+        self.visits: dict[tuple[str, str | None], Visit | None] = {}
+
+    def checks(self) -> Callable[[dict[str, Any], Texts], list[Finding]]:
+        rules = [(i, r, r.path) for i, r in enumerate(self.widget.rules) if r.record is None]
+        visit = self.visit(self.widget.shape, rules)
+
+        def check(full: dict[str, Any], texts: Texts) -> list[Finding]:
+            found: list[Finding] = []
+            if visit is not None:
+                visit(full, (), found, texts)
+                if len(found) > 1:
+                    found.sort(key=_FIRST)  # stable: document order within each rule
             return found
-        found = []
-        pending: list[tuple[TypeNode, Any, Loc]] = [
-            (node, value.get(name), (name,)) for name, node in reversed(top)
-        ]
-        while pending:
-            node, current, loc = pending.pop()
-            if isinstance(node, ListType):
-                if type(current) is list:
-                    pending += [
-                        (node.item, item, (*loc, index))
-                        for index, item in reversed(list(enumerate(current)))
-                    ]
+
+        return check
+
+    def visit(self, shape: Shape, rules: list[_Placed]) -> Visit | None:
+        """The visit of objects of ``shape`` under ``rules`` (None: nothing to check).
+
+        A rule on the members of an array of records (``a/*/b``) is checked where each
+        record is visited, with the record's own rules.
+        """
+        plan = Plan()
+        paths: dict[tuple[str, ...], tuple[int | None, list[Test]]] = {}
+        inside: dict[str, list[_Placed]] = {}  # by field: rules inside its records
+        arrays = {f.name for f in shape.record_fields if _records_in(f.type) is not None}
+        for index, spec, path in rules:
+            if len(path) > 2 and path[0] in arrays and path[1] == "*":
+                inside.setdefault(path[0], []).append((index, spec, path[2:]))
                 continue
-            if not isinstance(node, RecordType) or type(current) is not dict:
-                continue
-            spec = widget.records[node.name]
-            shape = spec.variant(current.get("kind")) if spec.is_variant else spec.shapes[0]
-            if shape is None:
-                continue
-            if node.name == record:
-                found.append((loc, current))
-            pending += [
-                (field.type, current.get(field.name), (*loc, field.name))
-                for field in reversed(shape.record_fields)
-            ]
-        last[0] = (value, found)
-        return found
+            sink, tests = paths.get(path, (None, []))
+            if (text_sink := self.sink(spec)) is not None:
+                sink = text_sink  # a batched text rule: its strings join the lesson's
+            else:
+                rule = spec.rule
+                check = rule.violations if rule.several else rule.checker()
+                tests.append((index, check, rule.several))
+            paths[path] = (sink, tests)
+        texts: dict[int, list[str]] = {}
+        for path, (sink, tests) in paths.items():
+            if len(path) == 1:
+                if sink is not None:
+                    texts.setdefault(sink, []).append(path[0])
+                for index, check, several in tests:
+                    (plan.severals if several else plan.singles).append((path[0], index, check))
+            elif path[1:] == ("*",):
+                plan.elements.append((path[0], sink, tests))
+            elif path[1:] == ("*", "*"):
+                plan.cells.append((path[0], sink, tests))
+            else:
+                plan.elsewhere.append((path, tests))
+        plan.texts = sorted(texts.items())
+        for holding in shape.record_fields:
+            record = _records_in(holding.type)
+            if record is not None:
+                visits = self.records(record, inside.get(holding.name, []))
+                if visits:
+                    plan.descents.append((holding.name, visits))
+            elif (walk := self.walk(holding.type)) is not None:  # not an array of records
+                plan.walks.append((holding.name, walk))
+        return plan_visit(plan) if plan else None
 
-    return find
+    def records(self, name: str, extra: list[_Placed]) -> dict[Any, Visit]:
+        """How to visit the values of a record, by ``kind`` (under None if not a variant).
+
+        ``extra``: rules of the object holding them on the records of one of its arrays.
+        """
+        visits = {}
+        for shape in self.widget.records[name].shapes:
+            own = [r for r in self.by_record.get(name, []) if r[2][0] in shape.names]
+            here = [r for r in extra if r[2][0] in shape.names]
+            key = (name, shape.kind)
+            if here:  # this array's own visit: its values are nowhere else
+                visit = self.visit(shape, sorted(own + here, key=_FIRST))
+            else:
+                if key not in self.visits:  # a record met again while compiled: called late
+                    cell: list[Visit] = []
+                    self.visits[key] = late(cell)
+                    self.visits[key] = built = self.visit(shape, own)
+                    cell.append(built or nothing)
+                visit = self.visits[key]
+            if visit is not None:
+                visits[shape.kind] = visit
+        return visits
+
+    def walk(self, node: Any) -> Walk | None:
+        """Find the records in a value of any type holding them (a record, nested arrays)."""
+        if isinstance(node, ListType):
+            inner = self.walk(node.item)
+            if inner is None:
+                return None
+
+            def elements(value: Any, base: Loc, found: list[Finding], texts: Texts) -> None:
+                for index, item in enumerate(value or ()):
+                    inner(item, (*base, index), found, texts)
+
+            return elements
+        if not isinstance(node, RecordType):
+            return None
+        records = self.records(node.name, [])
+
+        def record(value: Any, base: Loc, found: list[Finding], texts: Texts) -> None:
+            visit = records.get(value.get("kind")) if value is not None else None
+            if visit is not None:
+                visit(value, base, found, texts)
+
+        return record if records else None
+
+    def sink(self, spec: RuleSpec) -> int | None:
+        """Which of the lesson's texts a text rule adds its strings to, when they are batched.
+
+        Only fields holding strings and nothing else: a field that may hold an object
+        (a code listing given as JSON) has its text rule run on each value.
+        """
+        if not self.batch_texts or not isinstance(spec.rule, SafeText):
+            return None
+        shapes = self.widget.records[spec.record].shapes if spec.record else (self.widget.shape,)
+        node = next(f.type for s in shapes if (f := s.field(spec.path[0])) is not None)
+        while isinstance(node, ListType):
+            node = node.item
+        only_strings = isinstance(node, ScalarType) and node.names == {"string"}
+        return _TEXT_KINDS[spec.rule.kind] if only_strings else None
 
 
-def _selector(path: tuple[str, ...]) -> Selector:
-    """A function finding every value a path reaches; unset (None) values are skipped."""
-    if not path:
-        return lambda value: [((), value, None)]
-    if len(path) == 1:
-        (name,) = path
-
-        def field(value: dict[str, Any]) -> Found:
-            found = value.get(name)
-            return [] if found is None else [((name,), found, value)]
-
-        return field
-    if len(path) == 2 and path[1] == "*":
-        name = path[0]
-
-        def elements(value: dict[str, Any]) -> Found:
-            items = value.get(name) or ()
-            return [((name, i), item, items) for i, item in enumerate(items) if item is not None]
-
-        return elements
-    if len(path) == 3 and path[1] == "*":
-        name, _, last = path
-        if last == "*":
-
-            def cells(value: dict[str, Any]) -> Found:
-                return [
-                    ((name, i, j), cell, row)
-                    for i, row in enumerate(value.get(name) or ())
-                    for j, cell in enumerate(row)
-                    if cell is not None
-                ]
-
-            return cells
-
-        def members(value: dict[str, Any]) -> Found:
-            return [
-                ((name, i, last), found, item)
-                for i, item in enumerate(value.get(name) or ())
-                if (found := item.get(last)) is not None
-            ]
-
-        return members
-    return lambda value: list(_select(value, path, (), None))
-
-
-def _select(
-    value: Any, path: tuple[str, ...], loc: Loc, holder: Any
-) -> Iterator[tuple[Loc, Any, Any]]:
-    """Every (location, value, holder) a path reaches, for paths of any shape."""
-    if not path:
-        yield loc, value, holder
-        return
-    head, rest = path[0], path[1:]
-    if head == "*":
-        if isinstance(value, list):
-            for index, item in enumerate(value):
-                yield from _select(item, rest, (*loc, index), value)
-    elif isinstance(value, dict) and value.get(head) is not None:
-        yield from _select(value[head], rest, (*loc, head), value)
+def _records_in(node: Any) -> str | None:
+    """The record an array field holds, if it holds records (``a: record[]``)."""
+    if isinstance(node, ListType) and isinstance(node.item, RecordType):
+        return node.item.name
+    return None

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.catalog.js_regex import MAX_PATTERN_LENGTH, MAX_REPEAT, js_regex_problem
-from domain.validation.document import validate_lesson, validate_lesson_exactly
+from domain.validation.document import validate_lesson
 
 GOOD = [
     "^ls( -a)?$",
@@ -80,14 +80,13 @@ def _console(pattern: str, delay: int = 100) -> dict[str, Any]:
     return {"title": "T", "blocks": [{"section": "S", "items": [interactive, scripted]}]}
 
 
-def test_a_lesson_gets_the_regex_error_at_the_pattern_on_both_paths() -> None:
+def test_a_lesson_gets_the_regex_error_at_the_pattern() -> None:
     for pattern in BAD:
         lesson = _console(pattern)
         result = validate_lesson(lesson)
         assert ("/blocks/0/items/0/console/2/0/0", "value.invalid_regex") in {
             (e.path, e.code) for e in result.errors
         }, pattern
-        assert result == validate_lesson_exactly(lesson)
 
 
 def test_a_scripted_delay_has_an_upper_bound() -> None:

@@ -3,7 +3,7 @@ from typing import Any
 import pytest
 
 from domain.limits import MAX_REPORTED_ISSUES
-from domain.validation.document import validate_lesson, validate_lesson_exactly
+from domain.validation.document import validate_lesson
 from domain.validation.result import ValidationResult
 
 
@@ -310,14 +310,13 @@ def test_errors_are_listed_up_to_the_cap_and_all_counted() -> None:
     assert (body["error_count"], body["errors_truncated"], len(body["errors"])) == (251, True, 100)
 
 
-def test_warnings_are_listed_up_to_the_cap_and_all_counted_on_both_paths() -> None:
+def test_warnings_are_listed_up_to_the_cap_and_all_counted() -> None:
     doc = lesson({"ul": [f"{n}. numbered by hand" for n in range(300)]}, QUIZ)
     result = validate_lesson(doc)
     assert result.ok
     assert (result.warning_count, len(result.warnings)) == (301, MAX_REPORTED_ISSUES)
     assert result.warnings_truncated
     assert not result.errors_truncated
-    assert result == validate_lesson_exactly(doc)
     small = validate_lesson(lesson("Fine", QUIZ))
     assert (small.error_count, small.warning_count) == (0, len(small.warnings)) == (0, 1)
     assert not small.errors_truncated
@@ -336,7 +335,6 @@ def test_section_titles_numbered_by_hand_are_errors_as_in_the_client(title: str)
         assert [(e.path, e.code, e.rule_source) for e in result.errors] == [
             ("/blocks/0/section", "value.manual_numbering", f"widgets-{version}.md#document")
         ]
-        assert result == validate_lesson_exactly(doc)
 
 
 @pytest.mark.parametrize(
@@ -375,4 +373,3 @@ def test_the_client_non_empty_rules_hold_at_every_depth(version: str) -> None:
         (f"{base}/3/stepFlow/1/2", "value.too_few"),
         (f"{base}/4/flow/0/choices/0/flow/0/choices", "value.too_few"),
     }
-    assert result == validate_lesson_exactly(doc)
