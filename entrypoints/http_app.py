@@ -4,14 +4,48 @@ from __future__ import annotations
 
 import hashlib
 
+from litestar.di import Provide
+
 from adapters.http.app import create_app
+from adapters.http.config import HttpConfig
 from adapters.http.edge import EdgeConfig
 from adapters.http.metrics_route import Exposition
-from adapters.http.services import HttpConfig
+from adapters.http.readiness import Readiness
 from adapters.observability.requests import ObservedRequests
+from application.use_cases.estimate_generation import EstimateGeneration
+from application.use_cases.guarded_generation import GuardedGeneration
+from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
 from entrypoints.container import Container, shutdown
-from entrypoints.http_services import ContainerServices
 from entrypoints.settings import Settings, SettingsError
+
+
+def use_cases(container: Container) -> dict[str, Provide]:
+    """Litestar's dependencies: one provider per use case, resolved from the container.
+
+    Resolved per request, so ``container.x.override(...)`` takes effect in a running app
+    (Litestar cannot take a container's provider itself: ``Provide`` needs a function).
+    """
+
+    async def generation() -> GuardedGeneration:
+        return container.guarded_generation()
+
+    async def estimator() -> EstimateGeneration:
+        return container.estimate_generation()
+
+    async def getter() -> GetLesson:
+        return container.get_lesson()
+
+    async def lister() -> ListLessons:
+        return container.list_lessons()
+
+    async def patcher() -> PatchLesson:
+        return container.patch_lesson()
+
+    async def readiness() -> Readiness:
+        return container.readiness()
+
+    providers = (generation, estimator, getter, lister, patcher, readiness)
+    return {provide.__name__: Provide(provide) for provide in providers}
 
 
 def build_app(container: Container) -> ObservedRequests:
@@ -29,7 +63,7 @@ def build_app(container: Container) -> ObservedRequests:
     metrics = container.metrics()
     exposition: Exposition | None = getattr(metrics, "exposition", None)
     return create_app(
-        ContainerServices(container),
+        use_cases(container),
         HttpConfig(
             trusted_proxy_header=settings.trusted_proxy_header,
             trusted_proxy_hops=settings.trusted_proxy_hops,

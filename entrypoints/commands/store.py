@@ -53,7 +53,7 @@ def store_init(args: argparse.Namespace) -> int:
             return EXIT_OK
         from adapters.dynamodb.schema import create_table
 
-        created = await create_table(container.dynamo())
+        created = await create_table(container.stores.table())
         state = "created" if created else "already exists"
         print(f"DynamoDB table {settings.dynamodb_table!r} {state}")
         return EXIT_OK

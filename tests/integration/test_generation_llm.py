@@ -580,7 +580,7 @@ async def scripted_api(
     container = build_container(load_settings(environ))
     try:
         if container.settings().storage == "dynamodb":
-            await create_table(container.dynamo())
+            await create_table(container.stores.table())
         transport = httpx2.ASGITransport(app=build_app(container))
         async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client, container
