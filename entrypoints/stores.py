@@ -38,41 +38,51 @@ def _open_sqlite(settings: Settings, resources: Resources) -> SqliteDatabase:
     return database
 
 
-class SqliteAdapters(containers.DeclarativeContainer):
-    """The embedded store: one SQLite file (``DGS_SQLITE_PATH``) for every port."""
+class StoreParts(containers.DeclarativeContainer):
+    """What the composition root gives every store's container (each one's dependencies).
+
+    A subclass names them ``StoreParts.x``; each instance gets its own copies.
+    """
 
     settings = providers.Dependency(instance_of=Settings)
     clock: providers.Dependency[Clock] = providers.Dependency()
     ids: providers.Dependency[IdGenerator] = providers.Dependency()
     cursors = providers.Dependency(instance_of=CursorCodec)
     resources = providers.Dependency(instance_of=Resources)
+    repair_ttl = providers.Callable(repair_log_ttl, settings)
 
-    database = providers.Singleton(_open_sqlite, settings, resources)
-    lessons = providers.Singleton(SqliteLessonRepository, database, cursors, clock)
-    idempotency = providers.Singleton(SqliteIdempotencyStore, database, clock, ids)
-    cache = providers.Singleton(SqliteCache, database, clock)
-    rate_limiter = providers.Singleton(SqliteRateLimiter, database, clock)
+
+class SqliteAdapters(StoreParts):
+    """The embedded store: one SQLite file (``DGS_SQLITE_PATH``) for every port."""
+
+    database = providers.Singleton(_open_sqlite, StoreParts.settings, StoreParts.resources)
+    lessons = providers.Singleton(
+        SqliteLessonRepository, database, StoreParts.cursors, StoreParts.clock
+    )
+    idempotency = providers.Singleton(
+        SqliteIdempotencyStore, database, StoreParts.clock, StoreParts.ids
+    )
+    cache = providers.Singleton(SqliteCache, database, StoreParts.clock)
+    rate_limiter = providers.Singleton(SqliteRateLimiter, database, StoreParts.clock)
     repair_log = providers.Singleton(
-        SqliteRepairLog, database, clock, ids, providers.Callable(repair_log_ttl, settings)
+        SqliteRepairLog, database, StoreParts.clock, StoreParts.ids, StoreParts.repair_ttl
     )
 
 
-class DynamoAdapters(containers.DeclarativeContainer):
+class DynamoAdapters(StoreParts):
     """DynamoDB: one table (``DGS_DYNAMODB_TABLE``) for every port."""
 
-    settings = providers.Dependency(instance_of=Settings)
-    clock: providers.Dependency[Clock] = providers.Dependency()
-    ids: providers.Dependency[IdGenerator] = providers.Dependency()
-    cursors = providers.Dependency(instance_of=CursorCodec)
-    resources = providers.Dependency(instance_of=Resources)
-
-    table = providers.Singleton(dynamo_wiring.table, settings, resources)
-    lessons = providers.Singleton(dynamo_wiring.lessons, table, cursors, clock)
-    idempotency = providers.Singleton(dynamo_wiring.idempotency, table, clock, ids)
-    cache = providers.Singleton(dynamo_wiring.cache, table, clock)
-    rate_limiter = providers.Singleton(dynamo_wiring.rate_limiter, table, clock)
+    table = providers.Singleton(dynamo_wiring.table, StoreParts.settings, StoreParts.resources)
+    lessons = providers.Singleton(
+        dynamo_wiring.lessons, table, StoreParts.cursors, StoreParts.clock
+    )
+    idempotency = providers.Singleton(
+        dynamo_wiring.idempotency, table, StoreParts.clock, StoreParts.ids
+    )
+    cache = providers.Singleton(dynamo_wiring.cache, table, StoreParts.clock)
+    rate_limiter = providers.Singleton(dynamo_wiring.rate_limiter, table, StoreParts.clock)
     repair_log = providers.Singleton(
-        dynamo_wiring.repair_log, table, clock, ids, providers.Callable(repair_log_ttl, settings)
+        dynamo_wiring.repair_log, table, StoreParts.clock, StoreParts.ids, StoreParts.repair_ttl
     )
 
 

@@ -15,12 +15,15 @@ def is_catalog_version(value: object) -> TypeGuard[CatalogVersion]:
     return value in CATALOG_VERSIONS
 
 
+def unsupported(value: object) -> str:
+    """What is said of a catalog version DGS does not serve."""
+    return f"unsupported schema_version {value!r}; supported: {', '.join(CATALOG_VERSIONS)}"
+
+
 def catalog_version(value: str | None) -> CatalogVersion:
     """``value`` as a served catalog version, the default when None; else ValueError."""
     if value is None:
         return DEFAULT_CATALOG_VERSION
     if not is_catalog_version(value):
-        raise ValueError(
-            f"unsupported schema_version {value!r}; supported: {', '.join(CATALOG_VERSIONS)}"
-        )
+        raise ValueError(unsupported(value))
     return value

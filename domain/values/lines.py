@@ -12,11 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from domain.catalog.text import CONTROL_CHARACTERS as _CC
 from domain.catalog.text import text_problem
 
-# C0 controls, DEL and C1 controls (Unicode category Cc), as regex escapes: the pattern
-# text is the same in Python's ``re``, in msgspec and in the OpenAPI document (ECMA-262).
-_CC: Final = r"\x00-\x1f\x7f-\x9f"
 LINE_PATTERN: Final = rf"^[^{_CC}]*[^\s{_CC}][^{_CC}]*$"
 
 
