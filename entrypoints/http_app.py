@@ -3,49 +3,43 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
+from dependency_injector import providers
 from litestar.di import Provide
 
 from adapters.http.app import create_app
 from adapters.http.config import HttpConfig
 from adapters.http.edge import EdgeConfig
 from adapters.http.metrics_route import Exposition
-from adapters.http.readiness import Readiness
 from adapters.observability.requests import ObservedRequests
-from application.use_cases.estimate_generation import EstimateGeneration
-from application.use_cases.guarded_generation import GuardedGeneration
-from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
 from entrypoints.container import Container, shutdown
 from entrypoints.settings import Settings, SettingsError
 
 
-def use_cases(container: Container) -> dict[str, Provide]:
-    """Litestar's dependencies: one provider per use case, resolved from the container.
+def provide(provider: providers.Provider[Any]) -> Provide:
+    """A Litestar dependency resolving ``provider`` per request.
 
-    Resolved per request, so ``container.x.override(...)`` takes effect in a running app
-    (Litestar cannot take a container's provider itself: ``Provide`` needs a function).
+    So ``container.x.override(...)`` takes effect in a running app (``Provide`` needs a
+    function: it cannot take a container's provider itself).
     """
 
-    async def generation() -> GuardedGeneration:
-        return container.guarded_generation()
+    async def resolve() -> Any:
+        return provider()
 
-    async def estimator() -> EstimateGeneration:
-        return container.estimate_generation()
+    return Provide(resolve)
 
-    async def getter() -> GetLesson:
-        return container.get_lesson()
 
-    async def lister() -> ListLessons:
-        return container.list_lessons()
-
-    async def patcher() -> PatchLesson:
-        return container.patch_lesson()
-
-    async def readiness() -> Readiness:
-        return container.readiness()
-
-    providers = (generation, estimator, getter, lister, patcher, readiness)
-    return {provide.__name__: Provide(provide) for provide in providers}
+def use_cases(container: Container) -> dict[str, Provide]:
+    """Litestar's dependencies: one per use case, by its handlers' parameter name."""
+    return {
+        "generation": provide(container.guarded_generation),
+        "estimator": provide(container.estimate_generation),
+        "getter": provide(container.get_lesson),
+        "lister": provide(container.list_lessons),
+        "patcher": provide(container.patch_lesson),
+        "readiness": provide(container.readiness),
+    }
 
 
 def build_app(container: Container) -> ObservedRequests:

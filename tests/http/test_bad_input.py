@@ -224,6 +224,7 @@ def _lambda(module: Any, method: str, target: str, body: bytes | None = None) ->
     return answer.json()
 
 
+@pytest.mark.slow  # a fresh Lambda handler per case; the ASGI variant runs every case in make unit
 @pytest.mark.parametrize("bad", CASES, ids=[c.id for c in CASES])
 def test_bad_input_through_lambda_gets_the_same_problem_and_changes_nothing(
     lambda_module: Any, bad: Case

@@ -26,6 +26,8 @@ from domain.validation.result import ValidationResult
 from tests.support.lessons import full_lessons, json_values, paths_of
 from tests.support.mutations import VALID_POOL, mutate
 
+pytestmark = pytest.mark.slow  # differential runs: the fast path against the exact one
+
 CORPUS = Path(__file__).parents[2] / "fixtures" / "lessons"
 VALID = sorted((CORPUS / "valid").glob("*.json"))
 INVALID = sorted((CORPUS / "invalid").glob("*.json"))
