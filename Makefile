@@ -3,12 +3,12 @@
 UV := $(shell scripts/bootstrap-uv)
 RUN := $(UV) run --frozen
 
-.PHONY: run test sync lint format typecheck imports unit bench store-init hooks
+.PHONY: run test sync lint format typecheck imports tests unit bench store-init hooks
 
 run: sync ## the service on http://127.0.0.1:8000 (SQLite, offline provider, printed dev key)
 	$(RUN) dgs serve
 
-test: sync lint typecheck imports unit ## everything CI checks
+test: sync lint typecheck imports tests ## everything CI checks
 
 sync:
 	$(UV) sync --frozen
@@ -27,8 +27,11 @@ typecheck:
 imports:
 	$(RUN) lint-imports
 
-unit:
+tests: ## every test, the slow ones too
 	$(RUN) pytest
+
+unit: ## the fast tests, in under a minute (the `slow` marker: servers, moto, long property runs)
+	$(RUN) pytest -m "not slow"
 
 bench: sync
 	$(RUN) python -m bench.bench_validate

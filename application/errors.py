@@ -32,6 +32,16 @@ class VersionConflictError(ApplicationError):
         self.current = current
 
 
+class PreconditionFailedError(ApplicationError):
+    """A change made on a condition (If-Match) the lesson does not meet: nothing was changed.
+
+    Unlike a ``VersionConflictError`` (lost to a concurrent change), the caller said which
+    version it expected, so it is never retried.
+    """
+
+    code = "precondition_failed"
+
+
 class InvalidCursorError(ApplicationError):
     """A list cursor that was tampered with, or made for another query or server."""
 

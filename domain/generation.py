@@ -6,37 +6,22 @@ is what gets cached and reused for variants (another length, level or version).
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.catalog.text import text_problem
-
-LearnerLevel = Literal["Newbie", "Beginner", "Intermediate", "Expert"]
-LessonLength = Literal["Highlights", "Detailed", "Training"]
-Mode = Literal["fast", "balanced", "best"]
+from domain.values.constraints import (
+    DEFAULT_LANGUAGE,
+    DEFAULT_LEARNER_LEVEL,
+    DEFAULT_LESSON_LENGTH,
+    DEFAULT_MODE,
+    LANGUAGE_MAX_LENGTH,
+    LANGUAGE_MIN_LENGTH,
+    LearnerLevel,
+    LessonLength,
+    Mode,
+)
 
 # How many sections each length asks for (documented in the README and the prompts).
 SECTIONS_BY_LENGTH: dict[str, int] = {"Highlights": 3, "Detailed": 6, "Training": 10}
-TOPIC_MAX_LENGTH = 200
-
-
-def normalize_topic(topic: str) -> str:
-    """The topic trimmed; ValueError if empty, longer than 200 or not one line of text.
-
-    A topic follows the rule of a lesson's title (``domain.catalog.text``, kind
-    ``line``): no control characters, bidi overrides or script markup. It reaches the
-    prompts, the stored record and every listing.
-    """
-    trimmed = topic.strip()
-    if not trimmed:
-        raise ValueError("the topic is empty")
-    if len(trimmed) > TOPIC_MAX_LENGTH:
-        raise ValueError(f"the topic is longer than {TOPIC_MAX_LENGTH} characters")
-    problem = text_problem(trimmed, "line")
-    if problem is not None:
-        raise ValueError(f"the topic {problem}")
-    return trimmed
 
 
 class LessonConstraints(BaseModel):
@@ -44,10 +29,14 @@ class LessonConstraints(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    learner_level: LearnerLevel = "Beginner"
-    language: str = Field(default="en", min_length=2, max_length=35)
-    length: LessonLength = "Detailed"
-    mode: Mode = "balanced"
+    learner_level: LearnerLevel = DEFAULT_LEARNER_LEVEL
+    # Stored requests (repair records) are read back with it: the pattern is checked
+    # where a request is accepted (``domain.values.constraints.language``), not here.
+    language: str = Field(
+        default=DEFAULT_LANGUAGE, min_length=LANGUAGE_MIN_LENGTH, max_length=LANGUAGE_MAX_LENGTH
+    )
+    length: LessonLength = DEFAULT_LESSON_LENGTH
+    mode: Mode = DEFAULT_MODE
 
     @property
     def section_count(self) -> int:

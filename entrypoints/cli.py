@@ -10,6 +10,17 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from application.records import DEFAULT_LIMIT
+from domain.values.catalog_version import CATALOG_VERSIONS, DEFAULT_CATALOG_VERSION
+from domain.values.constraints import (
+    DEFAULT_LANGUAGE,
+    DEFAULT_LEARNER_LEVEL,
+    DEFAULT_LESSON_LENGTH,
+    DEFAULT_MODE,
+    LEARNER_LEVELS,
+    LESSON_LENGTHS,
+    MODES,
+    language,
+)
 from entrypoints.commands import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED
 
 _COMMANDS = "entrypoints.commands"
@@ -54,6 +65,13 @@ def _limit(text: str) -> int:
     return page_limit(text)
 
 
+def _language(text: str) -> str:
+    try:
+        return language(text)  # the rule of the API's constraints.language
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dgs", description="DGS, the Data Generation Service.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -77,15 +95,18 @@ def _parser() -> argparse.ArgumentParser:
 
     generate = commands.add_parser("generate", help="generate and store a lesson")
     generate.add_argument("topic")
+    generate.add_argument("--level", default=DEFAULT_LEARNER_LEVEL, choices=LEARNER_LEVELS)
     generate.add_argument(
-        "--level", default="Beginner", choices=["Newbie", "Beginner", "Intermediate", "Expert"]
+        "--language",
+        default=DEFAULT_LANGUAGE,
+        type=_language,
+        help=f"language of the lesson, a BCP 47 tag (default {DEFAULT_LANGUAGE})",
     )
-    generate.add_argument("--language", default="en", help="language of the lesson (default en)")
+    generate.add_argument("--length", default=DEFAULT_LESSON_LENGTH, choices=LESSON_LENGTHS)
+    generate.add_argument("--mode", default=DEFAULT_MODE, choices=MODES)
     generate.add_argument(
-        "--length", default="Detailed", choices=["Highlights", "Detailed", "Training"]
+        "--schema-version", default=DEFAULT_CATALOG_VERSION, choices=CATALOG_VERSIONS
     )
-    generate.add_argument("--mode", default="balanced", choices=["fast", "balanced", "best"])
-    generate.add_argument("--schema-version", default="1.1", choices=["1.0", "1.1"])
     generate.add_argument("--json", action="store_true", help="print the API's response body")
     generate.set_defaults(handler="generate:generate", label=generate.prog)
 
@@ -99,7 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     check = providers.add_subparsers(dest="providers_command", required=True).add_parser(
         "check", help="one minimal call per step with the exact schema it sends"
     )
-    check.add_argument("--schema-version", default="1.1", choices=["1.0", "1.1"])
+    check.add_argument(
+        "--schema-version", default=DEFAULT_CATALOG_VERSION, choices=CATALOG_VERSIONS
+    )
     check.add_argument("--json", action="store_true", help="print JSON")
     check.set_defaults(handler="providers:check", label=check.prog)
 

@@ -1,7 +1,8 @@
 """The composition root: which adapter serves each port, chosen by the settings.
 
-DynamoDB adapters come from ``dynamo_wiring`` factories, so their heavy imports
-(botocore, boto3) happen only when the settings select DynamoDB.
+The stores come from one adapters container (``entrypoints.stores``), the one
+``DGS_STORAGE`` names, chosen once by ``build_container``; the use cases read its ports
+through the aliases below, so ``container.lessons.override(...)`` works in tests.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import timedelta
 
 from dependency_injector import containers, providers
 
+from adapters.http.readiness import Readiness, ReadinessWindow
 from adapters.llm.chat_examples import OpenAiChatExamples
 from adapters.llm.prices import CataloguePrices
 from adapters.llm.prompt_files import prompt_version
@@ -21,12 +23,6 @@ from adapters.observability.generations import (
     ObservedStructurer,
 )
 from adapters.observability.metrics import Metrics, NoMetrics
-from adapters.sqlite.cache import SqliteCache
-from adapters.sqlite.database import SqliteDatabase
-from adapters.sqlite.idempotency import SqliteIdempotencyStore
-from adapters.sqlite.lessons import SqliteLessonRepository
-from adapters.sqlite.rate_limit import SqliteRateLimiter
-from adapters.sqlite.repairs import SqliteRepairLog
 from adapters.system import RandomIds, SystemClock
 from application.cursor import CursorCodec
 from application.evaluation.history import RecentGenerations
@@ -36,9 +32,10 @@ from application.use_cases.export_repairs import ExportRepairs
 from application.use_cases.generate_lesson import GenerateLesson
 from application.use_cases.guarded_generation import GuardedGeneration, GuardPolicy
 from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
-from entrypoints import auth_wiring, dynamo_wiring, llm_wiring
+from entrypoints import auth_wiring, llm_wiring
 from entrypoints.resources import Resources
 from entrypoints.settings import Settings
+from entrypoints.stores import STORES
 
 
 def guard_policy(settings: Settings) -> GuardPolicy:
@@ -53,17 +50,6 @@ def guard_policy(settings: Settings) -> GuardPolicy:
 def generation_deadline(settings: Settings) -> timedelta:
     """The one deadline of a generation; the idempotency lease is derived from it."""
     return timedelta(seconds=settings.generation_deadline_seconds)
-
-
-def repair_log_ttl(settings: Settings) -> timedelta:
-    """How long repair records are kept."""
-    return timedelta(days=settings.repair_log_ttl_days)
-
-
-def _open_sqlite(settings: Settings, resources: Resources) -> SqliteDatabase:
-    database = SqliteDatabase(settings.sqlite_path)
-    resources.on_close(database.close)
-    return database
 
 
 class Container(containers.DeclarativeContainer):
@@ -81,42 +67,13 @@ class Container(containers.DeclarativeContainer):
     resources = providers.Singleton(Resources)
     # Bearer tokens (None in dev-key mode); the edge and /ready use it.
     token_verifier = providers.Singleton(auth_wiring.token_verifier, settings, clock)
-    sqlite = providers.Singleton(_open_sqlite, settings, resources)
-    dynamo = providers.Singleton(dynamo_wiring.table, settings, resources)
-
-    lessons = providers.Selector(
-        settings.provided.storage,
-        sqlite=providers.Singleton(SqliteLessonRepository, sqlite, cursors, clock),
-        dynamodb=providers.Singleton(dynamo_wiring.lessons, dynamo, cursors, clock),
-    )
-    idempotency = providers.Selector(
-        settings.provided.storage,
-        sqlite=providers.Singleton(SqliteIdempotencyStore, sqlite, clock, ids),
-        dynamodb=providers.Singleton(dynamo_wiring.idempotency, dynamo, clock, ids),
-    )
-    cache = providers.Selector(
-        settings.provided.storage,
-        sqlite=providers.Singleton(SqliteCache, sqlite, clock),
-        dynamodb=providers.Singleton(dynamo_wiring.cache, dynamo, clock),
-    )
-    rate_limiter = providers.Selector(
-        settings.provided.storage,
-        sqlite=providers.Singleton(SqliteRateLimiter, sqlite, clock),
-        dynamodb=providers.Singleton(dynamo_wiring.rate_limiter, dynamo, clock),
-    )
-    repair_log = providers.Selector(
-        settings.provided.storage,
-        sqlite=providers.Singleton(
-            SqliteRepairLog, sqlite, clock, ids, providers.Callable(repair_log_ttl, settings)
-        ),
-        dynamodb=providers.Singleton(
-            dynamo_wiring.repair_log,
-            dynamo,
-            clock,
-            ids,
-            providers.Callable(repair_log_ttl, settings),
-        ),
-    )
+    # The store's adapters (``SqliteAdapters`` or ``DynamoAdapters``), set by build_container.
+    stores = providers.DependenciesContainer()
+    lessons = stores.lessons
+    idempotency = stores.idempotency
+    cache = stores.cache
+    rate_limiter = stores.rate_limiter
+    repair_log = stores.repair_log
 
     llm_settings = providers.Singleton(llm_wiring.llm_settings, settings)
     provider_clients = providers.Singleton(llm_wiring.provider_clients, llm_settings, resources)
@@ -166,11 +123,29 @@ class Container(containers.DeclarativeContainer):
     get_lesson = providers.Factory(GetLesson, lessons)
     list_lessons = providers.Factory(ListLessons, lessons)
     patch_lesson = providers.Factory(PatchLesson, lessons)
+    # GET /ready: its checks resolve their parts when they run; answers last a few seconds.
+    readiness = providers.Factory(
+        Readiness,
+        providers.Singleton(ReadinessWindow),
+        clock,
+        lessons.provider,
+        generate_lesson.provider,
+        token_verifier.provider,
+    )
 
 
 def build_container(settings: Settings, metrics: Metrics | None = None) -> Container:
     """A container wired to ``settings`` (and to an entry point's ``metrics``)."""
     container = Container(settings=settings)
+    container.stores.override(
+        STORES[settings.storage](
+            settings=container.settings,
+            clock=container.clock,
+            ids=container.ids,
+            cursors=container.cursors,
+            resources=container.resources,
+        )
+    )
     if metrics is not None:
         container.metrics.override(providers.Object(metrics))
     container.check_dependencies()

@@ -25,6 +25,7 @@ from application.evaluation.runner import Estimator, Pipeline
 from application.evaluation.tracing import TracedGatherer, TracedRepairer, TracedStructurer
 from application.ports.estimation import StepName
 from domain.generation import LessonConstraints
+from domain.values.constraints import MODES
 from entrypoints.container import Container, build_container
 from entrypoints.setting_sources import SourceError, read_dotenv
 from entrypoints.settings import Settings, SettingsError, load_settings
@@ -108,7 +109,7 @@ def _fingerprint(container: Container, prompt_version: str, repair: bool) -> dic
     llm = container.llm_settings()
     routes = {}
     steps: tuple[StepName, ...] = ("gatherer", "structurer", "repair")
-    for mode in ("fast", "balanced", "best"):
+    for mode in MODES:
         constraints = LessonConstraints(mode=mode)
         for step in steps if repair else steps[:2]:
             route = llm.route(step, constraints)

@@ -3,15 +3,43 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
+
+from dependency_injector import providers
+from litestar.di import Provide
 
 from adapters.http.app import create_app
+from adapters.http.config import HttpConfig
 from adapters.http.edge import EdgeConfig
 from adapters.http.metrics_route import Exposition
-from adapters.http.services import HttpConfig
 from adapters.observability.requests import ObservedRequests
 from entrypoints.container import Container, shutdown
-from entrypoints.http_services import ContainerServices
 from entrypoints.settings import Settings, SettingsError
+
+
+def provide(provider: providers.Provider[Any]) -> Provide:
+    """A Litestar dependency resolving ``provider`` per request.
+
+    So ``container.x.override(...)`` takes effect in a running app (``Provide`` needs a
+    function: it cannot take a container's provider itself).
+    """
+
+    async def resolve() -> Any:
+        return provider()
+
+    return Provide(resolve)
+
+
+def use_cases(container: Container) -> dict[str, Provide]:
+    """Litestar's dependencies: one per use case, by its handlers' parameter name."""
+    return {
+        "generation": provide(container.guarded_generation),
+        "estimator": provide(container.estimate_generation),
+        "getter": provide(container.get_lesson),
+        "lister": provide(container.list_lessons),
+        "patcher": provide(container.patch_lesson),
+        "readiness": provide(container.readiness),
+    }
 
 
 def build_app(container: Container) -> ObservedRequests:
@@ -29,7 +57,7 @@ def build_app(container: Container) -> ObservedRequests:
     metrics = container.metrics()
     exposition: Exposition | None = getattr(metrics, "exposition", None)
     return create_app(
-        ContainerServices(container),
+        use_cases(container),
         HttpConfig(
             trusted_proxy_header=settings.trusted_proxy_header,
             trusted_proxy_hops=settings.trusted_proxy_hops,

@@ -21,6 +21,32 @@ TEST_CREDENTIALS = {
 }
 
 
+# A property test asking for this many examples or more is a long run (``slow``).
+LONG_PROPERTY_RUN = 300
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``slow`` what ``make unit`` leaves out (``make test`` and CI run everything).
+
+    By rule, so a new test is placed without a list to keep: anything on moto's server
+    (DynamoDB, Cognito) or parametrised over a DynamoDB store, and long property runs.
+    Modules that start real servers or browsers carry ``pytestmark = pytest.mark.slow``.
+    """
+    for item in items:
+        if _slow(item):
+            item.add_marker(pytest.mark.slow)
+
+
+def _slow(item: pytest.Item) -> bool:
+    if "moto_proxy" in getattr(item, "fixturenames", ()):  # includes fixtures' fixtures
+        return True
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if any(isinstance(value, str) and value.startswith("dynamodb") for value in params.values()):
+        return True
+    settings = getattr(getattr(item, "obj", None), "_hypothesis_internal_use_settings", None)
+    return settings is not None and settings.max_examples >= LONG_PROPERTY_RUN
+
+
 @pytest.fixture(autouse=True)
 def isolated_settings(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.connection import ASGIConnection
-from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.handlers import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig
@@ -18,7 +18,8 @@ from litestar.openapi.spec import Components
 from adapters.http.body import StrictJsonRequest
 from adapters.http.body_deadline import BodyDeadline
 from adapters.http.catalog import OTHER_ROUTES
-from adapters.http.clients import client_identity
+from adapters.http.clients import client_address, client_identity
+from adapters.http.config import HttpConfig
 from adapters.http.docs import ASSET_PATHS, OfflineSwagger, asset_routes
 from adapters.http.edge import DOCS_PATH, EdgeConfig, EdgeMiddleware
 from adapters.http.estimate import ESTIMATE_ROUTES
@@ -28,7 +29,6 @@ from adapters.http.metrics_route import METRICS_PATH, Exposition, metrics_route
 from adapters.http.openapi_docs import ExampleJson, security_requirements, security_schemes
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.routes import RouteTemplates
-from adapters.http.services import HttpConfig, Services
 from adapters.observability.metrics import Metrics, NoMetrics
 from adapters.observability.requests import ObservedRequests, RequestObservation
 
@@ -53,8 +53,17 @@ async def served_docs_only(
         raise NotFoundException()
 
 
+def _client_of(config: HttpConfig) -> Callable[[Request[Any, Any, Any]], Awaitable[str]]:
+    """The ``client`` dependency: the address rate limits count (``client_address``)."""
+
+    async def provide_client(request: Request[Any, Any, Any]) -> str:
+        return client_address(request.scope, config)
+
+    return provide_client
+
+
 def create_app(
-    services: Services,
+    use_cases: Mapping[str, Provide],
     config: HttpConfig,
     edge: EdgeConfig,
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
@@ -64,6 +73,9 @@ def create_app(
 ) -> ObservedRequests:
     """The ASGI app: Litestar in the edge layer (keys, CORS, headers) in the observer.
 
+    ``use_cases`` provides each handler's use case by the name of its parameter
+    (``generation``, ``estimator``, ``getter``, ``lister``, ``patcher``, ``readiness``):
+    one ``Provide`` each, resolved per request. The app is not built without all of them.
     The observer gives each request its id and trace, one log line and its metrics.
     ``exposition`` serves ``/metrics`` (containers; public with ``config.metrics_public``).
     """
@@ -110,7 +122,7 @@ def create_app(
         openapi_config=openapi,
         request_class=StrictJsonRequest,
         request_max_body_size=DEFAULT_MAX_BODY,
-        state=State({"services": services, "http_config": config}),
+        dependencies={**use_cases, "client": Provide(_client_of(config))},
         on_shutdown=list(on_shutdown),
         logging_config=None,  # the entry point configures logging (hypercorn's lines not echoed)
         debug=False,

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Response, get
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.params import PathParameter
 
 from adapters.http import wire
 from adapters.http.problems import HttpProblem
+from adapters.http.readiness import Readiness
 from adapters.http.responses import problems
-from adapters.http.services import Services
 from domain.catalog.registry import get_registry
 from domain.schema.document import lesson_json_schema
+from domain.values.catalog_version import is_catalog_version
 
 
 @get("/v1/catalog", responses=problems(401), summary="Widget catalogs")
@@ -53,7 +54,7 @@ async def lesson_schema(
     version: Annotated[str, PathParameter(description="catalog version, e.g. 1.1", max_length=16)],
 ) -> dict[str, Any]:
     """The lesson JSON Schema (draft 2020-12) of a catalog version."""
-    if version not in get_registry().catalogs:
+    if not is_catalog_version(version):
         raise HttpProblem(404, "not_found", f"no catalog version {version!r}")
     return lesson_json_schema(version)
 
@@ -65,10 +66,9 @@ async def health() -> wire.Health:
 
 
 @get("/ready", responses=problems(503), summary="Readiness")
-async def ready(state: State) -> Response[wire.Health]:
+async def ready(readiness: NamedDependency[Readiness]) -> Response[wire.Health]:
     """The store answers and a provider is configured."""
-    services: Services = state["services"]
-    checks = await services.readiness()
+    checks = await readiness()
     ok = all(value == "ok" for value in checks.values())
     body = wire.Health(status="ok" if ok else "unavailable", checks=checks)
     return Response(

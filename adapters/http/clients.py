@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 from adapters.http.authn import PRINCIPAL
-from adapters.http.services import HttpConfig
+from adapters.http.config import HttpConfig
 from application.principal import Principal
 
 _MAX_CLIENT_LENGTH = 100  # an IPv6 address with a zone fits many times over

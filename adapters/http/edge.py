@@ -21,8 +21,7 @@ import msgspec
 from litestar.utils import normalize_path
 
 from adapters.http.authn import PRINCIPAL, Authenticator, Refusal
-from adapters.http.problems import PROBLEM_JSON, TITLES
-from adapters.http.wire import Problem
+from adapters.http.problems import PROBLEM_JSON, problem
 from adapters.observability.correlation import accepted_request_id, new_request_id
 from application.ports.identity import TokenVerifier
 from application.principal import AuthMode
@@ -192,15 +191,7 @@ class EdgeMiddleware:
         cors: list[tuple[bytes, bytes]] | None = None,
         challenge: str | None = None,
     ) -> None:
-        problem = Problem(
-            type=f"https://dgs.dev/problems/{code}",
-            title=TITLES.get(status, "Forbidden" if status == 403 else "Error"),
-            status=status,
-            detail=detail,
-            code=code,
-            request_id=scope["state"]["request_id"],
-        )
-        body = msgspec.json.encode(problem)
+        body = msgspec.json.encode(problem(status, code, detail, scope["state"]["request_id"]))
         raw = [
             (b"content-type", PROBLEM_JSON.encode()),
             (b"content-length", str(len(body)).encode()),

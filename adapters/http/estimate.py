@@ -8,28 +8,18 @@ key like every /v1 route).
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 import msgspec
 from litestar import post
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from msgspec import Struct
 
 from adapters.http import wire
-from adapters.http.lessons import require_json
+from adapters.http.lessons import generate_request, require_json
 from adapters.http.responses import problems
 from application.use_cases.estimate_generation import EstimateGeneration
-from application.use_cases.generate_lesson import GenerateRequest
-from domain.generation import LessonConstraints
-
-
-class EstimateServices(Protocol):
-    """What this route needs from the app's services."""
-
-    def estimate(self) -> EstimateGeneration:
-        """POST /v1/lessons/estimate."""
-        ...
 
 
 class Tokens(Struct, kw_only=True):
@@ -90,23 +80,6 @@ class Estimate(Struct, kw_only=True):
     method: str
 
 
-def generate_request(data: wire.GenerateBody) -> GenerateRequest:
-    """The use-case request of a generate body (the API's names to the domain's)."""
-    constraints = data.constraints or wire.Constraints()
-    fields: dict[str, Any] = {
-        "learner_level": constraints.learnerLevel,
-        "language": constraints.language,
-        "length": constraints.length,
-        "mode": data.mode,
-    }
-    return GenerateRequest(
-        topic=data.topic,
-        constraints=LessonConstraints(**{k: v for k, v in fields.items() if v is not None}),
-        schema_version=data.schema_version or "1.1",
-        idempotency_key=data.idempotency_key,
-    )
-
-
 @post(
     "/v1/lessons/estimate",
     status_code=200,
@@ -115,14 +88,15 @@ def generate_request(data: wire.GenerateBody) -> GenerateRequest:
     responses=problems(400, 401, 413, 415, 422, 503),
     summary="Estimate a generation's calls and cost",
 )
-async def estimate(data: JSONBody[wire.GenerateBody], state: State) -> Estimate:
+async def estimate(
+    data: JSONBody[wire.GenerateBody], estimator: NamedDependency[EstimateGeneration]
+) -> Estimate:
     """The model calls, tokens and cost range per step a generate request would take.
 
     No model call is made and no rate-limit token is taken. Output tokens come from the
     store's past runs of the same models when it has at least three, else from the length.
     """
-    services: EstimateServices = state["services"]
-    result = await services.estimate()(generate_request(data))
+    result = await estimator(generate_request(data))
     return msgspec.convert(result.to_dict(), type=Estimate)
 
 

@@ -11,22 +11,24 @@ from typing import Annotated, Any, Literal
 from litestar import HttpMethod, MediaType, Request, Response, get, patch, post, route
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.handlers import BaseRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from adapters.http import presenters, wire
-from adapters.http.clients import client_address
 from adapters.http.problems import HttpProblem
 from adapters.http.rate_limit_headers import RateLimitedOperation, rate_limit_headers
 from adapters.http.responses import problems
-from adapters.http.services import HttpConfig, Services
-from application.errors import VersionConflictError
+from application.errors import PreconditionFailedError
 from application.records import DEFAULT_LIMIT, MAX_LIMIT, LessonQuery
 from application.use_cases.generate_lesson import GenerateRequest
-from application.use_cases.lessons import LessonPatch, view_of
+from application.use_cases.guarded_generation import GuardedGeneration
+from application.use_cases.lessons import GetLesson, LessonPatch, ListLessons, PatchLesson, view_of
 from domain.generation import LessonConstraints
 from domain.validation.document import validate_lesson
+from domain.values.catalog_version import DEFAULT_CATALOG_VERSION, CatalogVersion
+from domain.values.lines import TAG
 
 Format = Literal["shorthand", "full"]
 _VERSION = re.compile(r"[0-9]{1,18}")
@@ -41,16 +43,6 @@ FormatQuery = Annotated[
         ),
     ),
 ]
-
-
-def _services(state: State) -> Services:
-    services: Services = state["services"]
-    return services
-
-
-def _config(state: State) -> HttpConfig:
-    config: HttpConfig = state["http_config"]
-    return config
 
 
 async def require_json(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
@@ -77,8 +69,8 @@ async def require_json(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRo
 )
 async def generate(
     data: JSONBody[wire.GenerateBody],
-    request: Request[Any, Any, Any],
-    state: State,
+    generation: NamedDependency[GuardedGeneration],
+    client: NamedDependency[str],
     format: FormatQuery = "shorthand",
     cache: Annotated[
         bool, QueryParameter(name="cache", description="false: skip the cache")
@@ -86,11 +78,30 @@ async def generate(
     idempotency_header: Annotated[
         str | None,
         HeaderParameter(
-            name="Idempotency-Key", max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$", required=False
+            name="Idempotency-Key",
+            max_length=wire.IDEMPOTENCY_KEY_MAX_LENGTH,
+            pattern=wire.IDEMPOTENCY_KEY_PATTERN,
+            required=False,
         ),
     ] = None,
 ) -> Response[bytes]:
     """Topic in, stored lesson out; the same idempotency key replays the same response."""
+    result = await generation(
+        generate_request(data, idempotency_header), client, format, use_cache=cache
+    )
+    headers = {"Location": f"/v1/lessons/{result.lesson_id}", **rate_limit_headers(result.quotas)}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    # The body was serialised once, by the use case: sent as is (a replay sends it again).
+    return Response(
+        result.body.encode(), status_code=201, headers=headers, media_type=MediaType.JSON
+    )
+
+
+def generate_request(
+    data: wire.GenerateBody, idempotency_header: str | None = None
+) -> GenerateRequest:
+    """The use-case request of a generate body (the API's names to the domain's)."""
     if data.idempotency_key and idempotency_header and data.idempotency_key != idempotency_header:
         raise HttpProblem(
             400, "idempotency_key_conflict", "the body and the Idempotency-Key header disagree"
@@ -102,22 +113,11 @@ async def generate(
         "length": constraints.length,
         "mode": data.mode,
     }
-    generate_request = GenerateRequest(
+    return GenerateRequest(
         topic=data.topic,
         constraints=LessonConstraints(**{k: v for k, v in fields.items() if v is not None}),
-        schema_version=data.schema_version or "1.1",
+        schema_version=data.schema_version or DEFAULT_CATALOG_VERSION,
         idempotency_key=data.idempotency_key or idempotency_header,
-    )
-    config = _config(state)
-    result = await _services(state).generation()(
-        generate_request, client_address(request.scope, config), format, use_cache=cache
-    )
-    headers = {"Location": f"/v1/lessons/{result.lesson_id}", **rate_limit_headers(result.quotas)}
-    if result.replayed:
-        headers["Idempotent-Replayed"] = "true"
-    # The body was serialised once, by the use case: sent as is (a replay sends it again).
-    return Response(
-        result.body.encode(), status_code=201, headers=headers, media_type=MediaType.JSON
     )
 
 
@@ -128,21 +128,19 @@ async def generate(
 )
 async def get_lesson(
     lesson_id: LessonId,
-    state: State,
+    getter: NamedDependency[GetLesson],
     format: FormatQuery = "shorthand",
-    schema_version: Annotated[
-        Literal["1.0", "1.1"] | None, QueryParameter(name="schema_version")
-    ] = None,
+    schema_version: Annotated[CatalogVersion | None, QueryParameter(name="schema_version")] = None,
 ) -> Response[wire.Lesson]:
     """The lesson with its metadata and ETag, in its own or another catalog version."""
-    view = await _services(state).get_lesson()(str(lesson_id), schema_version)
+    view = await getter(str(lesson_id), schema_version)
     return Response(presenters.lesson(view, format), headers={"ETag": presenters.etag(view.record)})
 
 
 @get("/v1/lessons", responses=problems(400, 401, 503), summary="List lessons")
 async def list_lessons(
-    state: State,
-    tag: Annotated[str | None, QueryParameter(max_length=40)] = None,
+    lister: NamedDependency[ListLessons],
+    tag: Annotated[str | None, QueryParameter(max_length=TAG.max_length)] = None,
     q: Annotated[str | None, QueryParameter(max_length=200)] = None,
     created_from: Annotated[
         str | None, QueryParameter(name="from", format="date-time", max_length=40)
@@ -162,7 +160,7 @@ async def list_lessons(
         limit=limit,
         cursor=cursor,
     )
-    page = await _services(state).list_lessons()(query)
+    page = await lister(query)
     return wire.SummaryPage(
         items=[presenters.summary(s) for s in page.items], next_cursor=page.next_cursor
     )
@@ -198,7 +196,7 @@ def _moment(name: str, text: str | None) -> datetime | None:
 async def patch_lesson(
     lesson_id: LessonId,
     data: JSONBody[wire.PatchBody],
-    state: State,
+    patcher: NamedDependency[PatchLesson],
     if_match: Annotated[
         str | None, HeaderParameter(name="If-Match", max_length=200, required=False)
     ] = None,
@@ -208,14 +206,7 @@ async def patch_lesson(
     checked_id = str(lesson_id)
     expected = _expected_version(if_match, checked_id)
     change = LessonPatch(tuple(data.tags_add or ()), tuple(data.tags_remove or ()), data.title)
-    try:
-        record = await _services(state).patch_lesson()(checked_id, change, expected)
-    except VersionConflictError as exc:
-        if expected is not None:
-            raise HttpProblem(
-                412, "precondition_failed", f"the lesson is at version {exc.current}"
-            ) from exc
-        raise
+    record = await patcher(checked_id, change, expected)
     view = view_of(record)  # the updated record is the answer: no second read
     return Response(presenters.lesson(view, format), headers={"ETag": presenters.etag(view.record)})
 
@@ -229,9 +220,7 @@ def _expected_version(if_match: str | None, lesson_id: str) -> int | None:
     # ASCII digits only, at most 18 (a 64-bit integer): str.isdigit() also accepts "¹",
     # which int() refuses, and a store column holds no larger number.
     if not tag.startswith(prefix) or not _VERSION.fullmatch(tag[len(prefix) :]):
-        raise HttpProblem(
-            412, "precondition_failed", "If-Match does not name a version of this lesson"
-        )
+        raise PreconditionFailedError("If-Match does not name a version of this lesson")
     return int(tag[len(prefix) :])
 
 
@@ -247,9 +236,7 @@ async def validate(
     data: JSONBody[Any],
     request: Request[Any, Any, Any],
     state: State,
-    schema_version: Annotated[
-        Literal["1.0", "1.1"] | None, QueryParameter(name="schema_version")
-    ] = None,
+    schema_version: Annotated[CatalogVersion | None, QueryParameter(name="schema_version")] = None,
 ) -> wire.Validation:
     """The ``dgs validate --json`` result for the posted lesson (200 even when invalid).
 

@@ -38,6 +38,7 @@ from application.errors import (
     ModelRefusedError,
     NotFoundError,
     OutputTruncatedError,
+    PreconditionFailedError,
     ProviderRateLimitedError,
     ProviderRejectedSchemaError,
     ProviderTimeoutError,
@@ -59,6 +60,7 @@ STATUS: dict[type[ApplicationError], int] = {
     InvalidRequestError: 422,
     InvalidCursorError: 400,
     NotFoundError: 404,
+    PreconditionFailedError: 412,
     VersionConflictError: 409,
     AlreadyExistsError: 409,
     FencedError: 409,
@@ -79,7 +81,8 @@ STATUS: dict[type[ApplicationError], int] = {
     ProviderTimeoutError: 504,
 }
 TITLES = {
-    400: "Bad request", 401: "Unauthorized", 404: "Not found", 405: "Method not allowed",
+    400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+    405: "Method not allowed",
     408: "Request timeout", 409: "Conflict", 412: "Precondition failed", 413: "Payload too large",
     415: "Unsupported media type", 422: "Unprocessable content", 429: "Too many requests",
     500: "Internal server error", 502: "Bad model output", 503: "Service unavailable",
@@ -106,6 +109,21 @@ def request_id_of(request: Request[Any, Any, Any]) -> str:
     return str(request.scope.get("state", {}).get("request_id", "-"))
 
 
+def problem(
+    status: int, code: str, detail: str, request_id: str, errors: list[Issue] | None = None
+) -> Problem:
+    """The one place a problem body is made: by the handlers' table, the edge and the docs."""
+    return Problem(
+        type=f"https://dgs.dev/problems/{code}",
+        title=TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        code=code,
+        request_id=request_id,
+        errors=errors,
+    )
+
+
 def problem_response(
     request: Request[Any, Any, Any],
     status: int,
@@ -115,18 +133,13 @@ def problem_response(
     errors: list[Issue] | None = None,
 ) -> Response[bytes]:
     """The problem+json response."""
-    problem = Problem(
-        type=f"https://dgs.dev/problems/{code}",
-        title=TITLES.get(status, "Error"),
-        status=status,
-        detail=detail,
-        code=code,
-        request_id=request_id_of(request),
-        errors=errors,
-    )
-    return Response(
-        msgspec.json.encode(problem), status_code=status, media_type=PROBLEM_JSON, headers=headers
-    )
+    body = msgspec.json.encode(problem(status, code, detail, request_id_of(request), errors))
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def status_of(exc: ApplicationError) -> int:
+    """The HTTP status of an application error: its own class's, else its nearest base's."""
+    return next((STATUS[kind] for kind in type(exc).__mro__ if kind in STATUS), 500)
 
 
 def _retry_after(value: timedelta | float | None) -> dict[str, str]:
@@ -140,7 +153,7 @@ def _retry_after(value: timedelta | float | None) -> dict[str, str]:
 
 def application_error(request: Request[Any, Any, Any], exc: ApplicationError) -> Response[bytes]:
     """An application error, by the table."""
-    status = next((s for kind, s in STATUS.items() if isinstance(exc, kind)), 500)
+    status = status_of(exc)
     if status == 500:
         return unexpected_error(request, exc)
     headers: dict[str, str] = {}

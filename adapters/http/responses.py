@@ -15,7 +15,7 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
     return {
         status: ResponseSpec(
             data_container=Problem,
-            description=TITLES.get(status, "Forbidden" if status == 403 else "Error"),
+            description=TITLES.get(status, "Error"),
             media_type=PROBLEM_JSON,
             generate_examples=False,
         )

@@ -3,51 +3,72 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from msgspec import Meta, Struct
 
 from domain.limits import MAX_REPORTED_ISSUES
+from domain.values.catalog_version import CatalogVersion
+from domain.values.constraints import (
+    LANGUAGE_MAX_LENGTH,
+    LANGUAGE_MIN_LENGTH,
+    LANGUAGE_PATTERN,
+    LearnerLevel,
+    LessonLength,
+    Mode,
+)
+from domain.values.lines import LINE_PATTERN, MAX_TAGS, TAG, TITLE, TOPIC, LineValue
 
-_VISIBLE = r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$"  # some visible text, no control characters
-Tag = Annotated[str, Meta(min_length=1, max_length=40, pattern=_VISIBLE)]
+
+def line(value: LineValue) -> Meta:
+    """The wire's share of a one-line value's rule: its length, some visible text, no control.
+
+    The length counts before trimming (the use case trims, and checks the whole rule).
+    """
+    return Meta(min_length=1, max_length=value.max_length, pattern=LINE_PATTERN)
+
+
+Tag = Annotated[str, line(TAG)]
 # Litestar's OpenAPI drops constraints of list items: restate them for the documentation.
 _TAG_ITEMS = {
-    "extra": {"items": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": _VISIBLE}}
+    "extra": {
+        "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": TAG.max_length,
+            "pattern": LINE_PATTERN,
+        }
+    }
 }
-TagList = Annotated[list[Tag], Meta(max_length=20, extra_json_schema=_TAG_ITEMS)]
-IdempotencyKey = Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
+TagList = Annotated[list[Tag], Meta(max_length=MAX_TAGS, extra_json_schema=_TAG_ITEMS)]
+# An idempotency key, in the body or the Idempotency-Key header (the same rule for both).
+IDEMPOTENCY_KEY_MAX_LENGTH = 128
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9._:\-]+$"
+IdempotencyKey = Annotated[
+    str, Meta(min_length=1, max_length=IDEMPOTENCY_KEY_MAX_LENGTH, pattern=IDEMPOTENCY_KEY_PATTERN)
+]
+Language = Annotated[
+    str,
+    Meta(min_length=LANGUAGE_MIN_LENGTH, max_length=LANGUAGE_MAX_LENGTH, pattern=LANGUAGE_PATTERN),
+]
 
 
 class Constraints(Struct, forbid_unknown_fields=True, kw_only=True):
     """Who the lesson is for, and how long it is."""
 
-    learnerLevel: Literal["Newbie", "Beginner", "Intermediate", "Expert"] | None = None
-    language: (
-        Annotated[
-            str, Meta(min_length=2, max_length=35, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-        ]
-        | None
-    ) = None
-    length: Literal["Highlights", "Detailed", "Training"] | None = None
+    learnerLevel: LearnerLevel | None = None
+    language: Language | None = None
+    length: LessonLength | None = None
 
 
 class GenerateBody(Struct, forbid_unknown_fields=True, kw_only=True):
     """``POST /v1/lessons/generate``."""
 
-    # 1-200 characters once trimmed, at least one visible, no control characters.
-    topic: Annotated[
-        str,
-        Meta(
-            min_length=1,
-            max_length=200,
-            pattern=r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
-        ),
-    ]
+    topic: Annotated[str, line(TOPIC)]
     constraints: Constraints | None = None
-    schema_version: Literal["1.0", "1.1"] | None = None
+    schema_version: CatalogVersion | None = None
     idempotency_key: IdempotencyKey | None = None
-    mode: Literal["fast", "balanced", "best"] | None = None
+    mode: Mode | None = None
 
 
 class PatchBody(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -55,7 +76,7 @@ class PatchBody(Struct, forbid_unknown_fields=True, kw_only=True):
 
     tags_add: TagList | None = None
     tags_remove: TagList | None = None
-    title: Annotated[str, Meta(min_length=1, max_length=200, pattern=_VISIBLE)] | None = None
+    title: Annotated[str, line(TITLE)] | None = None
 
 
 class StepUsage(Struct, kw_only=True):

@@ -13,7 +13,8 @@ from typing import Any, Literal, get_args
 from adapters.llm.catalogue import model_facts
 from application.errors import StructuredOutputUnavailableError
 from application.ports.generation import ModelRoute
-from domain.generation import LessonConstraints, Mode
+from domain.generation import LessonConstraints
+from domain.values.constraints import Mode
 
 Step = Literal["gatherer", "structurer", "repair"]
 OFFLINE = "offline"

@@ -18,8 +18,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from application.use_cases.generate_lesson import GenerateRequest
-from domain.catalog.registry import get_registry
-from domain.generation import LessonConstraints, normalize_topic
+from domain.generation import LessonConstraints
+from domain.values.catalog_version import DEFAULT_CATALOG_VERSION, is_catalog_version
+from domain.values.lines import TOPIC
 
 _FIELDS = frozenset({"id", "subject", "topic", "constraints", "schema_version", "mode"})
 # The wire names of the constraints (the API's), and the names the domain gives them.
@@ -66,11 +67,11 @@ def topic_from_body(body: Any) -> EvalTopic:
     if not isinstance(topic, str):
         raise TopicError("topic: a string is required")
     try:
-        normalize_topic(topic)
+        TOPIC.clean(topic)
     except ValueError as exc:
         raise TopicError(f"topic: {exc}") from None
-    version = body.get("schema_version", get_registry().default_version)
-    if version not in get_registry().catalogs:
+    version = body.get("schema_version", DEFAULT_CATALOG_VERSION)
+    if not is_catalog_version(version):
         raise TopicError(f"schema_version: unsupported {version!r}")
     constraints = _constraints(body.get("constraints") or {}, body.get("mode"))
     request = GenerateRequest(topic=topic, constraints=constraints, schema_version=version)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from application.errors import InvalidRequestError
 from application.evaluation.token_model import (
     CHARS_PER_TOKEN,
     REPAIR_ERRORS,
@@ -31,8 +30,6 @@ from application.ports.estimation import (
 )
 from application.ports.generation import ModelRoute
 from application.use_cases.generate_lesson import GenerateRequest
-from domain.catalog.registry import get_registry
-from domain.generation import normalize_topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,12 +130,7 @@ class EstimateGeneration:
 
     async def __call__(self, request: GenerateRequest) -> Estimate:
         """The estimate of ``request`` (``InvalidRequestError`` for a bad one; no model call)."""
-        try:
-            topic = normalize_topic(request.topic)
-        except ValueError as exc:
-            raise InvalidRequestError(str(exc)) from None
-        if request.schema_version not in get_registry().catalogs:
-            raise InvalidRequestError(f"unsupported schema_version {request.schema_version!r}")
+        topic = request.checked_topic()
         constraints = request.constraints
         routes = {step: self._routes.route(step, constraints) for step in self._steps()}
         past = await self._history.recent()

@@ -29,7 +29,6 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from application.deadline import Deadline, within
-from application.errors import InvalidRequestError
 from application.ports.clock import Clock, IdGenerator
 from application.ports.generation import Gatherer, Progress, Repairer, RepairLog, Structurer
 from application.ports.lessons import LessonRepository
@@ -44,7 +43,7 @@ from application.use_cases.generation_request import GenerateRequest, PreparedRe
 from application.use_cases.lesson_draft import Draft, off_loop, verdict
 from application.use_cases.repair_records import repair_once
 from domain.catalog.registry import get_registry
-from domain.generation import IntermediateDataModel, LessonConstraints, normalize_topic
+from domain.generation import IntermediateDataModel, LessonConstraints
 from domain.validation.result import Issue
 
 __all__ = ["STEPS", "Draft", "GenerateLesson", "GenerateRequest", "GeneratedLesson", "Step"]
@@ -117,13 +116,8 @@ class GenerateLesson:
         ``InvalidRequestError`` for a bad topic or catalog version; a model that cannot do
         its step fails here too (``StructuredOutputUnavailableError``), before any call.
         """
-        try:
-            topic = normalize_topic(request.topic)
-        except ValueError as exc:
-            raise InvalidRequestError(str(exc)) from None
-        catalog = get_registry().catalogs.get(request.schema_version)
-        if catalog is None:
-            raise InvalidRequestError(f"unsupported schema_version {request.schema_version!r}")
+        topic = request.checked_topic()
+        catalog = get_registry().catalog(request.schema_version)
         return PreparedRequest.of(
             request,
             topic,

@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from application.deadline import Deadline
+from application.errors import InvalidRequestError
 from application.ports.generation import ModelRoute
 from domain.generation import LessonConstraints
+from domain.values.catalog_version import DEFAULT_CATALOG_VERSION, catalog_version
+from domain.values.lines import TOPIC
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +28,20 @@ class GenerateRequest:
 
     topic: str
     constraints: LessonConstraints = field(default_factory=LessonConstraints)
-    schema_version: str = "1.1"
+    schema_version: str = DEFAULT_CATALOG_VERSION
     idempotency_key: str | None = None
+
+    def checked_topic(self) -> str:
+        """The normalised topic, once the topic and catalog version are checked.
+
+        ``InvalidRequestError`` says why either is not one (``domain.values``).
+        """
+        try:
+            topic = TOPIC.clean(self.topic)
+            catalog_version(self.schema_version)
+        except ValueError as exc:
+            raise InvalidRequestError(str(exc)) from None
+        return topic
 
 
 @dataclass(frozen=True, slots=True)

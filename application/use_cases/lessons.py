@@ -8,16 +8,13 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from application.errors import InvalidRequestError, VersionConflictError
+from application.errors import InvalidRequestError, PreconditionFailedError, VersionConflictError
 from application.ports.lessons import LessonRepository
 from application.records import LessonChanges, LessonQuery, LessonRecord, Page
-from domain.catalog.registry import get_registry
 from domain.conversion.versions import convert_lesson
 from domain.validation.result import Issue
-
-MAX_TAGS = 20
-MAX_TAG_LENGTH = 40
-MAX_TITLE_LENGTH = 200
+from domain.values.catalog_version import catalog_version
+from domain.values.lines import MAX_TAGS, TAG, TITLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +39,11 @@ class GetLesson:
 
     async def __call__(self, lesson_id: str, schema_version: str | None = None) -> LessonView:
         """The lesson; ``schema_version`` converts it (warnings say what changed)."""
-        if schema_version is not None and schema_version not in get_registry().catalogs:
-            raise InvalidRequestError(f"unsupported schema_version {schema_version!r}")
+        if schema_version is not None:
+            try:
+                catalog_version(schema_version)
+            except ValueError as exc:
+                raise InvalidRequestError(str(exc)) from None
         record = await self._lessons.get(lesson_id)
         view = view_of(record)
         if schema_version is None or schema_version == record.schema_version:
@@ -73,21 +73,33 @@ class LessonPatch:
 
 
 def clean_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
-    """Tags trimmed, de-duplicated (first spelling kept), each 1-40 characters."""
+    """Tags trimmed and de-duplicated (first spelling kept), each a ``TAG``."""
     cleaned: list[str] = []
     for raw in tags:
-        tag = raw.strip()
-        if not tag or len(tag) > MAX_TAG_LENGTH or any(c < " " for c in tag):
-            raise InvalidRequestError(f"a tag is 1-{MAX_TAG_LENGTH} printable characters: {raw!r}")
+        try:
+            tag = TAG.clean(raw)
+        except ValueError as exc:
+            raise InvalidRequestError(f"{exc}: {raw!r}") from None
         if tag not in cleaned:
             cleaned.append(tag)
     return tuple(cleaned)
 
 
+def clean_title(title: str | None) -> str | None:
+    """The new title trimmed, a ``TITLE`` (it becomes the document's title too)."""
+    if title is None:
+        return None
+    try:
+        return TITLE.clean(title)
+    except ValueError as exc:
+        raise InvalidRequestError(str(exc)) from None
+
+
 class PatchLesson:
     """Retag and rename with optimistic concurrency; the title changes the document too.
 
-    With a precondition (If-Match) a lesson changed meanwhile is a conflict. Without one,
+    With a precondition (If-Match) a lesson at another version fails it
+    (``PreconditionFailedError``), whenever it changed. Without one,
     the patch is re-applied to the latest version until it lands, so concurrent tag
     changes commute: each lost race means another patch landed, so with fewer than
     ``MAX_ATTEMPTS`` patches at once every one lands.
@@ -104,20 +116,20 @@ class PatchLesson:
     ) -> LessonRecord:
         """Apply the patch to the lesson at ``expected_version`` (the current one if None)."""
         adding, removing = clean_tags(patch.tags_add), set(clean_tags(patch.tags_remove))
-        title = None
-        if patch.title is not None:
-            title = patch.title.strip()
-            if not title or len(title) > MAX_TITLE_LENGTH or any(c < " " for c in title):
-                raise InvalidRequestError(f"the title is 1-{MAX_TITLE_LENGTH} printable characters")
+        title = clean_title(patch.title)
         attempts = 1 if expected_version is not None else self.MAX_ATTEMPTS
         for attempt in range(1, attempts + 1):
             current = await self._lessons.get(lesson_id)
             if expected_version is not None and expected_version != current.version:
-                raise VersionConflictError(expected_version, current.version)
+                raise PreconditionFailedError(f"the lesson is at version {current.version}")
             changes = _changes(current, adding, removing, title)
             try:
                 return await self._lessons.update(lesson_id, current.version, changes)
-            except VersionConflictError:
+            except VersionConflictError as exc:
+                if expected_version is not None:  # changed since it was read: not as expected
+                    raise PreconditionFailedError(
+                        f"the lesson is at version {exc.current}"
+                    ) from exc
                 if attempt == attempts:
                     raise
             await asyncio.sleep(random.uniform(0, self.BACKOFF * attempt))

@@ -9,17 +9,18 @@ from importlib import resources
 
 from domain.catalog.loader import parse_catalog
 from domain.catalog.spec import Catalog
+from domain.values.catalog_version import CATALOG_VERSIONS, DEFAULT_CATALOG_VERSION, unsupported
 
-DEFAULT_VERSION = "1.1"
-SUPPORTED_VERSIONS = ("1.0", "1.1")
+# The names this module has always exported (``domain.values.catalog_version`` owns them).
+DEFAULT_VERSION: str = DEFAULT_CATALOG_VERSION
+SUPPORTED_VERSIONS: tuple[str, ...] = CATALOG_VERSIONS
 
 
 class UnsupportedVersionError(LookupError):
     """A catalog version DGS does not know."""
 
     def __init__(self, version: object) -> None:
-        supported = ", ".join(SUPPORTED_VERSIONS)
-        super().__init__(f"unsupported schema_version {version!r}; supported: {supported}")
+        super().__init__(unsupported(version))
         self.version = version
 
 

@@ -31,9 +31,13 @@ FieldText = Literal["prose", "code"]  # what a widget's field may be (``line`` i
 # drive terminals, ECMA-48); the bidirectional embeddings, overrides and isolates
 # (U+202A-U+202E, U+2066-U+2069, Unicode UAX #9), which reorder what is shown ("Trojan
 # Source", CVE-2021-42574); and lone surrogates, which are no text at all (RFC 8259 s8.2).
-_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+# CONTROL_CHARACTERS is category Cc as regex escapes, the same text in Python's ``re``, in
+# msgspec and in ECMA-262 (OpenAPI patterns): the wire schemas and the CLI read it too.
+CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f"
+_BIDI_AND_SURROGATES = "\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_CONTROLS = f"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI_AND_SURROGATES}"
 _CONTROL_IN_TEXT = re.compile(f"[{_CONTROLS}]")
-_CONTROL_IN_LINE = re.compile(f"[\t\n\r{_CONTROLS}]")
+_CONTROL_IN_LINE = re.compile(f"[{CONTROL_CHARACTERS}{_BIDI_AND_SURROGATES}]")
 _ASCII_CONTROLS = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 
 # Markup that runs script where a string is rendered as HTML (OWASP Cross Site

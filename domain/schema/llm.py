@@ -27,6 +27,7 @@ from domain.lesson.models import MODELS, validator
 from domain.schema.profiles import PROFILES
 from domain.schema.unroll import unroll
 from domain.schema.walk import dereference
+from domain.values.catalog_version import DEFAULT_CATALOG_VERSION
 
 Schema = dict[str, Any]
 _DROPPED_KEYS = frozenset({"title", "default", "discriminator"})
@@ -41,7 +42,7 @@ class StrictSchemaError(ValueError):
     """A model cannot be expressed in strict structured-output form."""
 
 
-def llm_json_schema(version: str = "1.1", profile: str = "openai") -> Schema:
+def llm_json_schema(version: str = DEFAULT_CATALOG_VERSION, profile: str = "openai") -> Schema:
     """The structured-output schema of the full-form lesson of ``version`` for ``profile``.
 
     A copy of its own, for a caller to change as it likes.

@@ -9,59 +9,34 @@ cannot serve a step), 3 store unavailable.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import sys
 
 from adapters.eval.report_figures import usd
-from application.errors import (
-    InvalidRequestError,
-    StoreUnavailableError,
-    StructuredOutputUnavailableError,
-)
 from application.evaluation.token_model import CHARS_PER_TOKEN
 from application.use_cases.estimate_generation import Estimate
 from application.use_cases.generate_lesson import GenerateRequest
-from domain.generation import LessonConstraints
-from entrypoints.commands import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNAVAILABLE
-from entrypoints.container import Container, build_container, shutdown
-from entrypoints.settings import SettingsError, load_settings
+from entrypoints.commands import EXIT_OK
+from entrypoints.commands.generation_options import CommandFailed, run_generation_command
+from entrypoints.container import Container
 
 
 def estimate(args: argparse.Namespace) -> int:
     """Estimate a generation; print a table, or the API's JSON body with --json."""
+
+    async def work(
+        container: Container, request: GenerateRequest
+    ) -> tuple[GenerateRequest, Estimate]:
+        return request, await container.estimate_generation()(request)
+
     try:
-        settings = load_settings()
-        constraints = LessonConstraints(
-            learner_level=args.level, language=args.language, length=args.length, mode=args.mode
-        )
-        container = build_container(settings)
-    except (SettingsError, ValueError) as exc:
-        print(f"dgs estimate: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    request = GenerateRequest(
-        topic=args.topic, constraints=constraints, schema_version=args.schema_version
-    )
-    try:
-        result = asyncio.run(_estimate(container, request))
-    except (InvalidRequestError, StructuredOutputUnavailableError) as exc:
-        print(f"dgs estimate: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except StoreUnavailableError as exc:
-        print(f"dgs estimate: {exc}", file=sys.stderr)
-        return EXIT_UNAVAILABLE
+        request, result = run_generation_command("estimate", args, work)
+    except CommandFailed as failed:
+        return failed.code
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         print("\n".join(_table(request, result)))
     return EXIT_OK
-
-
-async def _estimate(container: Container, request: GenerateRequest) -> Estimate:
-    try:
-        return await container.estimate_generation()(request)
-    finally:
-        await shutdown(container)
 
 
 def _table(request: GenerateRequest, estimate: Estimate) -> list[str]:

@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import time
 from collections import Counter
 from typing import Any
 
-from application.errors import (
-    GenerationError,
-    InvalidRequestError,
-    StoreUnavailableError,
-    StructuredOutputUnavailableError,
-)
-from application.ports.generation import Progress
+from application.errors import GenerationError
 from application.records import LessonRecord
 from application.use_cases.generate_lesson import GenerateRequest
 from application.use_cases.guarded_generation import GuardedResult
-from domain.generation import LessonConstraints
-from entrypoints.commands import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROVIDER, EXIT_UNAVAILABLE
-from entrypoints.commands.terminal import fail, json_text, printable, reason
-from entrypoints.container import Container, build_container, shutdown
-from entrypoints.settings import SettingsError, load_settings
+from entrypoints.commands import EXIT_OK, EXIT_PROVIDER
+from entrypoints.commands.generation_options import CommandFailed, run_generation_command
+from entrypoints.commands.terminal import fail, json_text, printable
+from entrypoints.container import Container
 
 
 class TerminalProgress:
@@ -49,24 +41,18 @@ class TerminalProgress:
 
 def generate(args: argparse.Namespace) -> int:
     """Generate and store a lesson; print a summary, or the API's JSON body with --json."""
-    try:
-        settings = load_settings()
-        constraints = LessonConstraints(
-            learner_level=args.level, language=args.language, length=args.length, mode=args.mode
-        )
-        container = build_container(settings)
-    except (SettingsError, ValueError) as exc:
-        return fail("generate", str(exc), EXIT_BAD_INPUT)
-    request = GenerateRequest(
-        topic=args.topic, constraints=constraints, schema_version=args.schema_version
-    )
     progress = TerminalProgress() if sys.stderr.isatty() and not args.json else None
+
+    async def work(container: Container, request: GenerateRequest) -> GuardedResult:
+        # The API's use case, as the local operator: no quota, and always a new lesson.
+        return await container.guarded_generation()(
+            request, None, use_cache=False, progress=progress
+        )
+
     try:
-        result = asyncio.run(_generate(container, request, progress))
-    except (InvalidRequestError, StructuredOutputUnavailableError) as exc:
-        return fail("generate", str(exc), EXIT_BAD_INPUT)
-    except StoreUnavailableError as exc:
-        return fail("generate", reason(exc), EXIT_UNAVAILABLE)
+        result = run_generation_command("generate", args, work)
+    except CommandFailed as failed:
+        return failed.code
     except GenerationError as exc:
         return fail("generate", f"{exc.code}: {exc}", EXIT_PROVIDER)
     if args.json:  # the API's response body, as the use case made it
@@ -75,18 +61,6 @@ def generate(args: argparse.Namespace) -> int:
     assert result.record is not None  # a new lesson, not a replay: no idempotency key
     _summary(result.record, json.loads(result.record.lesson_json))
     return EXIT_OK
-
-
-async def _generate(
-    container: Container, request: GenerateRequest, progress: Progress | None
-) -> GuardedResult:
-    """The API's use case, as the local operator: no quota, and always a new lesson."""
-    try:
-        return await container.guarded_generation()(
-            request, None, use_cache=False, progress=progress
-        )
-    finally:
-        await shutdown(container)
 
 
 def _summary(record: LessonRecord, full: dict[str, Any]) -> None:

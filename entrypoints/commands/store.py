@@ -12,7 +12,6 @@ import msgspec
 from adapters.http import presenters, wire
 from application.errors import ApplicationError, InvalidCursorError, StoreUnavailableError
 from application.records import LessonQuery
-from application.use_cases.lessons import view_of
 from entrypoints.commands import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE
 from entrypoints.commands.terminal import fail, json_text, printable, reason
 from entrypoints.container import Container, build_container, shutdown
@@ -53,7 +52,7 @@ def store_init(args: argparse.Namespace) -> int:
             return EXIT_OK
         from adapters.dynamodb.schema import create_table
 
-        created = await create_table(container.dynamo())
+        created = await create_table(container.stores.table())
         state = "created" if created else "already exists"
         print(f"DynamoDB table {settings.dynamodb_table!r} {state}")
         return EXIT_OK
@@ -95,7 +94,7 @@ def lessons_list(args: argparse.Namespace) -> int:
             limit=args.limit,
             cursor=args.cursor,
         )
-        page = await container.lessons().list_summaries(query)
+        page = await container.list_lessons()(query)  # as GET /v1/lessons
         if args.json:
             items = [presenters.summary(s) for s in page.items]
             _print_json(wire.SummaryPage(items=items, next_cursor=page.next_cursor))
@@ -116,9 +115,10 @@ def lessons_get(args: argparse.Namespace) -> int:
     """Show one lesson with its metadata."""
 
     async def get(container: Container) -> int:
-        record = await container.lessons().get(args.lesson_id)
+        view = await container.get_lesson()(args.lesson_id)  # as GET /v1/lessons/{id}
+        record = view.record
         if args.json:
-            _print_json(presenters.lesson(view_of(record), "shorthand"))
+            _print_json(presenters.lesson(view, "shorthand"))
         else:
             heading = f"{record.lesson_id}, v{record.version}, {record.schema_version}"
             print(printable(f"{record.title}  ({heading})"))

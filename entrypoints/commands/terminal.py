@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 import sys
 
+from domain.catalog.text import CONTROL_CHARACTERS
+
 # C0 and C1 controls, DEL, and the Unicode bidi controls (Unicode Standard Annex #9:
 # ALM U+061C, LRM/RLM U+200E-200F, embeddings and overrides U+202A-202E, isolates
 # U+2066-2069) plus the line and paragraph separators U+2028-2029.
 _BIDI_AND_SEPARATORS = "\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-_UNSAFE_IN_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_AND_SEPARATORS}]")
+_UNSAFE_IN_LINE = re.compile(f"[{CONTROL_CHARACTERS}{_BIDI_AND_SEPARATORS}]")
 _UNSAFE_IN_TEXT = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI_AND_SEPARATORS}]")  # \t \n kept
 
 

@@ -72,7 +72,15 @@ def dynamodb_local() -> Iterator[str]:
         container.stop()
 
 
-@pytest.fixture(params=["sqlite", "dynamodb-moto", "dynamodb-local"])
+# DynamoDB (moto's server, DynamoDB Local) is slow to set up per test: ``make unit`` leaves
+# it out; SQLite runs every contract test there.
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("dynamodb-moto", marks=pytest.mark.slow),
+        pytest.param("dynamodb-local", marks=pytest.mark.slow),
+    ]
+)
 async def stores(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[Stores]:

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from application.errors import VersionConflictError
+from application.errors import PreconditionFailedError
 from application.use_cases.lessons import LessonPatch, PatchLesson
 from tests.contract.conftest import Stores
 from tests.support.records import make_record
@@ -40,8 +40,8 @@ async def test_with_if_match_a_stale_version_conflicts_and_changes_nothing(
     )
     winners = [r for r in results if not isinstance(r, BaseException)]
     assert len(winners) == 1
-    assert all(isinstance(r, VersionConflictError) for r in results if r not in winners)
-    with pytest.raises(VersionConflictError):
+    assert all(isinstance(r, PreconditionFailedError) for r in results if r not in winners)
+    with pytest.raises(PreconditionFailedError, match="the lesson is at version 2"):
         await patch(record.lesson_id, LessonPatch(title="Stale"), 1)
     stored = await stores.lessons.get(record.lesson_id)
     assert (stored.version, stored.tags, stored.title) == (2, winners[0].tags, record.title)

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, get_args
 
+import pytest
 import yaml
 from cfnlint.decode import decode
 
@@ -40,6 +41,7 @@ def resource(kind: str) -> dict[str, Any]:
     return dict(found["Properties"])
 
 
+@pytest.mark.slow  # cfn-lint loads every resource spec
 def test_the_sam_template_passes_cfn_lint() -> None:
     cfn_lint = Path(sys.executable).parent / "cfn-lint"  # the console script beside this Python
     result = subprocess.run(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from dependency_injector import providers
 
-from entrypoints.http_services import READINESS_TTL_SECONDS
+from adapters.http.readiness import READINESS_TTL_SECONDS
 from tests.http.conftest import KEY, ORIGIN, Api, open_api
 from tests.support.fakes import FakeClock
 

@@ -108,6 +108,14 @@ CASES = [
     case("patch-too-many-tags", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_body", body={"tags_add": [f"t{n}" for n in range(21)]}),
     case("patch-blank-tag", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_body", body={"tags_add": ["   "]}),
     case("patch-blank-title", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_body", body={"title": "   "}),
+    # a tag and a title are one line of text, by the same rule as a topic (domain.values)
+    case("patch-tag-c1-control", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_body", body={"tags_add": ["bio\u0085"]}),
+    case("patch-title-c1-control", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_body", body={"title": "Tides\u009b2J"}),
+    case("patch-tag-bidi", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_request", body={"tags_add": ["bio\u202e"]}),
+    case("patch-tag-zero-width", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_request", body={"tags_add": ["\u200b"]}),
+    case("patch-title-bidi", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_request", body={"title": "Tides\u202eevil"}),
+    case("patch-title-script", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_request", body={"title": "<script>alert(1)</script>"}),
+    case("patch-title-handler", "PATCH", f"/v1/lessons/{LESSON}", 422, "invalid_request", body={"title": "x\" onerror=alert(1)"}),
     case("patch-unknown-lesson", "PATCH", "/v1/lessons/3f1c2b8e-2222-4000-8000-000000000000", 404, "not_found", body={"title": "x"}),
     # routes and methods
     case("unknown-route", "GET", "/v1/nothing-here", 404, "not_found"),
@@ -216,6 +224,7 @@ def _lambda(module: Any, method: str, target: str, body: bytes | None = None) ->
     return answer.json()
 
 
+@pytest.mark.slow  # a fresh Lambda handler per case; the ASGI variant runs every case in make unit
 @pytest.mark.parametrize("bad", CASES, ids=[c.id for c in CASES])
 def test_bad_input_through_lambda_gets_the_same_problem_and_changes_nothing(
     lambda_module: Any, bad: Case

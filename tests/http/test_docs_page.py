@@ -31,6 +31,8 @@ from tests.http.serve import serving
 from tests.http.wire_calls import call_asgi
 from tests.support.browser import Browser, chromium
 
+pytestmark = pytest.mark.slow  # headless Chromium against a real dgs serve
+
 GEN = "/v1/lessons/generate"
 DOCS_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

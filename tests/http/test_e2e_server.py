@@ -19,6 +19,8 @@ from tests.conftest import TEST_CREDENTIALS
 from tests.http.serve import free_port, serving, wait_until_healthy
 from tests.support.dynamo_proxy import DynamoProxy
 
+pytestmark = pytest.mark.slow  # a real dgs serve process per test
+
 KEY = "e2e-dev-key-0123456789abcdef"
 
 

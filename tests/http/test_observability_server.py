@@ -9,10 +9,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.http.observed import RFC3339_MS_UTC
 from tests.http.serve import serving
+
+pytestmark = pytest.mark.slow  # real dgs serve processes (two workers)
 
 KEY = "obs-dev-key-0123456789abcdef"
 

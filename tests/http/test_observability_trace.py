@@ -71,6 +71,7 @@ async def test_the_callers_trace_reaches_every_model_call(
         "not a traceparent",
     ],
 )
+@pytest.mark.slow  # a generation per traceparent
 async def test_an_invalid_traceparent_starts_a_new_trace(
     server: ScriptedOpenAI, tmp_path: Path, invalid: str
 ) -> None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.http.conftest import (
     DEV_KEY,
     LAMBDA_KEY,
@@ -229,6 +231,7 @@ def keyed_json(key: str) -> dict[str, HeaderValue]:
 SEED = b'{"topic": "Spelled"}'
 
 
+@pytest.mark.slow  # a real dgs serve process
 def test_every_spelling_through_a_real_server(tmp_path: Path) -> None:
     env = {**os.environ, "DGS_DEV_KEY": DEV_KEY, "DGS_SQLITE_PATH": str(tmp_path / "d.sqlite3")}
     with serving(env) as (port, _):

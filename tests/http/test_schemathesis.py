@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
 import schemathesis
 from dependency_injector import providers
 from hypothesis import HealthCheck, settings
@@ -19,6 +20,8 @@ from entrypoints.container import build_container
 from entrypoints.http_app import build_app
 from entrypoints.settings import load_settings
 from tests.http.conftest import DEV_KEY, api_settings
+
+pytestmark = pytest.mark.slow  # schemathesis walks every operation of the OpenAPI document
 
 _DATA = Path(tempfile.mkdtemp(prefix="dgs-schemathesis-"))
 _container = build_container(

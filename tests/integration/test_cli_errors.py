@@ -69,6 +69,7 @@ def test_a_corrupt_sqlite_file_is_one_line_and_exit_3(
     assert f"{local_store} is not a usable SQLite database" in line
 
 
+@pytest.mark.slow  # a dgs process interrupted
 def test_ctrl_c_during_generate_is_one_line_exit_130_and_stores_nothing(
     compatible_row: ScriptedOpenAI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -87,6 +88,7 @@ def test_ctrl_c_during_generate_is_one_line_exit_130_and_stores_nothing(
     assert json.loads(out_text)["items"] == []
 
 
+@pytest.mark.slow  # dgs processes
 @pytest.mark.parametrize(
     "args",
     [["schema", "export"], ["catalog"], ["lessons", "list", "--json"], ["generate", "Tides"]],

@@ -78,6 +78,19 @@ def test_bad_input_exits_2(capsys: pytest.CaptureFixture[str], args: list[str]) 
     assert "topic" in err
 
 
+@pytest.mark.parametrize("command", ["generate", "estimate"])
+def test_a_language_is_checked_as_the_api_checks_it(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    # The API refuses constraints.language "e n" (not a BCP 47 tag); so does the CLI.
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "Tides", "--language", "e n"])
+    assert exit_info.value.code == 2
+    assert "not a language tag" in capsys.readouterr().err
+    code, out, _ = run(capsys, "lessons", "list", "--json")
+    assert (code, json.loads(out)["items"]) == (0, [])
+
+
 def test_bad_settings_exit_2(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

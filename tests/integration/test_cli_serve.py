@@ -20,6 +20,8 @@ from tests.http.serve import free_port, wait_until_healthy
 from tests.integration.test_generation_llm import IDM, LESSON
 from tests.support.scripted_openai import Reply, ScriptedOpenAI, json_completion
 
+pytestmark = pytest.mark.slow  # a real dgs serve process per test
+
 KEY = "key-from-the-dotenv-file-0123"
 
 

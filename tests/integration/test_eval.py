@@ -290,6 +290,7 @@ def test_offline_builtin_evaluation_runs_every_bundled_topic(
     assert not user_store.exists()
 
 
+@pytest.mark.slow  # every bundled topic through the scripted server
 def test_the_builtin_topics_against_the_scripted_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -15,6 +15,8 @@ import pytest
 from tests.support.eval_runs import run_cli, use_compatible, write_topics
 from tests.support.scenarios import ScenarioServer, scenario_topics
 
+pytestmark = pytest.mark.slow  # headless Chromium
+
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

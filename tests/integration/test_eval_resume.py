@@ -28,6 +28,7 @@ def wait_for_results(path: Path, lines: int, process: subprocess.Popen[str]) -> 
     raise AssertionError(f"{path} never reached {lines} lines")
 
 
+@pytest.mark.slow  # an evaluation process interrupted
 def test_an_interrupted_evaluation_resumes_where_it_stopped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

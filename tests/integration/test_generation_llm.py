@@ -312,6 +312,7 @@ RETRY_AFTER = {"Retry-After": "1"}
         "truncated-idm",
     ],
 )
+@pytest.mark.slow  # real retries and back-off against the scripted server
 async def test_fault_matrix(
     pipeline: Pipeline,
     replies: list[Reply],
@@ -580,7 +581,7 @@ async def scripted_api(
     container = build_container(load_settings(environ))
     try:
         if container.settings().storage == "dynamodb":
-            await create_table(container.dynamo())
+            await create_table(container.stores.table())
         transport = httpx2.ASGITransport(app=build_app(container))
         async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client, container
@@ -593,6 +594,7 @@ async def stored_lessons(container: Container) -> list[Any]:
     return [await container.lessons().get(item.lesson_id) for item in page.items]
 
 
+@pytest.mark.slow  # waits out a deadline
 async def test_a_slow_generation_ends_at_its_deadline_and_frees_its_key(
     server: ScriptedOpenAI, tmp_path: Path
 ) -> None:

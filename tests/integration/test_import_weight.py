@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 HEAVY = (
     "botocore",
     "boto3",
@@ -55,6 +57,7 @@ def test_an_offline_generation_loads_neither_openai_nor_agents(tmp_path: Path) -
     assert loaded_after(code, tmp_path) == []
 
 
+@pytest.mark.slow  # fresh interpreters
 def test_agents_tracing_is_off_unless_asked_for(tmp_path: Path) -> None:
     code = (
         "from adapters.llm.clients import ProviderClients\n"

@@ -112,6 +112,7 @@ def lessons(version: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return valid, invalid
 
 
+@pytest.mark.slow  # every provider profile and catalog version
 @pytest.mark.parametrize("provider", SHIPPED)
 @pytest.mark.parametrize("version", SUPPORTED_VERSIONS)
 async def test_gather_structure_and_repair_pass_the_provider_that_judges_them(

@@ -26,6 +26,8 @@ from tests.support.dle_client import client_errors
 from tests.support.lessons import full_lessons
 from tests.support.scripted_openai import ScriptedOpenAI, json_completion
 
+pytestmark = pytest.mark.slow  # long generated-lesson runs through the served client rules
+
 CORPUS = Path(__file__).parents[1] / "fixtures" / "lessons" / "valid"
 TOPICS = ("Photosynthesis", "Łódź: a city's history, in 3 parts", "x" * 150)
 IDM = sample_idm("Photosynthesis", LessonConstraints()).model_dump(mode="json")

@@ -14,16 +14,20 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from adapters.http.problems import TITLES
+import msgspec
+
+from adapters.http.problems import problem as problem_body
+from adapters.http.wire import Issue
 from domain.catalog.registry import get_registry
 
 EXAMPLES_DIR = Path(__file__).parent
+VERSION = "1.1"  # the catalog version of the example lesson (its file name says it too)
 LESSON_ID = "3f1c2a9e-8d4b-4c1e-9a7f-2b6d5e8c1a04"
 TOPIC = "Photosynthesis"
 GENERATE_REQUEST = {
     "topic": TOPIC,
     "constraints": {"learnerLevel": "Beginner", "language": "en", "length": "Highlights"},
-    "schema_version": "1.1",
+    "schema_version": VERSION,
 }
 # Gemini's defaults (README "Real providers"); costs from adapters/llm/catalogue.json.
 USAGE: list[dict[str, Any]] = [
@@ -47,7 +51,7 @@ VALIDATE_ERROR = {
 def example_lesson() -> dict[str, Any]:
     """The example lesson, in shorthand (as the API answers by default)."""
     lesson: dict[str, Any] = json.loads(
-        (EXAMPLES_DIR / "photosynthesis-1.1.json").read_text(encoding="utf-8")
+        (EXAMPLES_DIR / f"photosynthesis-{VERSION}.json").read_text(encoding="utf-8")
     )
     return lesson
 
@@ -72,8 +76,8 @@ def meta(prompt_version: str) -> dict[str, Any]:
         "repaired": False,
         "cache": None,
         "prompt_version": prompt_version,
-        "schema_version": "1.1",
-        "widgets_version": get_registry().catalog("1.1").widgets_version,
+        "schema_version": VERSION,
+        "widgets_version": get_registry().catalog(VERSION).widgets_version,
     }
 
 
@@ -88,8 +92,8 @@ def stored(prompt_version: str, version: int = 1, **changes: Any) -> dict[str, A
         "created_at": CREATED_AT,
         "updated_at": UPDATED_AT if version > 1 else CREATED_AT,
         "version": version,
-        "stored_schema_version": "1.1",
-        "schema_version": "1.1",
+        "stored_schema_version": VERSION,
+        "schema_version": VERSION,
         "lesson_json": lesson,
         "meta": meta(prompt_version),
         "conversion_warnings": [],
@@ -121,7 +125,7 @@ def examples(prompt_version: str) -> dict[tuple[str, str], dict[str, Any]]:
             "request": invalid_lesson(),
             "200": {
                 "ok": False,
-                "schema_version": "1.1",
+                "schema_version": VERSION,
                 "errors": [VALIDATE_ERROR],
                 "warnings": [],
                 "error_count": 1,
@@ -159,16 +163,10 @@ PROBLEMS: dict[int, tuple[str, str]] = {
 
 
 def problem(status: int) -> dict[str, Any]:
-    """The problem+json example of a status."""
+    """The problem+json example of a status, made as the service makes one."""
     code, detail = PROBLEMS[status]
-    body: dict[str, Any] = {
-        "type": f"https://dgs.dev/problems/{code}",
-        "title": TITLES[status],
-        "status": status,
-        "detail": detail,
-        "code": code,
-        "request_id": REQUEST_ID,
-    }
-    if code == "invalid_after_repair":
-        body["errors"] = [VALIDATE_ERROR]
+    errors = [Issue(**VALIDATE_ERROR)] if code == "invalid_after_repair" else None
+    body: dict[str, Any] = msgspec.to_builtins(
+        problem_body(status, code, detail, REQUEST_ID, errors)
+    )
     return body

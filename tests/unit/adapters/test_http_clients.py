@@ -8,7 +8,7 @@ import pytest
 
 from adapters.http.authn import PRINCIPAL
 from adapters.http.clients import client_address, client_identity
-from adapters.http.services import HttpConfig
+from adapters.http.config import HttpConfig
 from application.principal import Principal
 
 BEHIND_PROXY = HttpConfig(trusted_proxy_header="X-Forwarded-For", trusted_proxy_hops=1)

@@ -69,6 +69,7 @@ def test_the_schema_compiles_and_accepts_every_corpus_and_offline_lesson(
     )
 
 
+@pytest.mark.slow  # a grammar compiled per profile, property run
 @pytest.mark.parametrize(("version", "profile"), CASES)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())

@@ -16,9 +16,9 @@ from domain.catalog.registry import SUPPORTED_VERSIONS, get_registry
 from domain.catalog.rules import SafeText
 from domain.catalog.spec import Shape
 from domain.catalog.text import all_plain, is_plain, text_problem
-from domain.generation import normalize_topic
 from domain.validation import blocks
 from domain.validation.document import validate_lesson
+from domain.values.lines import TOPIC
 from tests.support.lessons import paths_of
 from tests.support.mutations import VALID_POOL
 
@@ -233,8 +233,8 @@ def test_control_characters_are_refused_in_code_and_inside_open_objects() -> Non
 @pytest.mark.parametrize("topic", ["<script>alert(1)</script>", "Tides\x1b[31m", "x\u202ey"])
 def test_the_topic_follows_the_title_rule(topic: str) -> None:
     with pytest.raises(ValueError, match="topic"):
-        normalize_topic(topic)
-    assert normalize_topic("  C++ & Rust: a comparison ") == "C++ & Rust: a comparison"
+        TOPIC.clean(topic)
+    assert TOPIC.clean("  C++ & Rust: a comparison ") == "C++ & Rust: a comparison"
 
 
 @settings(max_examples=1500, deadline=None)
