@@ -19,6 +19,7 @@ Mode = Literal["fast", "balanced", "best"]
 # How many sections each length asks for (documented in the README and the prompts).
 SECTIONS_BY_LENGTH: dict[str, int] = {"Highlights": 3, "Detailed": 6, "Training": 10}
 TOPIC_MAX_LENGTH = 200
+PROMPT_MAX_LENGTH = 300
 
 
 def normalize_topic(topic: str) -> str:
@@ -31,11 +32,25 @@ def normalize_topic(topic: str) -> str:
     trimmed = topic.strip()
     if not trimmed:
         raise ValueError("the topic is empty")
-    if len(trimmed) > TOPIC_MAX_LENGTH:
-        raise ValueError(f"the topic is longer than {TOPIC_MAX_LENGTH} characters")
+    return _one_line(trimmed, "topic", TOPIC_MAX_LENGTH)
+
+
+def normalize_prompt(prompt: str | None) -> str | None:
+    """Extra guidance for a lesson, trimmed; None when absent or blank.
+
+    ValueError if longer than 300 characters or not one line of text: the topic's rule,
+    as the guidance reaches the Gatherer's prompt beside it.
+    """
+    trimmed = (prompt or "").strip()
+    return _one_line(trimmed, "prompt", PROMPT_MAX_LENGTH) if trimmed else None
+
+
+def _one_line(trimmed: str, name: str, max_length: int) -> str:
+    if len(trimmed) > max_length:
+        raise ValueError(f"the {name} is longer than {max_length} characters")
     problem = text_problem(trimmed, "line")
     if problem is not None:
-        raise ValueError(f"the topic {problem}")
+        raise ValueError(f"the {name} {problem}")
     return trimmed
 
 

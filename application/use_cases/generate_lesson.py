@@ -44,7 +44,12 @@ from application.use_cases.generation_request import GenerateRequest, PreparedRe
 from application.use_cases.lesson_draft import Draft, off_loop, verdict
 from application.use_cases.repair_records import repair_once
 from domain.catalog.registry import get_registry
-from domain.generation import IntermediateDataModel, LessonConstraints, normalize_topic
+from domain.generation import (
+    IntermediateDataModel,
+    LessonConstraints,
+    normalize_prompt,
+    normalize_topic,
+)
 from domain.validation.result import Issue
 
 __all__ = ["STEPS", "Draft", "GenerateLesson", "GenerateRequest", "GeneratedLesson", "Step"]
@@ -119,6 +124,7 @@ class GenerateLesson:
         """
         try:
             topic = normalize_topic(request.topic)
+            prompt = normalize_prompt(request.prompt)
         except ValueError as exc:
             raise InvalidRequestError(str(exc)) from None
         catalog = get_registry().catalogs.get(request.schema_version)
@@ -131,6 +137,7 @@ class GenerateLesson:
             catalog.widgets_version,
             self._prompt_version,
             Deadline.start(self._budget, self._monotonic),
+            prompt,
         )
 
     def routes(self, constraints: LessonConstraints) -> Routes:
@@ -281,7 +288,9 @@ class GenerateLesson:
             return draft
         report.step("gather", "start")
         prepared = draft.prepared
-        gathered = await self._gatherer.gather(prepared.topic, prepared.constraints)
+        gathered = await self._gatherer.gather(
+            prepared.topic, prepared.constraints, prepared.prompt
+        )
         report.step("gather", "done")
         return replace(draft, idm=gathered.idm, usage=(*draft.usage, gathered.usage))
 

@@ -27,6 +27,7 @@ class GenerateRequest:
     constraints: LessonConstraints = field(default_factory=LessonConstraints)
     schema_version: str = "1.1"
     idempotency_key: str | None = None
+    prompt: str | None = None  # extra guidance for the Gatherer (checked by ``prepare``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class PreparedRequest:
     deadline: Deadline  # started when the request was prepared
     lesson_key: str  # the cache entry of this exact request (models and prompts included)
     idm_key: str  # the cache entry of its material, shared by its variants
+    prompt: str | None = None  # the guidance, normalised (None: none given, or blank)
 
     @classmethod
     def of(
@@ -60,27 +62,44 @@ class PreparedRequest:
         widgets_version: str,
         prompt_version: str,
         deadline: Deadline,
+        prompt: str | None = None,
     ) -> PreparedRequest:
         """The prepared request, its cache keys derived from the rest."""
         # The same request (models and prompts included) reuses a lesson; a variant
         # (another length, mode or catalog version) of the same topic reuses the material.
-        # These formulas name entries already cached: changing one orphans them.
+        # These formulas name entries already cached: changing one orphans them. The
+        # guidance changes the material, so it is part of both keys, when there is one.
         folded = topic.casefold()
         constraints = request.constraints
         gatherer = [routes.gatherer.provider, routes.gatherer.model]
         structurer = [routes.structurer.provider, routes.structurer.model]
+        guidance = () if prompt is None else (prompt,)
         lesson_key = "lesson:" + digest(
             folded,
             constraints.model_dump(),
             request.schema_version,
             prompt_version,
             [gatherer, structurer],
+            *guidance,
         )
         idm_key = "idm:" + digest(
-            folded, constraints.learner_level, constraints.language, prompt_version, gatherer
+            folded,
+            constraints.learner_level,
+            constraints.language,
+            prompt_version,
+            gatherer,
+            *guidance,
         )
         return cls(
-            request, topic, routes, widgets_version, prompt_version, deadline, lesson_key, idm_key
+            request,
+            topic,
+            routes,
+            widgets_version,
+            prompt_version,
+            deadline,
+            lesson_key,
+            idm_key,
+            prompt,
         )
 
     @property
@@ -95,13 +114,19 @@ class PreparedRequest:
 
 
 def fingerprint(request: GenerateRequest, fmt: str, use_cache: bool) -> str:
-    """What makes two requests "the same" for idempotency (stored: keep the formula)."""
+    """What makes two requests "the same" for idempotency (stored: keep the formula).
+
+    The guidance counts when there is some (a blank one is none), so the fingerprints
+    stored before requests had it still match.
+    """
+    guidance = (request.prompt or "").strip()
     return digest(
         request.topic.strip(),
         request.constraints.model_dump(),
         request.schema_version,
         fmt,
         use_cache,
+        *((guidance,) if guidance else ()),
     )
 
 
