@@ -82,8 +82,9 @@ class JobStore(Protocol):
         ...
 
     async def due(self, limit: int = 50) -> tuple[JobRecord, ...]:
-        """Active jobs past their ``lease_until``: queued ones to enqueue again, running
-        ones whose worker died (read through an index, never a scan).
+        """Active jobs past their ``lease_until`` (read through an index, never a scan).
+
+        Queued ones are to be enqueued again; running ones lost their worker.
         """
         ...
 
