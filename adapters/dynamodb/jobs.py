@@ -69,11 +69,15 @@ class DynamoJobStore(VersionedJobStore):
             )
         except TransactionCanceled as exc:
             if exc.reasons and exc.reasons[0] == "ConditionalCheckFailed":
-                existing = await self._by_key(key)
+                existing = await self._by_key(key, required=True)
                 if existing is not None:
                     return existing, False
             raise
         return job, True
+
+    async def find(self, owner: str, idempotency_key: str) -> JobRecord | None:
+        """The live job made under this owner and key (its key item names it)."""
+        return await self._by_key(job_idempotency_key(owner, idempotency_key), required=False)
 
     async def list(
         self,
@@ -151,7 +155,8 @@ class DynamoJobStore(VersionedJobStore):
             return False
         return True
 
-    async def _by_key(self, key: dict[str, str]) -> JobRecord | None:
+    async def _by_key(self, key: dict[str, str], *, required: bool) -> JobRecord | None:
+        """The job a key item names (when ``required``, its absence is a store failure)."""
         response = await self._table.call(
             "get_item",
             TableName=self._table.name,
@@ -159,7 +164,9 @@ class DynamoJobStore(VersionedJobStore):
             ConsistentRead=True,
         )
         if "Item" not in response:
-            raise StoreUnavailableError("the job of an idempotency key vanished; try again")
+            if required:  # it failed our condition, then TTL deleted it: try again
+                raise StoreUnavailableError("the job of an idempotency key vanished")
+            return None
         return await self.load(str(codec.from_attributes(response["Item"])["job_id"]))
 
     def _item(self, job: JobRecord) -> dict[str, Any]:

@@ -79,6 +79,21 @@ class SqliteJobStore(VersionedJobStore):
 
         return await self._db.write(create)
 
+    async def find(self, owner: str, idempotency_key: str) -> JobRecord | None:
+        """The live job made under this owner and key."""
+        await self._schema()
+
+        def find(connection: sqlite3.Connection) -> sqlite3.Row | None:
+            row: sqlite3.Row | None = connection.execute(
+                "SELECT record FROM jobs WHERE owner = ? AND idempotency_key = ?",
+                (owner, idempotency_key),
+            ).fetchone()
+            return row
+
+        row = await self._db.read(find)
+        job = None if row is None else decode_job(row["record"])
+        return None if job is None or self._expired(job) else job
+
     async def list(
         self,
         owner: str,

@@ -99,7 +99,9 @@ def finished(
     """
     _held(job, worker)
     if lesson_id is not None:
-        return _ended(job, now, "done", lesson_id=lesson_id, progress=100)
+        return _ended(
+            job, now, "done", lesson_id=lesson_id, progress=100, completed_steps=job.total_steps
+        )
     if canceled or job.cancel_requested:
         return _ended(job, now, "canceled")
     assert problem is not None, "a failed job says why"

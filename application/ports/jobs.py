@@ -35,6 +35,10 @@ class JobStore(Protocol):
         """
         ...
 
+    async def find(self, owner: str, idempotency_key: str) -> JobRecord | None:
+        """The live job the owner made with this idempotency key, if any."""
+        ...
+
     async def get(self, owner: str, job_id: str) -> JobRecord:
         """The owner's job (``NotFoundError`` if absent, expired or another's)."""
         ...

@@ -253,3 +253,13 @@ async def test_listing_is_newest_first_paginated_filtered_and_owned(jobs: JobSto
     assert [j.job_id for j in canceled.items] == [made[1].job_id]
     queued = await jobs.store.list(OWNER, status="queued", limit=10)
     assert len(queued.items) == 4
+
+
+async def test_find_names_the_live_job_of_an_owners_key(jobs: JobStores) -> None:
+    job = make_job(jobs.clock.now(), key="k-find")
+    assert await jobs.store.find(OWNER, "k-find") is None
+    await jobs.store.create(job)
+    assert await jobs.store.find(OWNER, "k-find") == job
+    assert await jobs.store.find("USER#bob", "k-find") is None
+    jobs.clock.advance(JOB_TTL)
+    assert await jobs.store.find(OWNER, "k-find") is None
