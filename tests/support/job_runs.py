@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.jobs.pool import InProcessJobQueue
+from adapters.sqlite.cache import SqliteCache
 from adapters.sqlite.database import SqliteDatabase
 from adapters.sqlite.jobs import SqliteJobStore
 from adapters.sqlite.rate_limit import SqliteRateLimiter
@@ -63,9 +64,15 @@ class JobRig:
 
 
 def job_rig(
-    tmp_path: Path, generate: GenerateLesson, per_client: int = 10, clock: FakeClock | None = None
+    tmp_path: Path,
+    generate: GenerateLesson,
+    per_client: int = 10,
+    clock: FakeClock | None = None,
+    *,
+    cached: bool = False,
 ) -> JobRig:
-    """The job use cases over SQLite on a file (``per_client`` generations per client)."""
+    """The job use cases over SQLite on a file (``per_client`` generations per client;
+    with ``cached``, the runner uses the SQLite cache)."""
     clock = clock or FakeClock()
     database = SqliteDatabase(tmp_path / "dgs.sqlite3")
     jobs = SqliteJobStore(database, clock)
@@ -74,4 +81,6 @@ def job_rig(
         SqliteRateLimiter(database, clock), BucketPolicy(per_client, 0.0), 500
     )
     start = StartJob(jobs, queue, generate, quotas, clock, RandomIds())
-    return JobRig(database, jobs, queue, start, RunJob(jobs, generate, TIMING), clock)
+    cache = SqliteCache(database, clock) if cached else None
+    run = RunJob(jobs, generate, TIMING, cache=cache)
+    return JobRig(database, jobs, queue, start, run, clock)

@@ -3,7 +3,9 @@
 claim (exactly once) -> prepare (the job's one deadline starts) -> for each step
 (gather, structure, validate, repair): record the phase, then run the step while a
 watcher renews the lease and looks for a cancel -> record the store phase (from then on
-a cancel is refused) -> store the lesson -> done.
+a cancel is refused) -> store the lesson -> done. With a cache, the same request's
+lesson is served from it (no model call) and a variant reuses the cached material, as
+the synchronous route does (the keys include the request's ``prompt``).
 
 A cancel is obeyed at the next step boundary; a model call in flight when it comes is
 abandoned (its task is cancelled) and nothing is stored: the job ends ``canceled``. Past
@@ -14,6 +16,7 @@ the deadline the job fails with ``model_timeout``. A job whose lease this worker
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -32,9 +35,13 @@ from application.jobs.records import (
     Phase,
 )
 from application.jobs.transitions import CancelRequestedError, LeaseLostError
+from application.ports.cache import Cache
 from application.ports.jobs import JobStore
-from application.use_cases.generate_lesson import GenerateLesson, Step
+from application.ports.telemetry import GenerationReport, outcome_of
+from application.records import GenerationMeta
+from application.use_cases.generate_lesson import GeneratedLesson, GenerateLesson, Step
 from application.use_cases.lesson_draft import Draft
+from domain.generation import IntermediateDataModel
 
 log = logging.getLogger("dgs.jobs")
 PHASE_OF: dict[Step, Phase] = {
@@ -63,12 +70,16 @@ class RunJob:
         generate: GenerateLesson,
         timing: JobTiming | None = None,
         *,
+        cache: Cache | None = None,
+        cache_ttl: timedelta = timedelta(hours=24),
         describe: Callable[[BaseException], JobProblem] = problem_of,
         monotonic: Callable[[], float] = time.perf_counter,
     ) -> None:
         self._jobs = jobs
         self._generate = generate
         self._timing = timing or JobTiming()
+        self._cache = cache
+        self._cache_ttl = cache_ttl
         self._describe = describe
         self._monotonic = monotonic
 
@@ -92,19 +103,53 @@ class RunJob:
 
     async def _run(self, job: JobRecord, worker: str) -> str:
         prepared = self._generate.prepare(job.spec.request(job.idempotency_key))
-        draft = self._generate.start(prepared)
-        calls: list[JobCall] = []
-        for done, name in enumerate(PHASE_OF):
-            await self._report(job.job_id, worker, PHASE_OF[name], done, draft, calls)
-            started = self._monotonic()
-            draft = await self._watched(job.job_id, worker, self._generate.step(name, draft))
-            latency = round((self._monotonic() - started) * 1000)
-            calls += _new_calls(draft, len(calls), latency)
-        generated = await self._generate.finish(draft)
+        cache = self._cache if job.spec.use_cache else None
+        cached = await cache.get(prepared.lesson_key) if cache is not None else None
+        if cached is not None:
+            # A new lesson from the cached one: new id and times, no model call.
+            meta = GenerationMeta(cache="lesson")
+            record = self._generate.record(prepared, json.loads(cached), meta, cached)
+            draft = self._generate.start(prepared)
+            await self._report(job.job_id, worker, "store", len(PHASE_OF), draft, [])
+            await self._generate.store(record)
+            self._generate.report(GenerationReport.made(record))
+            return record.lesson_id
+        material = await cache.get(prepared.idm_key) if cache is not None else None
+        idm = IntermediateDataModel.model_validate_json(material) if material else None
+        draft = self._generate.start(prepared, idm)
+        generated, calls = await self._steps(job.job_id, worker, draft)
         # The store phase is the point of no return: from this write on, cancel is refused.
         await self._report(job.job_id, worker, "store", len(PHASE_OF), draft, calls)
+        if cache is not None:
+            ttl = self._cache_ttl
+            await asyncio.gather(
+                cache.put(prepared.lesson_key, generated.record.lesson_json, ttl),
+                cache.put(prepared.idm_key, generated.idm.model_dump_json(), ttl),
+            )
         await self._generate.store(generated.record)
+        self._generate.report(GenerationReport.made(generated.record))
         return generated.record.lesson_id
+
+    async def _steps(
+        self, job_id: str, worker: str, draft: Draft
+    ) -> tuple[GeneratedLesson, list[JobCall]]:
+        """Every step, each announced at its boundary and watched while it runs.
+
+        A failure is reported to the observers with the calls made before it.
+        """
+        calls: list[JobCall] = []
+        try:
+            for done, name in enumerate(PHASE_OF):
+                await self._report(job_id, worker, PHASE_OF[name], done, draft, calls)
+                started = self._monotonic()
+                draft = await self._watched(job_id, worker, self._generate.step(name, draft))
+                latency = round((self._monotonic() - started) * 1000)
+                calls += _new_calls(draft, len(calls), latency)
+            return await self._generate.finish(draft), calls
+        except BaseException as exc:
+            elapsed = round((self._monotonic() - draft.started) * 1000)
+            self._generate.report(GenerationReport(outcome_of(exc), elapsed, draft.usage))
+            raise
 
     async def _report(
         self, job_id: str, worker: str, phase: Phase, done: int, draft: Draft, calls: list[JobCall]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from application.ports.telemetry import GenerationReport
 from application.use_cases.generation_request import GenerateRequest
 from tests.support.generation import IDM, INVALID, VALID, pipeline, slow_pipeline
 from tests.support.job_runs import BlockingGatherer, job_rig
@@ -112,3 +113,52 @@ async def test_a_job_claimed_by_another_worker_is_not_run_twice(tmp_path: Path) 
         rig.close()
     assert [j is None for j in (first, second)].count(True) == 1
     assert len(made.lessons.saved) == 1
+
+
+async def test_jobs_reuse_the_cache_and_a_guided_job_does_not_reuse_plain_material(
+    tmp_path: Path,
+) -> None:
+    generate, made = pipeline([VALID, VALID])
+    made.gatherer.outputs.append(IDM)
+    rig = job_rig(tmp_path, generate, cached=True)
+    try:
+        jobs = []
+        for request in (
+            GenerateRequest("Tides"),
+            GenerateRequest("Tides"),  # the same request: the cached lesson, no call
+            GenerateRequest("Tides", prompt="Use sailing examples."),  # other material
+        ):
+            started = await rig.start(request, OWNER, None)
+            jobs.append(await rig.run(started.job.job_id, "w1"))
+    finally:
+        rig.close()
+    assert [job.status if job else None for job in jobs] == ["done"] * 3
+    assert [call[2] for call in made.gatherer.calls] == [None, "Use sailing examples."]
+    assert len(made.structurer.calls) == 2
+    assert len(made.lessons.saved) == 3  # a new lesson each time
+    assert [len(job.calls) for job in jobs if job] == [2, 0, 2]
+
+
+async def test_every_job_is_reported_to_the_observers(tmp_path: Path) -> None:
+    generate, _ = pipeline([VALID, INVALID], [INVALID])
+    generate._gatherer.outputs.append(IDM)  # type: ignore[attr-defined]
+    events = RecordingEvents()
+    generate._events = events
+    rig = job_rig(tmp_path, generate)
+    try:
+        for topic in ("Tides", "Waves"):
+            started = await rig.start(GenerateRequest(topic), OWNER, None)
+            await rig.run(started.job.job_id, "w1")
+    finally:
+        rig.close()
+    assert [(r.outcome, len(r.usage)) for r in events.reports] == [
+        ("ok", 2), ("invalid_after_repair", 2),
+    ]  # fmt: skip  # as the synchronous route reports: the calls completed before the failure
+
+
+class RecordingEvents:
+    def __init__(self) -> None:
+        self.reports: list[GenerationReport] = []
+
+    def generation_finished(self, report: GenerationReport) -> None:
+        self.reports.append(report)
