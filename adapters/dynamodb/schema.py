@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from adapters.dynamodb.client import DynamoTable
+from adapters.dynamodb.job_keys import index_definitions
 from application.errors import StoreUnavailableError
 
 TTL_ATTRIBUTE = "ttl"
@@ -15,17 +16,20 @@ async def create_table(table: DynamoTable) -> bool:
         return False
     except StoreUnavailableError:
         pass  # not found (or unreachable: create_table below says which)
+    job_attributes, job_indexes = index_definitions()
     await table.call(
         "create_table",
         TableName=table.name,
         AttributeDefinitions=[
             {"AttributeName": "pk", "AttributeType": "S"},
             {"AttributeName": "sk", "AttributeType": "S"},
+            *job_attributes,
         ],
         KeySchema=[
             {"AttributeName": "pk", "KeyType": "HASH"},
             {"AttributeName": "sk", "KeyType": "RANGE"},
         ],
+        GlobalSecondaryIndexes=job_indexes,
         BillingMode="PAY_PER_REQUEST",
     )
     await table.wait_until_exists()

@@ -50,7 +50,9 @@ class OfflineGatherer:
         """Always the offline sample model."""
         return ROUTE
 
-    async def gather(self, topic: str, constraints: LessonConstraints) -> Gathered:
+    async def gather(
+        self, topic: str, constraints: LessonConstraints, prompt: str | None = None
+    ) -> Gathered:
         """Deterministic sample material (the same topic gives the same material)."""
         return Gathered(sample_idm(topic, constraints), _usage("gatherer"))
 

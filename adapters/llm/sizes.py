@@ -47,6 +47,7 @@ class LlmRequestSizes:
             "idm_json": "",
             "errors_json": "",
             "lesson_json": "",
+            "guidance": "",  # an estimate is of a request without extra guidance
         }
         instructions = prompt(step).format(**values)
         user = USER_MESSAGES[step].format(topic=topic)

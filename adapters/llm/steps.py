@@ -116,9 +116,11 @@ class AgentsGatherer(_AgentStep):
 
     step: Step = "gatherer"
 
-    async def gather(self, topic: str, constraints: LessonConstraints) -> Gathered:
+    async def gather(
+        self, topic: str, constraints: LessonConstraints, prompt: str | None = None
+    ) -> Gathered:
         """One structured-output call producing the IDM."""
-        messages = gatherer_messages(topic, constraints)
+        messages = gatherer_messages(topic, constraints, prompt)
         route = self.route_for(constraints)
         # The material has no catalog version: one agent per route.
         outcome, usage = await self._run(route, "", messages.instructions, messages.user)

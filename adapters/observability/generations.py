@@ -97,9 +97,13 @@ class ObservedGatherer(_ObservedStep):
     def __init__(self, inner: Gatherer, metrics: Metrics) -> None:
         super().__init__(inner, metrics)
 
-    async def gather(self, topic: str, constraints: LessonConstraints) -> Gathered:
+    async def gather(
+        self, topic: str, constraints: LessonConstraints, prompt: str | None = None
+    ) -> Gathered:
         """The wrapped gather call."""
-        return await self._observe(constraints, lambda: self._inner.gather(topic, constraints))
+        return await self._observe(
+            constraints, lambda: self._inner.gather(topic, constraints, prompt)
+        )
 
 
 class ObservedStructurer(_ObservedStep):

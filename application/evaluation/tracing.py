@@ -103,9 +103,11 @@ class TracedGatherer:
         """The inner step's route."""
         return self._inner.route_for(constraints)
 
-    async def gather(self, topic: str, constraints: LessonConstraints) -> Gathered:
+    async def gather(
+        self, topic: str, constraints: LessonConstraints, prompt: str | None = None
+    ) -> Gathered:
         """Gather, and note the call."""
-        gathered = await self._inner.gather(topic, constraints)
+        gathered = await self._inner.gather(topic, constraints, prompt)
         _noted(gathered.usage)
         return gathered
 

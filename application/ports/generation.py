@@ -61,8 +61,10 @@ class Gatherer(Protocol):
         """The provider and model this step will use (raises if it cannot do the step)."""
         ...
 
-    async def gather(self, topic: str, constraints: LessonConstraints) -> Gathered:
-        """Gather the material for a lesson."""
+    async def gather(
+        self, topic: str, constraints: LessonConstraints, prompt: str | None = None
+    ) -> Gathered:
+        """Gather the material for a lesson (``prompt``: the requester's extra guidance)."""
         ...
 
 

@@ -116,7 +116,7 @@ class GenerateLesson:
         ``InvalidRequestError`` for a bad topic or catalog version; a model that cannot do
         its step fails here too (``StructuredOutputUnavailableError``), before any call.
         """
-        topic = request.checked_topic()
+        topic, prompt = request.checked_topic(), request.checked_prompt()
         catalog = get_registry().catalog(request.schema_version)
         return PreparedRequest.of(
             request,
@@ -125,6 +125,7 @@ class GenerateLesson:
             catalog.widgets_version,
             self._prompt_version,
             Deadline.start(self._budget, self._monotonic),
+            prompt,
         )
 
     def routes(self, constraints: LessonConstraints) -> Routes:
@@ -275,7 +276,9 @@ class GenerateLesson:
             return draft
         report.step("gather", "start")
         prepared = draft.prepared
-        gathered = await self._gatherer.gather(prepared.topic, prepared.constraints)
+        gathered = await self._gatherer.gather(
+            prepared.topic, prepared.constraints, prepared.prompt
+        )
         report.step("gather", "done")
         return replace(draft, idm=gathered.idm, usage=(*draft.usage, gathered.usage))
 

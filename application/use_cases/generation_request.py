@@ -19,7 +19,7 @@ from application.errors import InvalidRequestError
 from application.ports.generation import ModelRoute
 from domain.generation import LessonConstraints
 from domain.values.catalog_version import DEFAULT_CATALOG_VERSION, catalog_version
-from domain.values.lines import TOPIC
+from domain.values.lines import PROMPT, TOPIC
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,7 @@ class GenerateRequest:
     constraints: LessonConstraints = field(default_factory=LessonConstraints)
     schema_version: str = DEFAULT_CATALOG_VERSION
     idempotency_key: str | None = None
+    prompt: str | None = None  # extra guidance for the Gatherer (checked by ``prepare``)
 
     def checked_topic(self) -> str:
         """The normalised topic, once the topic and catalog version are checked.
@@ -42,6 +43,13 @@ class GenerateRequest:
         except ValueError as exc:
             raise InvalidRequestError(str(exc)) from None
         return topic
+
+    def checked_prompt(self) -> str | None:
+        """The normalised guidance (None when absent or blank); ``InvalidRequestError`` if bad."""
+        try:
+            return PROMPT.clean_optional(self.prompt)
+        except ValueError as exc:
+            raise InvalidRequestError(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +73,7 @@ class PreparedRequest:
     deadline: Deadline  # started when the request was prepared
     lesson_key: str  # the cache entry of this exact request (models and prompts included)
     idm_key: str  # the cache entry of its material, shared by its variants
+    prompt: str | None = None  # the guidance, normalised (None: none given, or blank)
 
     @classmethod
     def of(
@@ -75,27 +84,44 @@ class PreparedRequest:
         widgets_version: str,
         prompt_version: str,
         deadline: Deadline,
+        prompt: str | None = None,
     ) -> PreparedRequest:
         """The prepared request, its cache keys derived from the rest."""
         # The same request (models and prompts included) reuses a lesson; a variant
         # (another length, mode or catalog version) of the same topic reuses the material.
-        # These formulas name entries already cached: changing one orphans them.
+        # These formulas name entries already cached: changing one orphans them. The
+        # guidance changes the material, so it is part of both keys, when there is one.
         folded = topic.casefold()
         constraints = request.constraints
         gatherer = [routes.gatherer.provider, routes.gatherer.model]
         structurer = [routes.structurer.provider, routes.structurer.model]
+        guidance = () if prompt is None else (prompt,)
         lesson_key = "lesson:" + digest(
             folded,
             constraints.model_dump(),
             request.schema_version,
             prompt_version,
             [gatherer, structurer],
+            *guidance,
         )
         idm_key = "idm:" + digest(
-            folded, constraints.learner_level, constraints.language, prompt_version, gatherer
+            folded,
+            constraints.learner_level,
+            constraints.language,
+            prompt_version,
+            gatherer,
+            *guidance,
         )
         return cls(
-            request, topic, routes, widgets_version, prompt_version, deadline, lesson_key, idm_key
+            request,
+            topic,
+            routes,
+            widgets_version,
+            prompt_version,
+            deadline,
+            lesson_key,
+            idm_key,
+            prompt,
         )
 
     @property
@@ -110,13 +136,19 @@ class PreparedRequest:
 
 
 def fingerprint(request: GenerateRequest, fmt: str, use_cache: bool) -> str:
-    """What makes two requests "the same" for idempotency (stored: keep the formula)."""
+    """What makes two requests "the same" for idempotency (stored: keep the formula).
+
+    The guidance counts when there is some (a blank one is none), so the fingerprints
+    stored before requests had it still match.
+    """
+    guidance = (request.prompt or "").strip()
     return digest(
         request.topic.strip(),
         request.constraints.model_dump(),
         request.schema_version,
         fmt,
         use_cache,
+        *((guidance,) if guidance else ()),
     )
 
 

@@ -37,9 +37,17 @@ class LineValue:
             raise ValueError(f"the {self.name} {problem}")
         return trimmed
 
+    def clean_optional(self, text: str | None) -> str | None:
+        """``text`` cleaned as ``clean`` does; None when absent or blank (not given)."""
+        if text is None or not text.strip():
+            return None
+        return self.clean(text)
+
 
 # What a lesson is about; it reaches the prompts, the stored record and every listing.
 TOPIC: Final = LineValue("topic", 200)
+# Extra guidance for a lesson (optional); it reaches the Gatherer's prompt beside the topic.
+PROMPT: Final = LineValue("prompt", 300)
 # A label a user gives a lesson (``PATCH /v1/lessons/{id}``); a lesson has at most MAX_TAGS.
 TAG: Final = LineValue("tag", 40)
 MAX_TAGS: Final = 20

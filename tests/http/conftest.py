@@ -45,10 +45,12 @@ class CountingGatherer:
     def route_for(self, constraints: LessonConstraints) -> ModelRoute:
         return self.inner.route_for(constraints)
 
-    async def gather(self, topic: str, constraints: LessonConstraints) -> Gathered:
+    async def gather(
+        self, topic: str, constraints: LessonConstraints, prompt: str | None = None
+    ) -> Gathered:
         self.calls.count += 1
         await asyncio.sleep(self.calls.delay)
-        return await self.inner.gather(topic, constraints)
+        return await self.inner.gather(topic, constraints, prompt)
 
 
 class CountingStructurer:

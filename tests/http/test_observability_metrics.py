@@ -33,8 +33,10 @@ class PricedGatherer:
     def route_for(self, constraints: LessonConstraints) -> ModelRoute:
         return PRICED
 
-    async def gather(self, topic: str, constraints: LessonConstraints) -> Gathered:
-        gathered = await OfflineGatherer().gather(topic, constraints)
+    async def gather(
+        self, topic: str, constraints: LessonConstraints, prompt: str | None = None
+    ) -> Gathered:
+        gathered = await OfflineGatherer().gather(topic, constraints, prompt)
         usage = StepUsage("gatherer", PRICED.provider, PRICED.model, 400, 1600, 30, 0.004195)
         return Gathered(gathered.idm, usage)
 

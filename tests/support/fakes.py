@@ -49,8 +49,10 @@ class ScriptedStep:
 
 
 class FakeGatherer(ScriptedStep):
-    async def gather(self, topic: str, constraints: LessonConstraints) -> Gathered:
-        return Gathered(*self._next("gatherer", topic, constraints))
+    async def gather(
+        self, topic: str, constraints: LessonConstraints, prompt: str | None = None
+    ) -> Gathered:
+        return Gathered(*self._next("gatherer", topic, constraints, prompt))
 
 
 class FakeStructurer(ScriptedStep):

@@ -30,11 +30,13 @@ class PricedGatherer(OfflineGatherer):
     def __init__(self, cost: float = 0.0, delay: float = 0.0) -> None:
         self.cost, self.delay = cost, delay
 
-    async def gather(self, topic: str, constraints: LessonConstraints) -> Gathered:
+    async def gather(
+        self, topic: str, constraints: LessonConstraints, prompt: str | None = None
+    ) -> Gathered:
         if topic == "defect":
             raise RuntimeError("a bug in a step")
         await asyncio.sleep(self.delay)
-        gathered = await super().gather(topic, constraints)
+        gathered = await super().gather(topic, constraints, prompt)
         return Gathered(gathered.idm, replace(gathered.usage, cost_usd=self.cost))
 
 

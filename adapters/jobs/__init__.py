@@ -1,0 +1,1 @@
+"""Job execution adapters: the in-process queue and worker pool, and the record codec."""

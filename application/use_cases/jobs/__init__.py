@@ -1,0 +1,1 @@
+"""Use cases of generation jobs: start, get, list, cancel, and the runner the workers call."""
