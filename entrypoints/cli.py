@@ -95,6 +95,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.set_defaults(handler="serve:serve", label=serve.prog)
 
+    worker = commands.add_parser("worker", help="run generation jobs from the SQS queue")
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="jobs at a time (default DGS_WORKER_CONCURRENCY)",
+    )
+    worker.set_defaults(handler="worker:worker", label=worker.prog)
+
     providers = commands.add_parser("providers", help="the model providers")
     check = providers.add_subparsers(dest="providers_command", required=True).add_parser(
         "check", help="one minimal call per step with the exact schema it sends"
