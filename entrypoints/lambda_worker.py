@@ -14,20 +14,32 @@ from typing import Any
 from adapters.lambda_.sqs_events import BatchResponse, handle_sqs_event
 from application.ports.job_queue import RunJob
 
-LambdaHandler = Callable[[dict[str, Any], Any], BatchResponse]
 
+class LambdaWorker:
+    """The Lambda handler: runs each record's job with the runner ``build_runner()`` makes.
 
-def make_handler(run_job: Callable[[], RunJob]) -> LambdaHandler:
-    """A Lambda handler running each record's job with the runner ``run_job()`` returns."""
-    loop = asyncio.new_event_loop()
-    runner: list[RunJob] = []
+    One event loop for the execution environment's life (warm invocations reuse it and
+    the clients bound to it); ``close`` is for tests, Lambda just freezes the process.
+    """
 
-    def handle(event: dict[str, Any], context: Any) -> BatchResponse:
-        if not runner:
-            runner.append(run_job())
-        return loop.run_until_complete(handle_sqs_event(event, runner[0]))
+    def __init__(self, build_runner: Callable[[], RunJob]) -> None:
+        self._build_runner = build_runner
+        self._runner: RunJob | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    return handle
+    def __call__(self, event: dict[str, Any], context: Any) -> BatchResponse:
+        """Handle one SQS event; the answer is Lambda's partial batch response."""
+        if self._runner is None:
+            self._runner = self._build_runner()
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        return self._loop.run_until_complete(handle_sqs_event(event, self._runner))
+
+    def close(self) -> None:
+        """Close the event loop."""
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
 
 
 def _production_runner() -> RunJob:
@@ -40,4 +52,4 @@ def _production_runner() -> RunJob:
     return build_run_job(settings)
 
 
-handler = make_handler(_production_runner)
+handler = LambdaWorker(_production_runner)
