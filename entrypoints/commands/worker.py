@@ -15,10 +15,11 @@ import signal
 
 from adapters.sqs.consumer import ConsumerSettings, SqsJobConsumer, StopSignal
 from application.ports.job_queue import RunJob
+from entrypoints import queue_wiring
 from entrypoints.commands import EXIT_BAD_INPUT, EXIT_OK
 from entrypoints.commands.terminal import fail
 from entrypoints.observability import configure_logging
-from entrypoints.queue_wiring import build_run_job, sqs_queue
+from entrypoints.queue_wiring import sqs_queue
 from entrypoints.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("dgs.worker")
@@ -32,7 +33,7 @@ def worker(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         return fail("worker", str(exc), EXIT_BAD_INPUT)
     configure_logging(settings, "container")
-    run_job = build_run_job(settings)
+    run_job = queue_wiring.build_run_job(settings)  # the job core's runner
     concurrency = args.concurrency or settings.worker_concurrency
     asyncio.run(consume(settings, run_job, ConsumerSettings(concurrency=concurrency)))
     return EXIT_OK

@@ -12,8 +12,8 @@ import asyncio
 import sys
 from pathlib import Path
 
-import entrypoints.commands.worker as worker_command
 from application.ports.job_queue import JobRunOutcome, RunJob
+from entrypoints import queue_wiring
 from entrypoints.cli import main
 from entrypoints.settings import Settings
 
@@ -39,5 +39,5 @@ if __name__ == "__main__":
     def build_run_job(settings: Settings) -> RunJob:
         return recording_runner(record)
 
-    worker_command.build_run_job = build_run_job
+    queue_wiring.build_run_job = build_run_job
     sys.exit(main(["worker", *sys.argv[2:]]))
