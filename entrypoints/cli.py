@@ -95,15 +95,6 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.set_defaults(handler="serve:serve", label=serve.prog)
 
-    worker = commands.add_parser("worker", help="run generation jobs from the SQS queue")
-    worker.add_argument(
-        "--concurrency",
-        type=int,
-        default=None,
-        help="jobs at a time (default DGS_WORKER_CONCURRENCY)",
-    )
-    worker.set_defaults(handler="worker:worker", label=worker.prog)
-
     providers = commands.add_parser("providers", help="the model providers")
     check = providers.add_subparsers(dest="providers_command", required=True).add_parser(
         "check", help="one minimal call per step with the exact schema it sends"
@@ -185,6 +176,14 @@ def _parser() -> argparse.ArgumentParser:
         help="store lessons in the configured store (default: a SQLite file in --out)",
     )
     evaluation.set_defaults(handler="eval:evaluate", label=evaluation.prog)
+
+    # Generation jobs from the SQS queue (issue 13).
+    worker = commands.add_parser("worker", help="run generation jobs from the SQS queue")
+    worker.add_argument(
+        "--concurrency", type=count, default=None, metavar="N",
+        help="jobs at a time (default DGS_WORKER_CONCURRENCY)",
+    )  # fmt: skip
+    worker.set_defaults(handler="worker:worker", label=worker.prog)
 
     # The repair dataset for fine-tuning (issue 15).
     def fraction(text: str) -> float:

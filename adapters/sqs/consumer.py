@@ -46,6 +46,12 @@ class ConsumerSettings:
     grace_seconds: float = 8.0  # under docker stop's 10 s before SIGKILL
     error_pause_seconds: float = 5.0  # after a failed receive, before the next
 
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise ValueError(f"concurrency must be 1 or more, not {self.concurrency}")
+        if not 0 <= self.wait_seconds <= MAX_WAIT_SECONDS:
+            raise ValueError(f"wait_seconds must be 0-{MAX_WAIT_SECONDS}, not {self.wait_seconds}")
+
 
 @dataclass
 class StopSignal:

@@ -95,3 +95,13 @@ def test_dgs_worker_needs_a_queue_url() -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert "DGS_JOB_QUEUE_URL: required" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_dgs_worker_refuses_a_concurrency_below_one() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", "worker", "--concurrency", "0"],
+        capture_output=True, text=True, check=False, timeout=30,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--concurrency" in result.stderr
