@@ -96,6 +96,7 @@ class SqsJobConsumer:
                 task = asyncio.create_task(self._handle(message))
                 self._running.add(task)
                 task.add_done_callback(self._running.discard)
+                task.add_done_callback(_log_failure)
         await self._drain(signal)
 
     async def _receive(self, count: int) -> list[dict[str, Any]]:
@@ -171,6 +172,12 @@ class SqsJobConsumer:
             task.cancel()  # each releases its message as it ends
         if self._running:
             await asyncio.wait(set(self._running))
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    """A message handling that broke (a bug: deliveries never raise) is logged, not lost."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("handling a job message failed", exc_info=error)
 
 
 async def _first(awaitable: Any, event: asyncio.Event) -> Any:
