@@ -200,6 +200,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluation.set_defaults(handler="eval:evaluate", label=evaluation.prog)
 
+    # Generation jobs from the SQS queue (issue 13).
+    worker = commands.add_parser("worker", help="run generation jobs from the SQS queue")
+    worker.add_argument(
+        "--concurrency", type=count, default=None, metavar="N",
+        help="jobs at a time (default DGS_WORKER_CONCURRENCY)",
+    )  # fmt: skip
+    worker.set_defaults(handler="worker:worker", label=worker.prog)
+
     # The repair dataset for fine-tuning (issue 15).
     def fraction(text: str) -> float:
         try:

@@ -119,6 +119,11 @@ class Settings(BaseModel):
     model_max_attempts: int = Field(default=3, ge=1, le=6)
     agents_tracing: bool = False
 
+    # Generation jobs (issue 13). With a queue URL the API enqueues jobs to that SQS queue
+    # for `dgs worker` or the worker Lambda, instead of its in-process worker.
+    job_queue_url: str | None = None
+    worker_concurrency: int = Field(default=4, ge=1, le=100)  # jobs one worker runs at once
+
     @field_validator(
         "dynamodb_endpoint_url",
         "cursor_secret",
@@ -144,6 +149,7 @@ class Settings(BaseModel):
         "cognito_app_client_id",
         "cognito_jwks_url",
         "log_format",
+        "job_queue_url",
         mode="before",
     )
     @classmethod
@@ -227,6 +233,21 @@ class Settings(BaseModel):
         ):
             raise ValueError(
                 f"{value!r} is not an https:// URL (http:// only on 127.0.0.1 or localhost)"
+            )
+        return value
+
+    @field_validator("job_queue_url")
+    @classmethod
+    def _queue_url(cls, value: str | None) -> str | None:
+        # SQS queue URLs are https://sqs.REGION.amazonaws.com/ACCOUNT/NAME; a local SQS
+        # (ElasticMQ, moto) answers on http:// with the same /ACCOUNT/NAME path.
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path in ("", "/"):
+            raise ValueError(
+                f"{value!r} is not an SQS queue URL such as "
+                "https://sqs.us-east-1.amazonaws.com/123456789012/dgs-jobs"
             )
         return value
 

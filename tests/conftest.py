@@ -1,4 +1,5 @@
-"""Fixtures shared by every test package: moto's server (DynamoDB, Cognito) and test credentials."""
+"""Fixtures shared by every test package: moto's server (DynamoDB, Cognito, SQS) and test
+credentials."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from moto.server import ThreadedMotoServer
 
 from tests.support.cognito import CognitoIdp, Pool, new_rsa_key
 from tests.support.dynamo_proxy import DynamoProxy
+from tests.support.sqs import SqsQueues
 from tests.support.token_attacks import Arsenal, arm
 
 PROVIDER_KEYS = ("GEMINI_API_KEY", "OPENROUTER_API_KEY", "OPENAI_API_KEY")
@@ -68,15 +70,30 @@ def use_test_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def moto_proxy() -> Iterator[DynamoProxy]:
-    """moto's DynamoDB on 127.0.0.1 (port 0), behind a recording, fault-injecting proxy."""
+def moto_server() -> Iterator[tuple[str, int]]:
+    """moto's server on 127.0.0.1 (port 0), one for the session: it serves every service
+    it mocks (DynamoDB, Cognito, SQS...) over real HTTP. Yields (host, port)."""
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    proxy = DynamoProxy(server.get_host_and_port())
+    yield server.get_host_and_port()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_proxy(moto_server: tuple[str, int]) -> Iterator[DynamoProxy]:
+    """moto's DynamoDB, behind a recording, fault-injecting proxy."""
+    proxy = DynamoProxy(moto_server)
     proxy.start()
     yield proxy
     proxy.stop()
-    server.stop()
+
+
+@pytest.fixture
+def sqs(moto_server: tuple[str, int], monkeypatch: pytest.MonkeyPatch) -> SqsQueues:
+    """moto's SQS: each test makes its own queues (test credentials set)."""
+    use_test_credentials(monkeypatch)
+    host, port = moto_server
+    return SqsQueues(f"http://{host}:{port}")
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from entrypoints.settings import load_settings
-from tests.deploy.test_deploy_files import resource, statements, template
+from tests.deploy.test_deploy_files import API, WORKER, resource, statements, template
 
 REGION = "eu-west-1"
 SAMPLES = {"UserPool": f"{REGION}_AbCdEf123", "DleAppClient": "4d2p8sb1exampleclient0123",
-           "LessonsTable": "dgs-table"}  # fmt: skip
+           "LessonsTable": "dgs-table",
+           "JobQueue": f"https://sqs.{REGION}.amazonaws.com/123456789012/dgs-jobs"}  # fmt: skip
 SECRET_VALUE = "a-secret-read-at-cold-start-0123"
 
 
@@ -37,20 +38,20 @@ def _evaluate(node: Any, parameters: dict[str, str], conditions: dict[str, Any])
     raise AssertionError(f"not modelled: {function}")
 
 
-def function_environment(**given: str) -> dict[str, str]:
-    """The function's variables for these parameter values (defaults for the rest)."""
+def function_environment(function: str = API, **given: str) -> dict[str, str]:
+    """A function's variables for these parameter values (defaults for the rest)."""
     document = template()
     parameters = {n: str(p.get("Default", "")) for n, p in document["Parameters"].items()}
     parameters.update(given)
-    variables = resource("AWS::Serverless::Function")["Environment"]["Variables"]
+    variables = resource("AWS::Serverless::Function", function)["Environment"]["Variables"]
     resolved = {n: _evaluate(v, parameters, document["Conditions"]) for n, v in variables.items()}
     return {n: str(v) for n, v in resolved.items() if v != "NO_VALUE"}
 
 
-def settings_as_deployed(**given: str) -> tuple[dict[str, str], Any]:
-    """The variables, and the settings they load (secret references read as values; Lambda
-    sets AWS_REGION itself)."""
-    environment = function_environment(**given)
+def settings_as_deployed(function: str = API, **given: str) -> tuple[dict[str, str], Any]:
+    """A function's variables, and the settings they load (secret references read as
+    values; Lambda sets AWS_REGION itself)."""
+    environment = function_environment(function, **given)
     values = {"AWS_REGION": REGION}
     for name, value in environment.items():
         read = name.removesuffix("_SECRET_ARN").removesuffix("_PARAMETER")
@@ -132,8 +133,9 @@ def test_google_signs_users_in_with_its_credentials_as_noecho_parameters() -> No
     for name in ("GoogleClientId", "GoogleClientSecret"):
         assert parameters[name]["NoEcho"] is True
         assert "Default" not in parameters[name]
-    function = resource("AWS::Serverless::Function")
-    assert "GoogleClientSecret" not in str(function)  # only Cognito holds it
+    for function in (API, WORKER):
+        assert "GoogleClientSecret" not in str(resource("AWS::Serverless::Function", function))
+    # only Cognito holds it
 
 
 def test_the_hosted_ui_and_the_pool() -> None:

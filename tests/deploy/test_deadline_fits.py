@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from entrypoints.settings import load_settings
-from tests.deploy.test_deploy_files import resource
+from tests.deploy.test_deploy_files import API, resource
 
 
 def test_the_template_tells_dgs_its_timeout_and_the_deadline_fits() -> None:
-    function = resource("AWS::Serverless::Function")
+    function = resource("AWS::Serverless::Function", API)
     variables = function["Environment"]["Variables"]
     assert float(variables["DGS_DEPLOYMENT_TIMEOUT_SECONDS"]) == function["Timeout"]
     settings = load_settings(

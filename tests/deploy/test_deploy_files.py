@@ -36,8 +36,14 @@ def template() -> dict[str, Any]:
     return dict(decoded)
 
 
-def resource(kind: str) -> dict[str, Any]:
-    (found,) = [r for r in template()["Resources"].values() if r["Type"] == kind]
+API = "ApiFunction"
+WORKER = "WorkerFunction"
+
+
+def resource(kind: str, name: str | None = None) -> dict[str, Any]:
+    """The properties of the one resource of ``kind`` (or of ``name``, of that kind)."""
+    resources = template()["Resources"]
+    (found,) = [r for n, r in resources.items() if r["Type"] == kind and name in (None, n)]
     return dict(found["Properties"])
 
 
@@ -51,7 +57,7 @@ def test_the_sam_template_passes_cfn_lint() -> None:
 
 
 def test_the_function_matches_the_code_and_settings() -> None:
-    function = resource("AWS::Serverless::Function")
+    function = resource("AWS::Serverless::Function", API)
     module, _, attribute = function["Handler"].rpartition(".")
     source = ROOT / (module.replace(".", "/") + ".py")
     names = {
@@ -88,9 +94,9 @@ def test_the_table_and_its_policy_are_the_adapters_and_no_more() -> None:
     assert statement["Resource"] == {"Fn::GetAtt": ["LessonsTable", "Arn"]}
 
 
-def statements() -> dict[str, Any]:
-    """The function's policy statements by Sid (a conditional one as its 'true' branch)."""
-    (policy,) = resource("AWS::Serverless::Function")["Policies"]
+def statements(function: str = API) -> dict[str, Any]:
+    """A function's policy statements by Sid (a conditional one as its 'true' branch)."""
+    (policy,) = resource("AWS::Serverless::Function", function)["Policies"]
     found = {}
     for statement in policy["Statement"]:
         if "Fn::If" in statement:
@@ -102,7 +108,7 @@ def statements() -> dict[str, Any]:
 
 def test_no_secret_is_a_plaintext_environment_variable() -> None:
     """Keys reach the function by reference, read at cold start (issue 10)."""
-    variables = resource("AWS::Serverless::Function")["Environment"]["Variables"]
+    variables = resource("AWS::Serverless::Function", API)["Environment"]["Variables"]
     assert not SECRET_NAMES & set(variables)
     for name in ("DGS_DEV_KEY", "DGS_CURSOR_SECRET", "GEMINI_API_KEY", "OPENROUTER_API_KEY"):
         arn, parameter = variables[f"{name}_SECRET_ARN"], variables[f"{name}_PARAMETER"]
@@ -141,7 +147,7 @@ def test_the_function_may_read_exactly_its_secrets() -> None:
     assert decrypt["Resource"] == {"Ref": "SecretsKmsKeyArn"}
     assert "kms:ViaService" in decrypt["Condition"]["StringEquals"]
     kms_statement = next(
-        s for s in resource("AWS::Serverless::Function")["Policies"][0]["Statement"]
+        s for s in resource("AWS::Serverless::Function", API)["Policies"][0]["Statement"]
         if "Fn::If" in s and s["Fn::If"][1]["Sid"] == "DecryptSecretsThroughTheirService"
     )  # fmt: skip
     assert kms_statement["Fn::If"][0] == "HasKmsKey"  # only with a customer managed key

@@ -70,3 +70,8 @@ def test_agents_tracing_is_off_unless_asked_for(tmp_path: Path) -> None:
         "raise SystemExit(0)"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path, env={"PATH": ""})
+
+
+def test_the_worker_lambda_imports_nothing_heavy_before_its_first_job(tmp_path: Path) -> None:
+    """The SQS handler module alone: the runner (and what it needs) loads on first use."""
+    assert loaded_after("import entrypoints.lambda_worker", tmp_path) == []

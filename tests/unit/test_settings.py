@@ -39,6 +39,10 @@ def test_env_example_lists_every_setting_and_its_defaults_load() -> None:
         ("DGS_DEV_KEY", "short", "DGS_DEV_KEY"),
         ("DGS_RATE_LIMIT_PER_HOUR", "0", "DGS_RATE_LIMIT_PER_HOUR"),
         ("DGS_MODEL_TIMEOUT_SECONDS", "abc", "DGS_MODEL_TIMEOUT_SECONDS"),
+        ("DGS_JOB_QUEUE_URL", "dgs-jobs", "DGS_JOB_QUEUE_URL"),
+        ("DGS_JOB_QUEUE_URL", "ftp://sqs.example/1/q", "DGS_JOB_QUEUE_URL"),
+        ("DGS_JOB_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/", "DGS_JOB_QUEUE_URL"),
+        ("DGS_WORKER_CONCURRENCY", "0", "DGS_WORKER_CONCURRENCY"),
         ("GEMINI_API_KEY", "", None),
     ],
 )

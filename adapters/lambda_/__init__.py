@@ -1,0 +1,1 @@
+"""Lambda event translation (SQS event records for the job worker)."""
