@@ -12,6 +12,7 @@ from datetime import timedelta
 from dependency_injector import containers, providers
 
 from adapters.http.readiness import Readiness, ReadinessWindow
+from adapters.jobs.pool import InProcessJobQueue, WorkerPool
 from adapters.llm.chat_examples import OpenAiChatExamples
 from adapters.llm.prices import CataloguePrices
 from adapters.llm.prompt_files import prompt_version
@@ -31,8 +32,11 @@ from application.use_cases.estimate_generation import EstimateGeneration
 from application.use_cases.export_repairs import ExportRepairs
 from application.use_cases.generate_lesson import GenerateLesson
 from application.use_cases.guarded_generation import GuardedGeneration, GuardPolicy
+from application.use_cases.jobs.manage import CancelJob, GetJob, ListJobs, StartJob
+from application.use_cases.jobs.run_job import RunJob
 from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
-from entrypoints import auth_wiring, llm_wiring
+from application.use_cases.rate_limits import GenerationQuotas
+from entrypoints import auth_wiring, llm_wiring, queue_wiring
 from entrypoints.resources import Resources
 from entrypoints.settings import Settings
 from entrypoints.stores import STORES
@@ -45,6 +49,16 @@ def guard_policy(settings: Settings) -> GuardPolicy:
         daily_budget=settings.daily_generation_budget,
         cache_ttl=timedelta(seconds=settings.cache_ttl_seconds),
     )
+
+
+def per_client_policy(settings: Settings) -> BucketPolicy:
+    """Each client's generation bucket (jobs are charged from it when accepted)."""
+    return guard_policy(settings).per_client
+
+
+def cache_ttl(settings: Settings) -> timedelta:
+    """How long a generated lesson and its material are served from the cache."""
+    return guard_policy(settings).cache_ttl
 
 
 def generation_deadline(settings: Settings) -> timedelta:
@@ -74,6 +88,7 @@ class Container(containers.DeclarativeContainer):
     cache = stores.cache
     rate_limiter = stores.rate_limiter
     repair_log = stores.repair_log
+    jobs = stores.jobs
 
     llm_settings = providers.Singleton(llm_wiring.llm_settings, settings)
     provider_clients = providers.Singleton(llm_wiring.provider_clients, llm_settings, resources)
@@ -102,6 +117,34 @@ class Container(containers.DeclarativeContainer):
         cache,
         rate_limiter,
         providers.Callable(guard_policy, settings),
+    )
+    # Generation jobs: accepted here, run by a worker (this process's pool, or SQS workers
+    # when DGS_JOB_QUEUE_URL names a queue).
+    in_process_queue = providers.Singleton(InProcessJobQueue)
+    job_queue = providers.Singleton(queue_wiring.job_queue, settings, in_process_queue)
+    quotas = providers.Factory(
+        GenerationQuotas,
+        rate_limiter,
+        providers.Callable(per_client_policy, settings),
+        settings.provided.daily_generation_budget,
+    )
+    start_job = providers.Factory(StartJob, jobs, job_queue, generate_lesson, quotas, clock, ids)
+    get_job = providers.Factory(GetJob, jobs)
+    list_jobs = providers.Factory(ListJobs, jobs)
+    cancel_job = providers.Factory(CancelJob, jobs)
+    run_job = providers.Factory(
+        RunJob,
+        jobs,
+        generate_lesson,
+        cache=cache,
+        cache_ttl=providers.Callable(cache_ttl, settings),
+    )
+    worker_pool = providers.Singleton(
+        WorkerPool,
+        run_job,
+        in_process_queue,
+        jobs,
+        concurrency=settings.provided.worker_concurrency,
     )
     # Estimates read routes from the settings (no SDK import), never call a model.
     usage_history = providers.Singleton(RecentGenerations, lessons)

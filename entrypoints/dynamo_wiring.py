@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from adapters.dynamodb.cache import DynamoCache
     from adapters.dynamodb.client import DynamoTable
     from adapters.dynamodb.idempotency import DynamoIdempotencyStore
+    from adapters.dynamodb.jobs import DynamoJobStore
     from adapters.dynamodb.lessons import DynamoLessonRepository
     from adapters.dynamodb.rate_limit import DynamoRateLimiter
     from adapters.dynamodb.repairs import DynamoRepairLog
@@ -74,3 +75,10 @@ def repair_log(
     from adapters.dynamodb.repairs import DynamoRepairLog
 
     return DynamoRepairLog(table, clock, ids, ttl)
+
+
+def jobs(table: DynamoTable, clock: Clock) -> DynamoJobStore:
+    """The DynamoDB job store (``JOB#`` items with a TTL)."""
+    from adapters.dynamodb.jobs import DynamoJobStore
+
+    return DynamoJobStore(table, clock)

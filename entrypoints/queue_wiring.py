@@ -1,14 +1,17 @@
 """The job queue's wiring: the SQS queue the settings name, and the job runner workers call.
 
-``build_run_job`` is the seam where the job core's runner (issue 13: claim the job
-record, run the generation, record the outcome) plugs into both SQS workers.
+``build_run_job`` gives both SQS workers the job core's runner (claim the job record, run
+the generation, record the outcome).
 """
 
 from __future__ import annotations
 
+import secrets
+
+from adapters.jobs.pool import InProcessJobQueue
 from adapters.sqs.client import SqsQueue, SqsSettings
 from adapters.sqs.queue import SqsJobQueue
-from application.ports.job_queue import RunJob
+from application.ports.job_queue import JobQueue, JobRunOutcome, RunJob
 from entrypoints.settings import Settings, SettingsError
 
 
@@ -24,10 +27,27 @@ def sqs_job_queue(settings: Settings) -> SqsJobQueue | None:
     return None if settings.job_queue_url is None else SqsJobQueue(sqs_queue(settings))
 
 
-def build_run_job(settings: Settings) -> RunJob:
-    """The job core's runner for these settings (one job by id).
+def job_queue(settings: Settings, in_process: InProcessJobQueue) -> JobQueue:
+    """Where accepted jobs go: the SQS queue when one is set, else this process's workers."""
+    return sqs_job_queue(settings) or in_process
 
-    Not wired on this branch: the job store and runner arrive with the job core and are
-    connected here at merge.
+
+def build_run_job(settings: Settings) -> RunJob:
+    """The job runner of an SQS worker (``dgs worker``, the worker Lambda): one job by id.
+
+    The runner claims the job record conditionally, so a second delivery of a message (SQS
+    standard queues deliver at least once) finds the job taken or ended and does nothing:
+    the message is then deleted (``DONE``). A store that does not answer raises, and the
+    message comes back later. A worker that died mid-job leaves an expired lease; the
+    message's next delivery claims the job again and runs it from its first step.
     """
-    raise NotImplementedError("the job runner (issue 13 job core) is not wired in yet")
+    from entrypoints.container import build_container
+
+    run = build_container(settings).run_job()
+    worker = f"sqs-{secrets.token_hex(4)}"
+
+    async def run_job(job_id: str) -> JobRunOutcome:
+        await run(job_id, worker)
+        return JobRunOutcome.DONE
+
+    return run_job

@@ -1,7 +1,7 @@
 """One adapters container per store; the settings' ``DGS_STORAGE`` picks one, once.
 
 Each gives every storage port (``lessons``, ``idempotency``, ``cache``, ``rate_limiter``,
-``repair_log``) under the same names, from the parts the composition root shares with it
+``repair_log``, ``jobs``) under the same names, from the parts the composition root shares with it
 (settings, clock, ids, cursors, resources). The DynamoDB adapters come from
 ``dynamo_wiring`` factories, so their heavy imports (botocore, boto3) happen only when the
 settings select DynamoDB.
@@ -17,6 +17,7 @@ from dependency_injector import containers, providers
 from adapters.sqlite.cache import SqliteCache
 from adapters.sqlite.database import SqliteDatabase
 from adapters.sqlite.idempotency import SqliteIdempotencyStore
+from adapters.sqlite.jobs import SqliteJobStore
 from adapters.sqlite.lessons import SqliteLessonRepository
 from adapters.sqlite.rate_limit import SqliteRateLimiter
 from adapters.sqlite.repairs import SqliteRepairLog
@@ -67,6 +68,7 @@ class SqliteAdapters(StoreParts):
     repair_log = providers.Singleton(
         SqliteRepairLog, database, StoreParts.clock, StoreParts.ids, StoreParts.repair_ttl
     )
+    jobs = providers.Singleton(SqliteJobStore, database, StoreParts.clock)
 
 
 class DynamoAdapters(StoreParts):
@@ -84,6 +86,7 @@ class DynamoAdapters(StoreParts):
     repair_log = providers.Singleton(
         dynamo_wiring.repair_log, table, StoreParts.clock, StoreParts.ids, StoreParts.repair_ttl
     )
+    jobs = providers.Singleton(dynamo_wiring.jobs, table, StoreParts.clock)
 
 
 StoreAdapters = SqliteAdapters | DynamoAdapters

@@ -1,7 +1,7 @@
 """The job ports: where job records live, and how jobs reach a worker.
 
-``JobStore`` keeps the records; ``JobQueue`` hands job ids on (an in-process queue
-locally, SQS on AWS).
+``JobStore`` keeps the records; ``application.ports.job_queue.JobQueue`` hands job ids
+on (an in-process queue locally, SQS on AWS).
 
 A store keeps each job as one record with a ``version``; every change is a conditional
 write on that version (``application.jobs.transitions`` decides what the change is), so
@@ -98,13 +98,4 @@ class JobStore(Protocol):
 
     async def fail_lost(self, job_id: str, problem: JobProblem) -> JobRecord | None:
         """End a job whose worker is gone (None if it already ended)."""
-        ...
-
-
-@runtime_checkable
-class JobQueue(Protocol):
-    """Hands job ids to workers (at least once: the claim makes running exactly once)."""
-
-    async def enqueue(self, job_id: str) -> None:
-        """Queue a job to run."""
         ...

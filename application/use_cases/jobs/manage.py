@@ -20,7 +20,8 @@ from application.jobs.records import (
     JobStatus,
 )
 from application.ports.clock import Clock, IdGenerator
-from application.ports.jobs import JobQueue, JobStore
+from application.ports.job_queue import JobQueue
+from application.ports.jobs import JobStore
 from application.responses import LessonFormat
 from application.use_cases.generate_lesson import GenerateLesson
 from application.use_cases.generation_request import GenerateRequest, fingerprint
