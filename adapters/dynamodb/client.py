@@ -19,10 +19,10 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
-from aiobotocore.config import AioConfig
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from adapters.aws_client import open_aws_client
 from application.errors import StoreUnavailableError
 
 
@@ -100,25 +100,15 @@ class DynamoTable:
     async def _open(self) -> Any:
         async with self._lock:
             if self._client is None:
-                import aioboto3  # heavy: only the DynamoDB path pays for it
-
                 settings = self.settings
-                config = AioConfig(
-                    # total_max_attempts counts the first try too (max_attempts would not)
-                    retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
+                self._client, self._stack = await open_aws_client(
+                    "dynamodb",
+                    region=settings.region,
+                    endpoint_url=settings.endpoint_url,
+                    max_attempts=settings.max_attempts,
                     connect_timeout=settings.connect_timeout,
                     read_timeout=settings.read_timeout,
                 )
-                stack = AsyncExitStack()
-                self._client = await stack.enter_async_context(
-                    aioboto3.Session().client(
-                        "dynamodb",
-                        region_name=settings.region,
-                        endpoint_url=settings.endpoint_url,
-                        config=config,
-                    )
-                )
-                self._stack = stack
         return self._client
 
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from aiobotocore.config import AioConfig
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from adapters.aws_client import open_aws_client
 from adapters.loop_lock import LoopLock
 from application.errors import StoreUnavailableError
 
@@ -81,23 +81,13 @@ class SqsQueue:
     async def _open(self) -> Any:
         async with self._lock():
             if self._client is None:
-                import aioboto3  # heavy: only the queue's users pay for it
-
                 settings = self.settings
-                config = AioConfig(
-                    # total_max_attempts counts the first try too (max_attempts would not)
-                    retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
+                self._client, self._stack = await open_aws_client(
+                    "sqs",
+                    region=settings.region,
+                    endpoint_url=settings.endpoint_url,
+                    max_attempts=settings.max_attempts,
                     connect_timeout=settings.connect_timeout,
                     read_timeout=settings.read_timeout,
                 )
-                stack = AsyncExitStack()
-                self._client = await stack.enter_async_context(
-                    aioboto3.Session().client(
-                        "sqs",
-                        region_name=settings.region,
-                        endpoint_url=settings.endpoint_url,
-                        config=config,
-                    )
-                )
-                self._stack = stack
         return self._client
