@@ -8,33 +8,59 @@ that never reach AWS do not pay for it.
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from aiobotocore.config import AioConfig
 
 
+class ClientSettings(Protocol):
+    """Where a client connects, and how patiently."""
+
+    @property
+    def region(self) -> str:
+        """The AWS region."""
+        ...
+
+    @property
+    def endpoint_url(self) -> str | None:
+        """Another server (moto, DynamoDB Local); None for AWS's own."""
+        ...
+
+    @property
+    def max_attempts(self) -> int:
+        """Tries per call, the first included."""
+        ...
+
+    @property
+    def connect_timeout(self) -> float:
+        """Seconds to connect."""
+        ...
+
+    @property
+    def read_timeout(self) -> float:
+        """Seconds to wait for an answer."""
+        ...
+
+
 async def open_aws_client(
-    service: Literal["dynamodb", "sqs"],
-    *,
-    region: str,
-    endpoint_url: str | None,
-    max_attempts: int,
-    connect_timeout: float,
-    read_timeout: float,
+    service: Literal["dynamodb", "sqs"], settings: ClientSettings
 ) -> tuple[Any, AsyncExitStack]:
     """A client of ``service`` and the stack that closes it."""
     import aioboto3  # heavy: only the paths that reach AWS pay for it
 
     config = AioConfig(
         # total_max_attempts counts the first try too (max_attempts would not)
-        retries={"mode": "standard", "total_max_attempts": max_attempts},
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
+        retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
     )
     stack = AsyncExitStack()
     client = await stack.enter_async_context(
         aioboto3.Session().client(
-            service, region_name=region, endpoint_url=endpoint_url, config=config
+            service,
+            region_name=settings.region,
+            endpoint_url=settings.endpoint_url,
+            config=config,
         )
     )
     return client, stack

@@ -81,13 +81,5 @@ class SqsQueue:
     async def _open(self) -> Any:
         async with self._lock():
             if self._client is None:
-                settings = self.settings
-                self._client, self._stack = await open_aws_client(
-                    "sqs",
-                    region=settings.region,
-                    endpoint_url=settings.endpoint_url,
-                    max_attempts=settings.max_attempts,
-                    connect_timeout=settings.connect_timeout,
-                    read_timeout=settings.read_timeout,
-                )
+                self._client, self._stack = await open_aws_client("sqs", self.settings)
         return self._client
