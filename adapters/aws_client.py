@@ -10,8 +10,6 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from typing import Any, Literal, Protocol
 
-from aiobotocore.config import AioConfig
-
 
 class ClientSettings(Protocol):
     """Where a client connects, and how patiently."""
@@ -47,6 +45,7 @@ async def open_aws_client(
 ) -> tuple[Any, AsyncExitStack]:
     """A client of ``service`` and the stack that closes it."""
     import aioboto3  # heavy: only the paths that reach AWS pay for it
+    from aiobotocore.config import AioConfig
 
     config = AioConfig(
         # total_max_attempts counts the first try too (max_attempts would not)
