@@ -3,7 +3,7 @@
 UV := $(shell scripts/bootstrap-uv)
 RUN := $(UV) run --frozen
 
-.PHONY: run test sync lint format typecheck imports tests unit bench store-init hooks
+.PHONY: run test sync lint format typecheck imports tests unit bench bench-service store-init hooks
 
 run: sync ## the service on http://127.0.0.1:8000 (SQLite, offline provider, printed dev key)
 	$(RUN) dgs serve
@@ -33,10 +33,15 @@ tests: ## every test, the slow ones too
 unit: ## the fast tests, in under a minute (the `slow` marker: servers, moto, long property runs)
 	$(RUN) pytest -m "not slow"
 
-bench: sync
+bench: sync ## validation, Lambda package and cold start, LLM schema sizes (a minute)
 	$(RUN) python -m bench.bench_validate
 	$(RUN) python -m bench.bench_lambda
 	$(RUN) python -m bench.bench_llm_schema
+
+bench-service: sync ## the running service: generation, listing (needs wrk), hostile validation (~15 min)
+	$(RUN) python -m bench.bench_generation
+	$(RUN) python -m bench.bench_listing
+	$(RUN) python -m bench.bench_hostile_validate
 
 store-init: sync
 	$(RUN) dgs store init
