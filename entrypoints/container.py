@@ -30,12 +30,15 @@ from adapters.sqlite.repairs import SqliteRepairLog
 from adapters.system import RandomIds, SystemClock
 from application.cursor import CursorCodec
 from application.evaluation.history import RecentGenerations
-from application.ports.rate_limit import BucketPolicy
+from application.ports.rate_limit import BucketPolicy, RateLimiter
+from application.use_cases.account import DescribeAccount, EraseAccount, ExportAccount
+from application.use_cases.assign_owner import AssignOwner
 from application.use_cases.estimate_generation import EstimateGeneration
 from application.use_cases.export_repairs import ExportRepairs
 from application.use_cases.generate_lesson import GenerateLesson
 from application.use_cases.guarded_generation import GuardedGeneration, GuardPolicy
-from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
+from application.use_cases.lessons import DeleteLesson, GetLesson, ListLessons, PatchLesson
+from application.use_cases.rate_limits import GenerationQuotas, MonthlyQuota
 from entrypoints import auth_wiring, dynamo_wiring, llm_wiring
 from entrypoints.resources import Resources
 from entrypoints.settings import Settings
@@ -50,6 +53,12 @@ def guard_policy(settings: Settings) -> GuardPolicy:
     )
 
 
+def _generation_quotas(limiter: RateLimiter, settings: Settings) -> GenerationQuotas:
+    """The rate limits a generation meets, as ``GuardedGeneration`` takes them."""
+    policy = guard_policy(settings)
+    return GenerationQuotas(limiter, policy.per_client, policy.daily_budget)
+
+
 def generation_deadline(settings: Settings) -> timedelta:
     """The one deadline of a generation; the idempotency lease is derived from it."""
     return timedelta(seconds=settings.generation_deadline_seconds)
@@ -58,6 +67,11 @@ def generation_deadline(settings: Settings) -> timedelta:
 def repair_log_ttl(settings: Settings) -> timedelta:
     """How long repair records are kept."""
     return timedelta(days=settings.repair_log_ttl_days)
+
+
+def deleted_retention(settings: Settings) -> timedelta:
+    """How long a deleted lesson is kept before it is purged."""
+    return timedelta(days=settings.deleted_retention_days)
 
 
 def _open_sqlite(settings: Settings, resources: Resources) -> SqliteDatabase:
@@ -138,6 +152,9 @@ class Container(containers.DeclarativeContainer):
         deadline=providers.Callable(generation_deadline, settings),
         events=generation_events,
     )
+    monthly_quota = providers.Factory(
+        MonthlyQuota, rate_limiter, clock, settings.provided.monthly_quota
+    )
     guarded_generation = providers.Factory(
         GuardedGeneration,
         generate_lesson,
@@ -145,6 +162,7 @@ class Container(containers.DeclarativeContainer):
         cache,
         rate_limiter,
         providers.Callable(guard_policy, settings),
+        monthly_quota,
     )
     # Estimates read routes from the settings (no SDK import), never call a model.
     usage_history = providers.Singleton(RecentGenerations, lessons)
@@ -166,6 +184,16 @@ class Container(containers.DeclarativeContainer):
     get_lesson = providers.Factory(GetLesson, lessons)
     list_lessons = providers.Factory(ListLessons, lessons)
     patch_lesson = providers.Factory(PatchLesson, lessons)
+    generation_quotas = providers.Factory(_generation_quotas, rate_limiter, settings)
+    describe_account = providers.Factory(DescribeAccount, lessons, monthly_quota, generation_quotas)
+    export_account = providers.Factory(ExportAccount, lessons, monthly_quota)
+    erase_account = providers.Factory(
+        EraseAccount, lessons, idempotency, monthly_quota, generation_quotas
+    )
+    assign_owner = providers.Factory(AssignOwner, lessons)
+    delete_lesson = providers.Factory(
+        DeleteLesson, lessons, clock, providers.Callable(deleted_retention, settings)
+    )
 
 
 def build_container(settings: Settings, metrics: Metrics | None = None) -> Container:

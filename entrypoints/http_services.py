@@ -7,9 +7,10 @@ from datetime import datetime
 from adapters.loop_lock import LoopLock
 from application.errors import ApplicationError
 from application.ports.identity import IdentityUnavailableError
+from application.use_cases.account import DescribeAccount, EraseAccount, ExportAccount
 from application.use_cases.estimate_generation import EstimateGeneration
 from application.use_cases.guarded_generation import GuardedGeneration
-from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
+from application.use_cases.lessons import DeleteLesson, GetLesson, ListLessons, PatchLesson
 from domain.generation import LessonConstraints
 from entrypoints.container import Container
 
@@ -45,6 +46,22 @@ class ContainerServices:
     def patch_lesson(self) -> PatchLesson:
         """PATCH /v1/lessons/{id}."""
         return self._container.patch_lesson()
+
+    def delete_lesson(self) -> DeleteLesson:
+        """DELETE /v1/lessons/{id}."""
+        return self._container.delete_lesson()
+
+    def describe_account(self) -> DescribeAccount:
+        """GET /v1/me (beyond the token's claims)."""
+        return self._container.describe_account()
+
+    def export_account(self) -> ExportAccount:
+        """GET /v1/me/export."""
+        return self._container.export_account()
+
+    def erase_account(self) -> EraseAccount:
+        """DELETE /v1/me."""
+        return self._container.erase_account()
 
     async def readiness(self) -> dict[str, str]:
         """The last check if it is under ``READINESS_TTL_SECONDS`` old, else a new one.

@@ -1,4 +1,4 @@
-"""The /v1 lesson routes: generate, get, list, patch, validate."""
+"""The /v1 lesson routes: generate, get, list, patch, delete, validate."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from litestar import HttpMethod, MediaType, Request, Response, get, patch, post, route
+from litestar import HttpMethod, MediaType, Request, Response, delete, get, patch, post, route
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.handlers import BaseRouteHandler
@@ -16,7 +16,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from adapters.http import presenters, wire
-from adapters.http.clients import client_address
+from adapters.http.authn import principal_of
+from adapters.http.clients import client_identity
 from adapters.http.problems import HttpProblem
 from adapters.http.rate_limit_headers import RateLimitedOperation, rate_limit_headers
 from adapters.http.responses import problems
@@ -107,10 +108,11 @@ async def generate(
         constraints=LessonConstraints(**{k: v for k, v in fields.items() if v is not None}),
         schema_version=data.schema_version or "1.1",
         idempotency_key=data.idempotency_key or idempotency_header,
+        owner=principal_of(request.scope).owner,
     )
     config = _config(state)
     result = await _services(state).generation()(
-        generate_request, client_address(request.scope, config), format, use_cache=cache
+        generate_request, client_identity(request.scope, config), format, use_cache=cache
     )
     headers = {"Location": f"/v1/lessons/{result.lesson_id}", **rate_limit_headers(result.quotas)}
     if result.replayed:
@@ -128,6 +130,7 @@ async def generate(
 )
 async def get_lesson(
     lesson_id: LessonId,
+    request: Request[Any, Any, Any],
     state: State,
     format: FormatQuery = "shorthand",
     schema_version: Annotated[
@@ -135,12 +138,14 @@ async def get_lesson(
     ] = None,
 ) -> Response[wire.Lesson]:
     """The lesson with its metadata and ETag, in its own or another catalog version."""
-    view = await _services(state).get_lesson()(str(lesson_id), schema_version)
+    owner = principal_of(request.scope).owner
+    view = await _services(state).get_lesson()(owner, str(lesson_id), schema_version)
     return Response(presenters.lesson(view, format), headers={"ETag": presenters.etag(view.record)})
 
 
 @get("/v1/lessons", responses=problems(400, 401, 503), summary="List lessons")
 async def list_lessons(
+    request: Request[Any, Any, Any],
     state: State,
     tag: Annotated[str | None, QueryParameter(max_length=40)] = None,
     q: Annotated[str | None, QueryParameter(max_length=200)] = None,
@@ -162,7 +167,7 @@ async def list_lessons(
         limit=limit,
         cursor=cursor,
     )
-    page = await _services(state).list_lessons()(query)
+    page = await _services(state).list_lessons()(principal_of(request.scope).owner, query)
     return wire.SummaryPage(
         items=[presenters.summary(s) for s in page.items], next_cursor=page.next_cursor
     )
@@ -198,6 +203,7 @@ def _moment(name: str, text: str | None) -> datetime | None:
 async def patch_lesson(
     lesson_id: LessonId,
     data: JSONBody[wire.PatchBody],
+    request: Request[Any, Any, Any],
     state: State,
     if_match: Annotated[
         str | None, HeaderParameter(name="If-Match", max_length=200, required=False)
@@ -209,7 +215,8 @@ async def patch_lesson(
     expected = _expected_version(if_match, checked_id)
     change = LessonPatch(tuple(data.tags_add or ()), tuple(data.tags_remove or ()), data.title)
     try:
-        record = await _services(state).patch_lesson()(checked_id, change, expected)
+        owner = principal_of(request.scope).owner
+        record = await _services(state).patch_lesson()(owner, checked_id, change, expected)
     except VersionConflictError as exc:
         if expected is not None:
             raise HttpProblem(
@@ -218,6 +225,36 @@ async def patch_lesson(
         raise
     view = view_of(record)  # the updated record is the answer: no second read
     return Response(presenters.lesson(view, format), headers={"ETag": presenters.etag(view.record)})
+
+
+@delete(
+    "/v1/lessons/{lesson_id:str}",
+    status_code=204,
+    responses=problems(400, 401, 404, 412, 503),
+    summary="Delete a lesson",
+)
+async def delete_lesson(
+    lesson_id: LessonId,
+    request: Request[Any, Any, Any],
+    state: State,
+    if_match: Annotated[
+        str | None, HeaderParameter(name="If-Match", max_length=200, required=False)
+    ] = None,
+) -> None:
+    """Gone from reads and lists at once (404); purged after the retention.
+
+    The retention is ``DGS_DELETED_RETENTION_DAYS``; If-Match names the version the lesson
+    must still be at.
+    """
+    checked_id = str(lesson_id)
+    expected = _expected_version(if_match, checked_id)
+    owner = principal_of(request.scope).owner
+    try:
+        await _services(state).delete_lesson()(owner, checked_id, expected)
+    except VersionConflictError as exc:
+        raise HttpProblem(
+            412, "precondition_failed", f"the lesson is at version {exc.current}"
+        ) from exc
 
 
 def _expected_version(if_match: str | None, lesson_id: str) -> int | None:
@@ -294,8 +331,16 @@ def _validation_slots(state: State) -> asyncio.Semaphore:
 @route("/v1/lessons/{lesson_id:str}", http_method=[HttpMethod.OPTIONS], include_in_schema=False)
 async def lesson_options(lesson_id: LessonId) -> Response[None]:
     """Methods of a lesson (Litestar's automatic answer lists only the first handler's)."""
-    return Response(None, status_code=204, headers={"Allow": "GET, HEAD, PATCH, OPTIONS"})
+    return Response(None, status_code=204, headers={"Allow": "GET, HEAD, PATCH, DELETE, OPTIONS"})
 
 
 # lesson_options comes first: registered after GET, it would clash with the automatic one.
-LESSON_ROUTES = [lesson_options, generate, get_lesson, list_lessons, patch_lesson, validate]
+LESSON_ROUTES = [
+    lesson_options,
+    generate,
+    get_lesson,
+    list_lessons,
+    patch_lesson,
+    delete_lesson,
+    validate,
+]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from application.use_cases.account import DescribeAccount, EraseAccount, ExportAccount
 from application.use_cases.guarded_generation import GuardedGeneration
-from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
+from application.use_cases.lessons import DeleteLesson, GetLesson, ListLessons, PatchLesson
 
 
 class Services(Protocol):
@@ -26,6 +27,22 @@ class Services(Protocol):
 
     def patch_lesson(self) -> PatchLesson:
         """PATCH /v1/lessons/{id}."""
+        ...
+
+    def delete_lesson(self) -> DeleteLesson:
+        """DELETE /v1/lessons/{id}."""
+        ...
+
+    def describe_account(self) -> DescribeAccount:
+        """GET /v1/me (beyond the token's claims)."""
+        ...
+
+    def export_account(self) -> ExportAccount:
+        """GET /v1/me/export."""
+        ...
+
+    def erase_account(self) -> EraseAccount:
+        """DELETE /v1/me."""
         ...
 
     async def readiness(self) -> dict[str, str]:

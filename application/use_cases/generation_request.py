@@ -16,17 +16,24 @@ from typing import Any
 
 from application.deadline import Deadline
 from application.ports.generation import ModelRoute
+from application.principal import DEV_TENANT
 from domain.generation import LessonConstraints
 
 
 @dataclass(frozen=True, slots=True)
 class GenerateRequest:
-    """What to generate."""
+    """What to generate, and for whom.
+
+    ``owner`` is the partition the lesson and the idempotency key belong to: the HTTP
+    edge sets the caller's (``Principal.owner``); the local operator (``dgs generate``)
+    is the dev tenant.
+    """
 
     topic: str
     constraints: LessonConstraints = field(default_factory=LessonConstraints)
     schema_version: str = "1.1"
     idempotency_key: str | None = None
+    owner: str = DEV_TENANT
 
 
 @dataclass(frozen=True, slots=True)

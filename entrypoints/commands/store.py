@@ -1,4 +1,8 @@
-"""``dgs store init`` and ``dgs lessons list|get``: the store the settings select."""
+"""``dgs store init`` and ``dgs lessons list|get|delete``: the store the settings select.
+
+The local operator works on the dev tenant's lessons (``TENANT#default``), as the dev key
+does; ``dgs store assign-owner`` hands them to a user.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,13 @@ from datetime import UTC, datetime
 import msgspec
 
 from adapters.http import presenters, wire
-from application.errors import ApplicationError, InvalidCursorError, StoreUnavailableError
+from application.errors import (
+    ApplicationError,
+    InvalidCursorError,
+    InvalidRequestError,
+    StoreUnavailableError,
+)
+from application.principal import DEV_TENANT
 from application.records import LessonQuery
 from application.use_cases.lessons import view_of
 from entrypoints.commands import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE
@@ -34,7 +44,7 @@ def _run(name: str, work: Callable[[Container], Awaitable[int]]) -> int:
 
     try:
         return asyncio.run(run())
-    except (SettingsError, InvalidCursorError) as exc:
+    except (SettingsError, InvalidCursorError, InvalidRequestError) as exc:
         return fail(name, str(exc), EXIT_BAD_INPUT)
     except StoreUnavailableError as exc:
         return fail(name, reason(exc), EXIT_UNAVAILABLE)
@@ -59,6 +69,20 @@ def store_init(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     return _run("store init", init)
+
+
+def assign_owner(args: argparse.Namespace) -> int:
+    """Move the dev tenant's lessons to ``USER#{--to}`` (or count them: ``--dry-run``)."""
+
+    async def assign(container: Container) -> int:
+        done = await container.assign_owner()(args.to, dry_run=args.dry_run)
+        if args.dry_run:
+            print(f"dry run: {done.found} lessons of {DEV_TENANT} would move to {done.to_owner}")
+        else:
+            print(f"moved {done.moved} of {done.found} lessons of {DEV_TENANT} to {done.to_owner}")
+        return EXIT_OK
+
+    return _run("store assign-owner", assign)
 
 
 def parse_moment(text: str) -> datetime:
@@ -95,7 +119,7 @@ def lessons_list(args: argparse.Namespace) -> int:
             limit=args.limit,
             cursor=args.cursor,
         )
-        page = await container.lessons().list_summaries(query)
+        page = await container.lessons().list_summaries(DEV_TENANT, query)
         if args.json:
             items = [presenters.summary(s) for s in page.items]
             _print_json(wire.SummaryPage(items=items, next_cursor=page.next_cursor))
@@ -116,7 +140,7 @@ def lessons_get(args: argparse.Namespace) -> int:
     """Show one lesson with its metadata."""
 
     async def get(container: Container) -> int:
-        record = await container.lessons().get(args.lesson_id)
+        record = await container.lessons().get(DEV_TENANT, args.lesson_id)
         if args.json:
             _print_json(presenters.lesson(view_of(record), "shorthand"))
         else:
@@ -129,6 +153,17 @@ def lessons_get(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     return _run("lessons get", get)
+
+
+def lessons_delete(args: argparse.Namespace) -> int:
+    """Delete one lesson of the dev tenant (gone at once, purged after the retention)."""
+
+    async def remove(container: Container) -> int:
+        await container.delete_lesson()(DEV_TENANT, args.lesson_id, None)
+        print(f"deleted {args.lesson_id}")
+        return EXIT_OK
+
+    return _run("lessons delete", remove)
 
 
 def _print_json(value: object) -> None:
