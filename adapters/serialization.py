@@ -209,6 +209,7 @@ def record_from(
     """A whole record: its summary plus the fields only a get returns (same names stored)."""
     return LessonRecord(
         **summary._asdict(),
+        owner=stored["owner"],
         prompt_version=stored["prompt_version"],
         widgets_version=stored["widgets_version"],
         idempotency_key=stored["idempotency_key"],

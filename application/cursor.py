@@ -1,8 +1,10 @@
 """Opaque, integrity-protected list cursors, shared by every store.
 
 A cursor names the last lesson a page covered (its created_at and id) and the filters
-it was made for, signed with HMAC-SHA256 under a server secret. A tampered cursor, one
-signed with another secret, or one replayed with other filters is refused.
+it was made for, signed with HMAC-SHA256 under a server secret, and is bound to the owner
+whose listing it continues. A tampered cursor, one signed with another secret, or one
+replayed with other filters is refused (``invalid_cursor``); one made for another owner
+is refused with its own code (``foreign_cursor``), and names no owner (a digest).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import hmac
 import json
 from dataclasses import dataclass
 
-from application.errors import InvalidCursorError
+from application.errors import ForeignCursorError, InvalidCursorError
 from application.records import LessonQuery
 
 _MAX_CURSOR_LENGTH = 512
@@ -35,16 +37,21 @@ class CursorCodec:
             raise ValueError("the cursor secret must be at least 16 bytes")
         self._secret = secret
 
-    def encode(self, position: Position, query: LessonQuery) -> str:
-        """A cursor resuming ``query`` after ``position``."""
+    def encode(self, position: Position, query: LessonQuery, owner: str) -> str:
+        """A cursor resuming ``owner``'s ``query`` after ``position``."""
         payload = json.dumps(
-            {"at": position.created_at, "id": position.lesson_id, "f": _filters_digest(query)},
+            {
+                "at": position.created_at,
+                "id": position.lesson_id,
+                "f": _filters_digest(query),
+                "o": self._owner_digest(owner),
+            },
             separators=(",", ":"),
         ).encode()
         return f"{_b64(payload)}.{_b64(self._sign(payload))}"
 
-    def decode(self, cursor: str, query: LessonQuery) -> Position:
-        """The position in a cursor made by this server for this query's filters."""
+    def decode(self, cursor: str, query: LessonQuery, owner: str) -> Position:
+        """The position in a cursor made by this server for this query's filters and owner."""
         if len(cursor) > _MAX_CURSOR_LENGTH or cursor.count(".") != 1:
             raise InvalidCursorError("malformed cursor")
         body, signature = cursor.split(".")
@@ -56,9 +63,15 @@ class CursorCodec:
         if not valid:
             raise InvalidCursorError("the cursor was not issued by this server")
         data = json.loads(payload)
+        if data.get("o") != self._owner_digest(owner):
+            raise ForeignCursorError("the cursor belongs to another caller's listing")
         if data.get("f") != _filters_digest(query):
             raise InvalidCursorError("the cursor belongs to a listing with other filters")
         return Position(str(data["at"]), str(data["id"]))
+
+    def _owner_digest(self, owner: str) -> str:
+        # Keyed, so a cursor tells nobody whose listing it continues.
+        return hmac.new(self._secret, b"owner:" + owner.encode(), hashlib.sha256).hexdigest()[:16]
 
     def _sign(self, payload: bytes) -> bytes:
         return hmac.new(self._secret, payload, hashlib.sha256).digest()

@@ -48,6 +48,12 @@ class InvalidCursorError(ApplicationError):
     code = "invalid_cursor"
 
 
+class ForeignCursorError(InvalidCursorError):
+    """A list cursor issued to another caller: a listing continues only for its owner."""
+
+    code = "foreign_cursor"
+
+
 class LessonTooLargeError(ApplicationError):
     """A lesson too large for the store, refused before any write."""
 

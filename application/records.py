@@ -37,9 +37,14 @@ class GenerationMeta:
 
 @dataclass(frozen=True, slots=True)
 class LessonRecord:
-    """A stored lesson with its metadata; ``lesson_json`` is kept byte for byte."""
+    """A stored lesson with its metadata; ``lesson_json`` is kept byte for byte.
+
+    ``owner`` is the partition the lesson belongs to (``application.principal``): every
+    read and write of a store names it, and a lesson of another owner reads as missing.
+    """
 
     lesson_id: str
+    owner: str
     topic: str
     title: str
     tags: tuple[str, ...]

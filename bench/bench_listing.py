@@ -37,6 +37,7 @@ from adapters.sqlite.database import SqliteDatabase
 from adapters.sqlite.lessons import SqliteLessonRepository, insert_lesson
 from adapters.system import SystemClock
 from application.cursor import CursorCodec
+from application.principal import DEV_TENANT
 from application.records import GenerationMeta, LessonQuery, LessonRecord, StepUsage
 from bench.bench_validate import build_lesson
 from domain.conversion.forms import expand
@@ -71,6 +72,7 @@ def record(n: int, at: datetime, lesson_json: str, topic: str | None = None) -> 
     )
     return LessonRecord(
         lesson_id=f"{n:08x}-0000-4000-8000-{n:012x}",
+        owner=DEV_TENANT,
         topic=subject.title(),
         title=f"{LEVELS[n % len(LEVELS)]} {subject.title()}",
         tags=("bench", f"group-{n % 7}"),
@@ -269,14 +271,16 @@ def page_figures(tmp: Path) -> None:
         cursor = None
         for _ in range(number - 1):
             cursor = (
-                await lessons.list_summaries(LessonQuery(limit=20, cursor=cursor))
+                await lessons.list_summaries(DEV_TENANT, LessonQuery(limit=20, cursor=cursor))
             ).next_cursor
         return cursor
 
     deep = asyncio.run(cursor_of_page(500))
     assert deep is not None
-    first = median_ms(lambda: lessons.list_summaries(LessonQuery(limit=20)), 200)
-    last = median_ms(lambda: lessons.list_summaries(LessonQuery(limit=20, cursor=deep)), 200)
+    first = median_ms(lambda: lessons.list_summaries(DEV_TENANT, LessonQuery(limit=20)), 200)
+    last = median_ms(
+        lambda: lessons.list_summaries(DEV_TENANT, LessonQuery(limit=20, cursor=deep)), 200
+    )
     print("Keyset pages (10,000 lessons, limit 20, repository call, median)")
     print(
         f"  page 1 {first:.3f} ms | page 500 {last:.3f} ms | page 500 / page 1 {last / first:.2f}x"
@@ -285,7 +289,7 @@ def page_figures(tmp: Path) -> None:
 
 def search_ms(lessons: SqliteLessonRepository, q: str) -> float:
     """Median time of the first page of ``q``."""
-    return median_ms(lambda: lessons.list_summaries(LessonQuery(q=q)))
+    return median_ms(lambda: lessons.list_summaries(DEV_TENANT, LessonQuery(q=q)))
 
 
 def search_figures(tmp: Path) -> None:

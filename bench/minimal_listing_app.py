@@ -27,6 +27,7 @@ from litestar import Litestar, get
 
 from adapters.http.wire import GenerationMeta, Lesson, StepUsage, Summary, SummaryPage
 from application.cursor import CursorCodec, Position
+from application.principal import DEV_TENANT
 from application.records import LessonQuery
 from application.responses import lesson_in_format
 
@@ -34,14 +35,14 @@ _PATH = Path(os.environ.get("DGS_SQLITE_PATH", "data/dgs.sqlite3"))
 _CURSORS = CursorCodec(os.environ.get("DGS_CURSOR_SECRET", "x" * 32).encode())
 _LIST = (
     "SELECT lesson_id, topic, title, tags, created_at, updated_at, version, schema_version,"
-    " status FROM lessons WHERE tenant = ? AND status = 'ok'"
+    " status FROM lessons WHERE owner = ? AND status = 'ok'"
     " ORDER BY created_at DESC, lesson_id DESC LIMIT ?"
 )
 _GET = (
     "SELECT lesson_id, topic, title, tags, created_at, updated_at, version, schema_version,"
     " status, prompt_version, widgets_version, idempotency_key, provider_a, model_a,"
     " provider_b, model_b, meta, lesson_json"
-    " FROM lessons l JOIN lesson_bodies b USING (lesson_id) WHERE l.lesson_id = ? AND l.tenant = ?"
+    " FROM lessons l JOIN lesson_bodies b USING (lesson_id) WHERE l.lesson_id = ? AND l.owner = ?"
 )
 _local = threading.local()
 
@@ -69,19 +70,19 @@ def _summary(r: Any) -> Summary:
 @get("/v1/lessons")
 async def list_lessons(limit: int = 20) -> SummaryPage:
     """The newest page."""
-    rows = await asyncio.to_thread(_rows, _LIST, ("default", limit + 1))
+    rows = await asyncio.to_thread(_rows, _LIST, (DEV_TENANT, limit + 1))
     items = [_summary(r) for r in rows[:limit]]
     cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        cursor = _CURSORS.encode(Position(last[4], last[0]), LessonQuery(limit=limit))
+        cursor = _CURSORS.encode(Position(last[4], last[0]), LessonQuery(limit=limit), DEV_TENANT)
     return SummaryPage(items=items, next_cursor=cursor)
 
 
 @get("/v1/lessons/{lesson_id:str}")
 async def get_lesson(lesson_id: str) -> Lesson:
     """One lesson in shorthand, as DGS serves it by default."""
-    rows = await asyncio.to_thread(_rows, _GET, (lesson_id, "default"))
+    rows = await asyncio.to_thread(_rows, _GET, (lesson_id, DEV_TENANT))
     (r,) = rows
     meta = json.loads(r[16])
     full = json.loads(r[17])

@@ -130,6 +130,12 @@ def _parser() -> argparse.ArgumentParser:
     store_commands = store.add_subparsers(dest="store_command", required=True)
     init = store_commands.add_parser("init", help="create the SQLite file or DynamoDB table")
     init.set_defaults(handler="store:store_init", label=init.prog)
+    assign = store_commands.add_parser(
+        "assign-owner", help="hand the dev tenant's lessons to a user (resumable)"
+    )
+    assign.add_argument("--to", required=True, metavar="SUB", help="the user's Cognito sub")
+    assign.add_argument("--dry-run", action="store_true", help="count only, change nothing")
+    assign.set_defaults(handler="store:assign_owner", label=assign.prog)
 
     lessons = commands.add_parser("lessons", help="stored lessons")
     lesson_commands = lessons.add_subparsers(dest="lessons_command", required=True)
@@ -146,6 +152,11 @@ def _parser() -> argparse.ArgumentParser:
     get.add_argument("lesson_id")
     get.add_argument("--json", action="store_true", help="print JSON")
     get.set_defaults(handler="store:lessons_get", label=get.prog)
+    remove = lesson_commands.add_parser(
+        "delete", help="delete one lesson (purged after DGS_DELETED_RETENTION_DAYS)"
+    )
+    remove.add_argument("lesson_id")
+    remove.set_defaults(handler="store:lessons_delete", label=remove.prog)
 
     # Evaluation and cost estimates (issue 15).
     # `dgs estimate` takes exactly the options of `dgs generate` (argparse copies them).

@@ -27,15 +27,17 @@ from adapters.observability.metrics import Metrics, NoMetrics
 from adapters.system import RandomIds, SystemClock
 from application.cursor import CursorCodec
 from application.evaluation.history import RecentGenerations
-from application.ports.rate_limit import BucketPolicy
+from application.ports.rate_limit import BucketPolicy, RateLimiter
+from application.use_cases.account import DescribeAccount, EraseAccount, ExportAccount
+from application.use_cases.assign_owner import AssignOwner
 from application.use_cases.estimate_generation import EstimateGeneration
 from application.use_cases.export_repairs import ExportRepairs
 from application.use_cases.generate_lesson import GenerateLesson
 from application.use_cases.guarded_generation import GuardedGeneration, GuardPolicy
 from application.use_cases.jobs.manage import CancelJob, GetJob, ListJobs, StartJob
 from application.use_cases.jobs.run_job import RunJob
-from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
-from application.use_cases.rate_limits import GenerationQuotas
+from application.use_cases.lessons import DeleteLesson, GetLesson, ListLessons, PatchLesson
+from application.use_cases.rate_limits import GenerationQuotas, MonthlyQuota
 from entrypoints import auth_wiring, llm_wiring, queue_wiring
 from entrypoints.resources import Resources
 from entrypoints.settings import Settings
@@ -51,14 +53,20 @@ def guard_policy(settings: Settings) -> GuardPolicy:
     )
 
 
-def per_client_policy(settings: Settings) -> BucketPolicy:
-    """Each client's generation bucket (jobs are charged from it when accepted)."""
-    return guard_policy(settings).per_client
+def quotas_of(limiter: RateLimiter, settings: Settings) -> GenerationQuotas:
+    """The rate limits a generation meets when it is accepted (synchronous or as a job)."""
+    policy = guard_policy(settings)
+    return GenerationQuotas(limiter, policy.per_client, policy.daily_budget)
 
 
 def cache_ttl(settings: Settings) -> timedelta:
     """How long a generated lesson and its material are served from the cache."""
     return guard_policy(settings).cache_ttl
+
+
+def deleted_retention(settings: Settings) -> timedelta:
+    """How long a deleted lesson is kept before it is purged."""
+    return timedelta(days=settings.deleted_retention_days)
 
 
 def generation_deadline(settings: Settings) -> timedelta:
@@ -110,6 +118,9 @@ class Container(containers.DeclarativeContainer):
         deadline=providers.Callable(generation_deadline, settings),
         events=generation_events,
     )
+    monthly_quota = providers.Factory(
+        MonthlyQuota, rate_limiter, clock, settings.provided.monthly_quota
+    )
     guarded_generation = providers.Factory(
         GuardedGeneration,
         generate_lesson,
@@ -117,18 +128,16 @@ class Container(containers.DeclarativeContainer):
         cache,
         rate_limiter,
         providers.Callable(guard_policy, settings),
+        monthly_quota,
     )
     # Generation jobs: accepted here, run by a worker (this process's pool, or SQS workers
     # when DGS_JOB_QUEUE_URL names a queue).
     in_process_queue = providers.Singleton(InProcessJobQueue)
     job_queue = providers.Singleton(queue_wiring.job_queue, settings, in_process_queue)
-    quotas = providers.Factory(
-        GenerationQuotas,
-        rate_limiter,
-        providers.Callable(per_client_policy, settings),
-        settings.provided.daily_generation_budget,
+    generation_quotas = providers.Factory(quotas_of, rate_limiter, settings)
+    start_job = providers.Factory(
+        StartJob, jobs, job_queue, generate_lesson, generation_quotas, clock, ids
     )
-    start_job = providers.Factory(StartJob, jobs, job_queue, generate_lesson, quotas, clock, ids)
     get_job = providers.Factory(GetJob, jobs)
     list_jobs = providers.Factory(ListJobs, jobs)
     cancel_job = providers.Factory(CancelJob, jobs)
@@ -166,6 +175,15 @@ class Container(containers.DeclarativeContainer):
     get_lesson = providers.Factory(GetLesson, lessons)
     list_lessons = providers.Factory(ListLessons, lessons)
     patch_lesson = providers.Factory(PatchLesson, lessons)
+    describe_account = providers.Factory(DescribeAccount, lessons, monthly_quota, generation_quotas)
+    export_account = providers.Factory(ExportAccount, lessons, monthly_quota)
+    erase_account = providers.Factory(
+        EraseAccount, lessons, idempotency, monthly_quota, generation_quotas
+    )
+    assign_owner = providers.Factory(AssignOwner, lessons)
+    delete_lesson = providers.Factory(
+        DeleteLesson, lessons, clock, providers.Callable(deleted_retention, settings)
+    )
     # GET /ready: its checks resolve their parts when they run; answers last a few seconds.
     readiness = providers.Factory(
         Readiness,

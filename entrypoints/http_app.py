@@ -38,6 +38,10 @@ def use_cases(container: Container) -> dict[str, Provide]:
         "getter": provide(container.get_lesson),
         "lister": provide(container.list_lessons),
         "patcher": provide(container.patch_lesson),
+        "deleter": provide(container.delete_lesson),
+        "account_of": provide(container.describe_account),
+        "exporter": provide(container.export_account),
+        "eraser": provide(container.erase_account),
         "readiness": provide(container.readiness),
     }
 

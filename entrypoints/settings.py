@@ -68,8 +68,12 @@ class Settings(BaseModel):
     trusted_proxy_hops: int = Field(default=1, ge=1, le=10)  # proxies that append to it
     rate_limit_per_hour: int = Field(default=10, ge=1, le=100_000)
     daily_generation_budget: int = Field(default=500, ge=1, le=10_000_000)
+    # Generations per caller (user, or the dev tenant) and UTC month; cache hits are free.
+    monthly_quota: int = Field(default=300, ge=1, le=10_000_000)
     cache_ttl_seconds: int = Field(default=86_400, ge=0, le=30 * 86_400)
     repair_log_ttl_days: int = Field(default=90, ge=1, le=3650)
+    # A deleted lesson is purged with its body this long after DELETE (0: at the next sweep).
+    deleted_retention_days: int = Field(default=30, ge=0, le=3650)
     openapi_enabled: bool = True
     # `dgs serve` closes a connection that sends nothing for this long (a stalled body).
     http_read_timeout_seconds: int = Field(default=3, ge=1, le=300)

@@ -148,6 +148,26 @@ class DynamoIdempotencyStore:
         )
         return codec.from_attributes(response["Item"]) if "Item" in response else None
 
+    async def forget(self, tenant: str) -> None:
+        """Delete the tenant's records: Queries of its partition's ``IDEMP#`` keys."""
+        arguments: dict[str, Any] = {
+            "TableName": self._table.name,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :idem)",
+            "ExpressionAttributeValues": {
+                ":pk": codec.value(tenant),
+                ":idem": codec.value(keys.IDEMPOTENCY_PREFIX),
+            },
+            "ProjectionExpression": "pk, sk",
+            "ConsistentRead": True,
+        }
+        while True:
+            response = await self._table.call("query", **arguments)
+            for item in response.get("Items", []):
+                await self._table.call("delete_item", TableName=self._table.name, Key=item)
+            if "LastEvaluatedKey" not in response:
+                return
+            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
 
 def _response(record: dict[str, Any]) -> str:
     response = codec.unpack_text(record, "response")

@@ -1,25 +1,32 @@
 """The single-table key design.
 
-- ``pk=TENANT#default, sk=LESSON#{created_at}#{lesson_id}``: lesson summaries. Listing is
-  one key-range Query on this partition, newest first; ``from``/``to`` bound the sort
-  key, so no Scan and no body is ever read to list.
-- ``pk=LESSON#{lesson_id}, sk=BODY``: the whole record with the lesson JSON. A lesson-id
-  item rather than a GSI: a get is one strongly consistent GetItem, and bodies are not
-  copied into an index (a GSI would project them, or need a second read anyway).
-- ``pk=IDEMP#{tenant}#{route}#{key}``, ``pk=CACHE#{key}``, ``pk=RATE#{identity}``,
-  ``pk=DAY#{identity}#{YYYY-MM-DD}`` (sk ``IDEMP``, ``CACHE``, ``RATE``, ``DAY``):
-  idempotency, cache, token-bucket and day-counter records, each with a ``ttl`` attribute
-  (epoch seconds) so DynamoDB's TTL deletes what code already ignores.
+- ``pk={owner}, sk=LESSON#{created_at}#{lesson_id}``: lesson summaries, in the owner's
+  partition: ``USER#{sub}`` (the specification's key), or ``TENANT#default`` for the dev
+  key. Listing is one key-range Query on the caller's partition, newest first;
+  ``from``/``to`` bound the sort key, so no Scan and no body is ever read to list.
+- ``pk=LESSON#{lesson_id}, sk=BODY``: the whole record with the lesson JSON and its
+  ``owner`` (items written before users have none: the dev tenant's). A lesson-id item
+  rather than a GSI: a get is one strongly consistent GetItem, and bodies are not copied
+  into an index (a GSI would project them, or need a second read anyway). Every read
+  checks the owner and every write is conditioned on it.
+- ``pk={owner}, sk=IDEMP#{route}#{key}``: idempotency records, in the owner's partition
+  beside its lessons (they hold a response: the lesson), so erasing an owner's data is
+  Queries of one partition.
+- ``pk=CACHE#{key}``, ``pk=RATE#{identity}``, ``pk=DAY#{identity}#{period}`` (sk
+  ``CACHE``, ``RATE``, ``DAY``): cache, token-bucket and day- or month-counter records.
+  Every record but a lesson has a ``ttl`` attribute (epoch seconds) so DynamoDB's TTL
+  deletes what code already ignores. The cache is shared: its keys are digests of public
+  inputs only, and it holds lesson documents, never a lesson id or owner.
 """
 
 from __future__ import annotations
 
 from application.ports.idempotency import IdempotencyScope
 
-TENANT_PK = "TENANT#default"
 LESSON_PREFIX = "LESSON#"
 LESSON_RANGE_END = "LESSON$"  # "$" sorts right after "#": the end of the lesson keys
 BODY_SK = "BODY"
+IDEMPOTENCY_PREFIX = "IDEMP#"
 
 
 def summary_sk(created_at: str, lesson_id: str) -> str:
@@ -34,7 +41,7 @@ def body_key(lesson_id: str) -> dict[str, str]:
 
 def idempotency_key(scope: IdempotencyScope) -> dict[str, str]:
     """The key of an idempotency record."""
-    return {"pk": f"IDEMP#{scope.tenant}#{scope.route}#{scope.key}", "sk": "IDEMP"}
+    return {"pk": scope.tenant, "sk": f"{IDEMPOTENCY_PREFIX}{scope.route}#{scope.key}"}
 
 
 def cache_key(key: str) -> dict[str, str]:

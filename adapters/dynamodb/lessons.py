@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from adapters.dynamodb import codec, keys
+from adapters.dynamodb import codec, keys, removal
 from adapters.dynamodb.client import DynamoTable, TransactionCanceled
 from adapters.serialization import (
     check_lesson_size,
@@ -18,8 +19,10 @@ from adapters.serialization import (
 from application.cursor import CursorCodec, Position
 from application.errors import AlreadyExistsError, NotFoundError, VersionConflictError
 from application.ports.clock import Clock
+from application.principal import DEV_TENANT
 from application.records import LessonChanges, LessonQuery, LessonRecord, LessonSummary, Page
 
+_DELETE_ATTEMPTS = 8  # a delete without If-Match re-reads a lesson patched meanwhile
 MAX_QUERIES_PER_PAGE = 10  # filters may leave pages short: read on, but not forever
 FILTERED_READ = 100  # items examined per Query when filters may drop some (summaries are small)
 _SUMMARY_FIELDS = (
@@ -47,19 +50,73 @@ class DynamoLessonRepository:
                 raise AlreadyExistsError(f"lesson {record.lesson_id} exists") from exc
             raise
 
-    async def get(self, lesson_id: str) -> LessonRecord:
-        """One consistent GetItem of the body item."""
+    async def get(self, owner: str, lesson_id: str) -> LessonRecord:
+        """One consistent GetItem of the body item; another owner's reads as missing."""
         response = await self._table.call(
             "get_item",
             TableName=self._table.name,
             Key=codec.to_attributes(keys.body_key(lesson_id)),
             ConsistentRead=True,
         )
-        if "Item" not in response:
+        item = codec.from_attributes(response["Item"]) if "Item" in response else None
+        if item is None or owner_of(item) != owner or item["status"] == "deleted":
             raise NotFoundError(f"no lesson {lesson_id}")
-        return _record(codec.from_attributes(response["Item"]))
+        return _record(item)
 
-    async def list_summaries(self, query: LessonQuery) -> Page:
+    async def delete(
+        self, owner: str, lesson_id: str, expected_version: int | None, purge_after: datetime
+    ) -> None:
+        """Mark the lesson deleted (body and summary at once); TTL purges both later.
+
+        Without an expected version, a lesson changed between the read and the write is
+        read again and deleted at its new version.
+        """
+        for _ in range(_DELETE_ATTEMPTS):
+            current = await self.get(owner, lesson_id)
+            if expected_version is not None and current.version != expected_version:
+                raise VersionConflictError(expected_version, current.version)
+            if await removal.mark_deleted(self._table, current, self._clock.now(), purge_after):
+                return
+            if expected_version is not None:
+                latest = await self.get(owner, lesson_id)
+                raise VersionConflictError(expected_version, latest.version)
+        raise VersionConflictError(current.version, current.version + 1)
+
+    async def erase(self, owner: str, lesson_id: str) -> None:
+        """Remove the owner's lesson (deleted or not) and its body now."""
+        item = await self._item(keys.body_key(lesson_id))
+        if item is not None and owner_of(item) == owner:
+            await removal.erase(self._table, _record(item))
+
+    async def owned(self, owner: str, limit: int) -> tuple[str, ...]:
+        """Ids of up to ``limit`` of the owner's lessons, any status."""
+        return await removal.owned(self._table, owner, limit)
+
+    async def count(self, owner: str) -> int:
+        """The owner's lessons: Queries of its summary partition counting (no item returned)."""
+        return await removal.count(self._table, owner)
+
+    async def reassign(self, lesson_id: str, from_owner: str, to_owner: str) -> bool:
+        """Move the lesson's summary to the new owner's partition and set its body's owner."""
+        body = await self._item(keys.body_key(lesson_id))
+        if body is None or owner_of(body) != from_owner:
+            return False
+        sk = keys.summary_sk(body["created_at"], lesson_id)
+        summary = await self._item({"pk": from_owner, "sk": sk})
+        if summary is None:
+            return False
+        return await removal.reassign(self._table, body, summary, to_owner)
+
+    async def _item(self, key: dict[str, str]) -> dict[str, Any] | None:
+        response = await self._table.call(
+            "get_item",
+            TableName=self._table.name,
+            Key=codec.to_attributes(key),
+            ConsistentRead=True,
+        )
+        return codec.from_attributes(response["Item"]) if "Item" in response else None
+
+    async def list_summaries(self, owner: str, query: LessonQuery) -> Page:
         """Query the summary partition newest first; keep reading while filters drop items.
 
         Each Query asks for one more item than the page still needs (so a full page tells
@@ -69,11 +126,11 @@ class DynamoLessonRepository:
         resumes after the last key examined. Extra items read are simply read again next
         page, from the cursor after the last one returned.
         """
-        after = self._cursors.decode(query.cursor, query) if query.cursor else None
-        arguments = self._query_arguments(query)
+        after = self._cursors.decode(query.cursor, query, owner) if query.cursor else None
+        arguments = self._query_arguments(owner, query)
         start = None
         if after is not None:
-            start = {"pk": keys.TENANT_PK, "sk": keys.summary_sk(after.created_at, after.lesson_id)}
+            start = {"pk": owner, "sk": keys.summary_sk(after.created_at, after.lesson_id)}
         found: list[dict[str, Any]] = []
         at_end = False
         filtered = query.tag is not None or bool(query.q)
@@ -101,9 +158,9 @@ class DynamoLessonRepository:
             position = Position(created_at, lesson_id)
         else:
             return Page(items, None)
-        return Page(items, self._cursors.encode(position, query))
+        return Page(items, self._cursors.encode(position, query, owner))
 
-    def _query_arguments(self, query: LessonQuery) -> dict[str, Any]:
+    def _query_arguments(self, owner: str, query: LessonQuery) -> dict[str, Any]:
         low = keys.LESSON_PREFIX + (timestamp(query.created_from) if query.created_from else "")
         high = (
             keys.LESSON_PREFIX + timestamp(query.created_to)
@@ -111,7 +168,7 @@ class DynamoLessonRepository:
             else keys.LESSON_RANGE_END
         )
         filters = ["#status = :ok"]
-        values: dict[str, Any] = {":pk": keys.TENANT_PK, ":low": low, ":high": high, ":ok": "ok"}
+        values: dict[str, Any] = {":pk": owner, ":low": low, ":high": high, ":ok": "ok"}
         if query.tag is not None:
             filters.append("contains(tags, :tag)")
             values[":tag"] = query.tag
@@ -132,10 +189,10 @@ class DynamoLessonRepository:
         }
 
     async def update(
-        self, lesson_id: str, expected_version: int, changes: LessonChanges
+        self, owner: str, lesson_id: str, expected_version: int, changes: LessonChanges
     ) -> LessonRecord:
-        """Update body and summary together, on condition of the expected version."""
-        current = await self.get(lesson_id)
+        """Update body and summary together, on condition of the expected version and owner."""
+        current = await self.get(owner, lesson_id)
         if current.version != expected_version:
             raise VersionConflictError(expected_version, current.version)
         now = self._clock.now()
@@ -156,7 +213,7 @@ class DynamoLessonRepository:
         except TransactionCanceled as exc:
             if "ConditionalCheckFailed" not in exc.reasons:
                 raise
-            latest = await self.get(lesson_id)
+            latest = await self.get(owner, lesson_id)
             raise VersionConflictError(expected_version, latest.version) from exc
         return updated
 
@@ -180,6 +237,7 @@ def lesson_puts(
     body = {
         **keys.body_key(record.lesson_id),
         **_summary_fields(record),
+        "owner": record.owner,
         "prompt_version": record.prompt_version,
         "widgets_version": record.widgets_version,
         "idempotency_key": record.idempotency_key,
@@ -192,16 +250,24 @@ def lesson_puts(
     codec.pack_text(body, "lesson_json", record.lesson_json, table.settings.compress_above)
     codec.guard_size(body)
     summary = {
-        "pk": keys.TENANT_PK,
+        "pk": record.owner,
         "sk": keys.summary_sk(timestamp(record.created_at), record.lesson_id),
         **_summary_fields(record),
     }
     if expected_version is None:
         condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
     else:
+        # Still this owner's: a lesson handed to another owner meanwhile is not changed
+        # (an item from before users has no owner: its reader checked it is the dev tenant's).
         condition = {
-            "ConditionExpression": "version = :expected",
-            "ExpressionAttributeValues": {":expected": codec.value(expected_version)},
+            "ConditionExpression": (
+                "version = :expected AND (#owner = :owner OR attribute_not_exists(#owner))"
+            ),
+            "ExpressionAttributeNames": {"#owner": "owner"},
+            "ExpressionAttributeValues": {
+                ":expected": codec.value(expected_version),
+                ":owner": codec.value(record.owner),
+            },
         }
     return [
         {"Put": {"TableName": table.name, "Item": codec.to_attributes(body), **condition}},
@@ -238,7 +304,13 @@ def _summary(item: dict[str, Any]) -> LessonSummary:
     )
 
 
+def owner_of(item: dict[str, Any]) -> str:
+    """The owner of a body item (one written before users belongs to the dev tenant)."""
+    return str(item.get("owner", DEV_TENANT))
+
+
 def _record(item: dict[str, Any]) -> LessonRecord:
     lesson_json = codec.unpack_text(item, "lesson_json")
     assert lesson_json is not None, "a body item carries its lesson"
-    return record_from(_summary(item), {"idempotency_key": None, **item}, lesson_json)
+    stored = {"idempotency_key": None, **item, "owner": owner_of(item)}
+    return record_from(_summary(item), stored, lesson_json)

@@ -8,7 +8,7 @@ one if the count is still under the budget, atomically on DynamoDB's side.
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.dynamodb import codec, keys
@@ -21,10 +21,13 @@ from application.ports.rate_limit import (
     DailyCount,
     TakeResult,
     full_at,
+    month_identity,
     next_utc_midnight,
+    next_utc_month,
     peek_at,
     take_from,
     utc_day,
+    utc_month,
 )
 
 MAX_CONTENTION_ROUNDS = 64  # each lost round means another request took a token meanwhile
@@ -85,33 +88,66 @@ class DynamoRateLimiter:
     async def count_today(self, identity: str, budget: int) -> DailyCount:
         """One UpdateItem: ADD 1 on condition that the count is under ``budget``."""
         now = self._clock.now()
-        midnight = next_utc_midnight(now)
+        return await self._count_in(identity, utc_day(now), budget, now, next_utc_midnight(now))
+
+    async def counted_today(self, identity: str, budget: int) -> DailyCount:
+        """Today's count (one consistent read)."""
+        now = self._clock.now()
+        return await self._counted(identity, utc_day(now), now, next_utc_midnight(now))
+
+    async def count_this_month(self, identity: str, budget: int) -> DailyCount:
+        """One UpdateItem on the month's counter, as ``count_today`` on the day's."""
+        now = self._clock.now()
+        counter, month, reset = month_identity(identity), utc_month(now), next_utc_month(now)
+        return await self._count_in(counter, month, budget, now, reset)
+
+    async def counted_this_month(self, identity: str) -> DailyCount:
+        """The current month's count (one consistent read)."""
+        now = self._clock.now()
+        month, reset = utc_month(now), next_utc_month(now)
+        return await self._counted(month_identity(identity), month, now, reset)
+
+    async def forget(self, identity: str) -> None:
+        """Delete the identity's bucket and its current day and month counters."""
+        now = self._clock.now()
+        for key in (
+            keys.rate_key(identity),
+            keys.day_key(identity, utc_day(now)),
+            keys.day_key(month_identity(identity), utc_month(now)),
+        ):
+            await self._table.call(
+                "delete_item", TableName=self._table.name, Key=codec.to_attributes(key)
+            )
+
+    async def _count_in(
+        self, identity: str, period: str, budget: int, now: datetime, reset: datetime
+    ) -> DailyCount:
         try:
             response = await self._table.call(
                 "update_item",
                 TableName=self._table.name,
-                Key=codec.to_attributes(keys.day_key(identity, utc_day(now))),
+                Key=codec.to_attributes(keys.day_key(identity, period)),
                 UpdateExpression="ADD #count :one SET #ttl = :ttl",
                 ConditionExpression="attribute_not_exists(#count) OR #count < :budget",
                 ExpressionAttributeNames={"#count": "count", "#ttl": "ttl"},
                 ExpressionAttributeValues={
                     ":one": codec.value(1),
                     ":budget": codec.value(budget),
-                    ":ttl": codec.value(int((midnight + _TTL_MARGIN).timestamp())),
+                    ":ttl": codec.value(int((reset + _TTL_MARGIN).timestamp())),
                 },
                 ReturnValues="UPDATED_NEW",
             )
         except ConditionFailed:
-            return DailyCount(False, budget, midnight - now)
+            return DailyCount(False, budget, reset - now)
         used = int(codec.from_attributes(response["Attributes"])["count"])
-        return DailyCount(True, used, midnight - now)
+        return DailyCount(True, used, reset - now)
 
-    async def counted_today(self, identity: str, budget: int) -> DailyCount:
-        """Today's count (one consistent read)."""
-        now = self._clock.now()
-        stored = await self._read(keys.day_key(identity, utc_day(now)))
+    async def _counted(
+        self, identity: str, period: str, now: datetime, reset: datetime
+    ) -> DailyCount:
+        stored = await self._read(keys.day_key(identity, period))
         used = 0 if stored is None else int(stored["count"])
-        return DailyCount(True, used, next_utc_midnight(now) - now)
+        return DailyCount(True, used, reset - now)
 
     async def _read(self, key: dict[str, str]) -> dict[str, Any] | None:
         response = await self._table.call(

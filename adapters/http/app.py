@@ -15,10 +15,11 @@ from litestar.handlers import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components
 
+from adapters.http.authn import principal_of
 from adapters.http.body import StrictJsonRequest
 from adapters.http.body_deadline import BodyDeadline
 from adapters.http.catalog import OTHER_ROUTES
-from adapters.http.clients import client_address, client_identity
+from adapters.http.clients import client_identity
 from adapters.http.config import HttpConfig
 from adapters.http.docs import ASSET_PATHS, OfflineSwagger, asset_routes
 from adapters.http.edge import DOCS_PATH, EdgeConfig, EdgeMiddleware
@@ -54,12 +55,17 @@ async def served_docs_only(
 
 
 def _client_of(config: HttpConfig) -> Callable[[Request[Any, Any, Any]], Awaitable[str]]:
-    """The ``client`` dependency: the address rate limits count (``client_address``)."""
+    """The ``client`` dependency: whom rate limits count (the signed-in user, else the address)."""
 
     async def provide_client(request: Request[Any, Any, Any]) -> str:
-        return client_address(request.scope, config)
+        return client_identity(request.scope, config)
 
     return provide_client
+
+
+async def _owner_of(request: Request[Any, Any, Any]) -> str:
+    """The ``owner`` dependency: the partition of the caller's data (``Principal.owner``)."""
+    return principal_of(request.scope).owner
 
 
 def create_app(
@@ -74,7 +80,7 @@ def create_app(
     """The ASGI app: Litestar in the edge layer (keys, CORS, headers) in the observer.
 
     ``use_cases`` provides each handler's use case by the name of its parameter
-    (``generation``, ``estimator``, ``getter``, ``lister``, ``patcher``, ``readiness``):
+    (``generation``, ``getter``, ``deleter``, ``account_of``, ``readiness``, ...):
     one ``Provide`` each, resolved per request. The app is not built without all of them.
     The observer gives each request its id and trace, one log line and its metrics.
     ``exposition`` serves ``/metrics`` (containers; public with ``config.metrics_public``).
@@ -122,7 +128,11 @@ def create_app(
         openapi_config=openapi,
         request_class=StrictJsonRequest,
         request_max_body_size=DEFAULT_MAX_BODY,
-        dependencies={**use_cases, "client": Provide(_client_of(config))},
+        dependencies={
+            **use_cases,
+            "client": Provide(_client_of(config)),
+            "owner": Provide(_owner_of),
+        },
         on_shutdown=list(on_shutdown),
         logging_config=None,  # the entry point configures logging (hypercorn's lines not echoed)
         debug=False,

@@ -36,7 +36,7 @@ log = logging.getLogger("dgs.auth")
 # Load balancers probe these without credentials; the docs join them when they are served.
 PUBLIC_PATHS = frozenset({"/health", "/ready"})
 DOCS_PATH = "/docs"
-ALLOWED_METHODS = ("GET", "HEAD", "POST", "PATCH", "OPTIONS")
+ALLOWED_METHODS = ("GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS")
 ALLOWED_HEADERS = ("content-type", DEV_KEY_HEADER, "authorization", "idempotency-key", "if-match")
 EXPOSED_HEADERS = "ETag, Retry-After, X-Request-ID, RateLimit, RateLimit-Policy"
 _SECURITY_HEADERS = (

@@ -1,4 +1,4 @@
-"""The /v1 lesson routes: generate, get, list, patch, validate."""
+"""The /v1 lesson routes: generate, get, list, patch, delete, validate."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from litestar import HttpMethod, MediaType, Request, Response, get, patch, post, route
+from litestar import HttpMethod, MediaType, Request, Response, delete, get, patch, post, route
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -21,10 +21,18 @@ from adapters.http.problems import HttpProblem
 from adapters.http.rate_limit_headers import RateLimitedOperation, rate_limit_headers
 from adapters.http.responses import problems
 from application.errors import PreconditionFailedError
+from application.principal import DEV_TENANT
 from application.records import DEFAULT_LIMIT, MAX_LIMIT, LessonQuery
 from application.use_cases.generate_lesson import GenerateRequest
 from application.use_cases.guarded_generation import GuardedGeneration
-from application.use_cases.lessons import GetLesson, LessonPatch, ListLessons, PatchLesson, view_of
+from application.use_cases.lessons import (
+    DeleteLesson,
+    GetLesson,
+    LessonPatch,
+    ListLessons,
+    PatchLesson,
+    view_of,
+)
 from domain.generation import LessonConstraints
 from domain.validation.document import validate_lesson
 from domain.values.catalog_version import DEFAULT_CATALOG_VERSION, CatalogVersion
@@ -71,6 +79,7 @@ async def generate(
     data: JSONBody[wire.GenerateBody],
     generation: NamedDependency[GuardedGeneration],
     client: NamedDependency[str],
+    owner: NamedDependency[str],
     format: FormatQuery = "shorthand",
     cache: Annotated[
         bool, QueryParameter(name="cache", description="false: skip the cache")
@@ -87,7 +96,7 @@ async def generate(
 ) -> Response[bytes]:
     """Topic in, stored lesson out; the same idempotency key replays the same response."""
     result = await generation(
-        generate_request(data, idempotency_header), client, format, use_cache=cache
+        generate_request(data, idempotency_header, owner=owner), client, format, use_cache=cache
     )
     headers = {"Location": f"/v1/lessons/{result.lesson_id}", **rate_limit_headers(result.quotas)}
     if result.replayed:
@@ -99,9 +108,12 @@ async def generate(
 
 
 def generate_request(
-    data: wire.GenerateBody, idempotency_header: str | None = None
+    data: wire.GenerateBody, idempotency_header: str | None = None, *, owner: str = DEV_TENANT
 ) -> GenerateRequest:
-    """The use-case request of a generate body (the API's names to the domain's)."""
+    """The use-case request of a generate body (the API's names to the domain's), the owner's.
+
+    An estimate has no owner: it stores nothing, so the default partition serves.
+    """
     if data.idempotency_key and idempotency_header and data.idempotency_key != idempotency_header:
         raise HttpProblem(
             400, "idempotency_key_conflict", "the body and the Idempotency-Key header disagree"
@@ -118,6 +130,7 @@ def generate_request(
         constraints=LessonConstraints(**{k: v for k, v in fields.items() if v is not None}),
         schema_version=data.schema_version or DEFAULT_CATALOG_VERSION,
         idempotency_key=data.idempotency_key or idempotency_header,
+        owner=owner,
     )
 
 
@@ -129,17 +142,19 @@ def generate_request(
 async def get_lesson(
     lesson_id: LessonId,
     getter: NamedDependency[GetLesson],
+    owner: NamedDependency[str],
     format: FormatQuery = "shorthand",
     schema_version: Annotated[CatalogVersion | None, QueryParameter(name="schema_version")] = None,
 ) -> Response[wire.Lesson]:
     """The lesson with its metadata and ETag, in its own or another catalog version."""
-    view = await getter(str(lesson_id), schema_version)
+    view = await getter(owner, str(lesson_id), schema_version)
     return Response(presenters.lesson(view, format), headers={"ETag": presenters.etag(view.record)})
 
 
 @get("/v1/lessons", responses=problems(400, 401, 503), summary="List lessons")
 async def list_lessons(
     lister: NamedDependency[ListLessons],
+    owner: NamedDependency[str],
     tag: Annotated[str | None, QueryParameter(max_length=TAG.max_length)] = None,
     q: Annotated[str | None, QueryParameter(max_length=200)] = None,
     created_from: Annotated[
@@ -160,7 +175,7 @@ async def list_lessons(
         limit=limit,
         cursor=cursor,
     )
-    page = await lister(query)
+    page = await lister(owner, query)
     return wire.SummaryPage(
         items=[presenters.summary(s) for s in page.items], next_cursor=page.next_cursor
     )
@@ -197,6 +212,7 @@ async def patch_lesson(
     lesson_id: LessonId,
     data: JSONBody[wire.PatchBody],
     patcher: NamedDependency[PatchLesson],
+    owner: NamedDependency[str],
     if_match: Annotated[
         str | None, HeaderParameter(name="If-Match", max_length=200, required=False)
     ] = None,
@@ -206,9 +222,33 @@ async def patch_lesson(
     checked_id = str(lesson_id)
     expected = _expected_version(if_match, checked_id)
     change = LessonPatch(tuple(data.tags_add or ()), tuple(data.tags_remove or ()), data.title)
-    record = await patcher(checked_id, change, expected)
+    record = await patcher(owner, checked_id, change, expected)
     view = view_of(record)  # the updated record is the answer: no second read
     return Response(presenters.lesson(view, format), headers={"ETag": presenters.etag(view.record)})
+
+
+@delete(
+    "/v1/lessons/{lesson_id:str}",
+    status_code=204,
+    responses=problems(400, 401, 404, 412, 503),
+    summary="Delete a lesson",
+)
+async def delete_lesson(
+    lesson_id: LessonId,
+    deleter: NamedDependency[DeleteLesson],
+    owner: NamedDependency[str],
+    if_match: Annotated[
+        str | None, HeaderParameter(name="If-Match", max_length=200, required=False)
+    ] = None,
+) -> None:
+    """Gone from reads and lists at once (404); purged after the retention.
+
+    The retention is ``DGS_DELETED_RETENTION_DAYS``; If-Match names the version the lesson
+    must still be at.
+    """
+    checked_id = str(lesson_id)
+    expected = _expected_version(if_match, checked_id)
+    await deleter(owner, checked_id, expected)
 
 
 def _expected_version(if_match: str | None, lesson_id: str) -> int | None:
@@ -281,8 +321,16 @@ def _validation_slots(state: State) -> asyncio.Semaphore:
 @route("/v1/lessons/{lesson_id:str}", http_method=[HttpMethod.OPTIONS], include_in_schema=False)
 async def lesson_options(lesson_id: LessonId) -> Response[None]:
     """Methods of a lesson (Litestar's automatic answer lists only the first handler's)."""
-    return Response(None, status_code=204, headers={"Allow": "GET, HEAD, PATCH, OPTIONS"})
+    return Response(None, status_code=204, headers={"Allow": "GET, HEAD, PATCH, DELETE, OPTIONS"})
 
 
 # lesson_options comes first: registered after GET, it would clash with the automatic one.
-LESSON_ROUTES = [lesson_options, generate, get_lesson, list_lessons, patch_lesson, validate]
+LESSON_ROUTES = [
+    lesson_options,
+    generate,
+    get_lesson,
+    list_lessons,
+    patch_lesson,
+    delete_lesson,
+    validate,
+]

@@ -1,23 +1,57 @@
-"""``GET /v1/me``: who the caller is, as the edge authenticated them."""
+"""``/v1/me``: who the caller is, what DGS holds for it, its export and its erasure.
+
+``GET /v1/me`` adds to the token's claims the caller's lesson count, its generations this
+UTC month against its quota (``DGS_MONTHLY_QUOTA``) and the rate limits a generation
+would meet now. ``GET /v1/me/export`` pages through everything held for the caller;
+``DELETE /v1/me?confirm=true`` erases it all (idempotent: a repeat erases nothing more).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from litestar import Request, get
+from litestar import HttpMethod, Request, Response, delete, get, route
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 from msgspec import Struct
 
+from adapters.http import presenters, wire
 from adapters.http.authn import principal_of
+from adapters.http.problems import HttpProblem
 from adapters.http.responses import problems
 from application.principal import AuthMethod
+from application.records import MAX_LIMIT
+from application.use_cases.account import DescribeAccount, EraseAccount, ExportAccount
+from application.use_cases.lessons import view_of
+from application.use_cases.rate_limits import MonthlyUsage
+
+
+class Usage(Struct, kw_only=True):
+    """Generations this UTC month against the caller's monthly quota."""
+
+    month: str  # YYYY-MM (UTC)
+    generations: int  # generations that ran (replays and cache hits are free)
+    quota: int
+    remaining: int
+    resets_at: datetime  # the start of the next UTC month
+
+
+class RateLimit(Struct, kw_only=True):
+    """One rate limit as a generation would meet it now (the RateLimit headers' values)."""
+
+    policy: str  # "client" (the caller's bucket) or "daily" (the service's budget)
+    quota: int
+    window_seconds: int
+    remaining: int
+    resets_after_seconds: int
 
 
 class Me(Struct, kw_only=True):
     """The caller; a claim the token did not carry is ``null``.
 
     An access token (the default) carries no email or name; an id token carries those its
-    app client may read. The dev key has no user behind it: everything but
-    ``authenticated_by`` is ``null``.
+    app client may read. The dev key has no user behind it: its claims are ``null``.
     """
 
     sub: str | None
@@ -25,19 +59,116 @@ class Me(Struct, kw_only=True):
     name: str | None
     identity_provider: str | None  # e.g. "Google"; "COGNITO" for a user of the pool itself
     authenticated_by: AuthMethod  # "access-token", "id-token" or "dev-key"
+    lessons: int  # lessons the caller holds (deleted ones not counted)
+    usage: Usage
+    rate_limits: list[RateLimit]
 
 
-@get("/v1/me", responses=problems(401), summary="The caller")
-async def me(request: Request[Any, Any, Any]) -> Me:
-    """The caller's identity: the token's subject, email, name and identity provider."""
+class Export(Struct, kw_only=True):
+    """One page of everything DGS holds for the caller; follow ``next_cursor``."""
+
+    sub: str | None
+    lessons: list[wire.Lesson]  # whole, in DGS's full form, newest first
+    usage: Usage
+    next_cursor: str | None
+
+
+class Erased(Struct, kw_only=True):
+    """What ``DELETE /v1/me`` removed (0 when nothing was left)."""
+
+    erased_lessons: int
+
+
+def _usage(usage: MonthlyUsage) -> Usage:
+    return Usage(
+        month=usage.month,
+        generations=usage.generations,
+        quota=usage.quota,
+        remaining=usage.remaining,
+        resets_at=usage.resets_at,
+    )
+
+
+@get("/v1/me", responses=problems(401, 503), summary="The caller")
+async def me(
+    request: Request[Any, Any, Any],
+    account_of: NamedDependency[DescribeAccount],
+    client: NamedDependency[str],
+) -> Me:
+    """The caller's identity, lessons, monthly usage and rate limits."""
     principal = principal_of(request.scope)
+    account = await account_of(principal.owner, client)
     return Me(
         sub=principal.subject,
         email=principal.email,
         name=principal.name,
         identity_provider=principal.identity_provider,
         authenticated_by=principal.method,
+        lessons=account.lessons,
+        usage=_usage(account.usage),
+        rate_limits=[
+            RateLimit(
+                policy=q.policy,
+                quota=q.quota,
+                window_seconds=round(q.window.total_seconds()),
+                remaining=q.remaining,
+                resets_after_seconds=round(q.resets_after.total_seconds()),
+            )
+            for q in account.limits
+        ],
     )
 
 
-ME_ROUTES = [me]
+@get("/v1/me/export", responses=problems(400, 401, 503), summary="Export the caller's data")
+async def export(
+    request: Request[Any, Any, Any],
+    exporter: NamedDependency[ExportAccount],
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
+    cursor: Annotated[str | None, QueryParameter(max_length=512)] = None,
+) -> Export:
+    """Everything held for the caller: its lessons (whole) and usage, a page at a time."""
+    principal = principal_of(request.scope)
+    page = await exporter(principal.owner, cursor, limit)
+    return Export(
+        sub=principal.subject,
+        lessons=[presenters.lesson(view_of(record), "full") for record in page.lessons],
+        usage=_usage(page.usage),
+        next_cursor=page.next_cursor,
+    )
+
+
+@delete(
+    "/v1/me",
+    status_code=200,
+    responses=problems(400, 401, 503),
+    summary="Erase the caller's data",
+)
+async def erase(
+    eraser: NamedDependency[EraseAccount],
+    owner: NamedDependency[str],
+    client: NamedDependency[str],
+    confirm: Annotated[
+        bool, QueryParameter(description="must be true: the erasure cannot be undone")
+    ] = False,
+) -> Erased:
+    """Delete every lesson, idempotency record and counter of the caller, now.
+
+    Idempotent and resumable: a repeat (or a retry after a failure) erases what is left.
+    ``confirm=true`` is required, so that no stray request erases an account.
+    """
+    if not confirm:
+        raise HttpProblem(
+            400, "confirmation_required", "DELETE /v1/me erases everything: add ?confirm=true"
+        )
+    erased = await eraser(owner, client)
+    return Erased(erased_lessons=erased)
+
+
+@route("/v1/me", http_method=[HttpMethod.OPTIONS], include_in_schema=False)
+async def me_options() -> Response[None]:
+    """Methods of /v1/me (Litestar's automatic answer lists only the first handler's)."""
+    return Response(None, status_code=204, headers={"Allow": "GET, HEAD, DELETE, OPTIONS"})
+
+
+# me_options comes first: registered after GET, it would clash with the automatic one.
+ME_ROUTES = [me_options, me, export, erase]

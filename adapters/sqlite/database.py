@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from adapters.sqlite.search import SEARCH_ROWID_INDEX, add_search_index
 from application.errors import StoreUnavailableError
+from application.principal import DEV_TENANT
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
@@ -24,7 +25,7 @@ BUSY_TIMEOUT_MS = 5000
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS lessons (
     lesson_id TEXT PRIMARY KEY,
-    tenant TEXT NOT NULL,
+    owner TEXT NOT NULL,  -- USER#{sub}, or TENANT#default for the dev key
     topic TEXT NOT NULL,
     title TEXT NOT NULL,
     tags TEXT NOT NULL,
@@ -42,16 +43,16 @@ CREATE TABLE IF NOT EXISTS lessons (
     model_b TEXT NOT NULL,
     meta TEXT NOT NULL,
     status TEXT NOT NULL,
-    search_rowid INTEGER  -- the lesson's key in the search index (adapters/sqlite/search.py)
+    search_rowid INTEGER,  -- the lesson's key in the search index (adapters/sqlite/search.py)
+    purge_after TEXT  -- a deleted lesson's end: purged with its body from then on
 );
--- Listing reads this index in order (newest first) and stops at the page size.
-CREATE INDEX IF NOT EXISTS lessons_newest_first
-    ON lessons (tenant, status, created_at DESC, lesson_id DESC);
 -- Bodies live apart, so listing never touches them.
 CREATE TABLE IF NOT EXISTS lesson_bodies (
     lesson_id TEXT PRIMARY KEY REFERENCES lessons (lesson_id),
     lesson_json TEXT NOT NULL
 );
+-- ``tenant`` is the owner of the key (USER#{sub} or TENANT#default); ``owner`` is the
+-- attempt holding its lease.
 CREATE TABLE IF NOT EXISTS idempotency (
     tenant TEXT NOT NULL,
     route TEXT NOT NULL,
@@ -100,6 +101,11 @@ _ADD_FULL_AT = (
 )
 # After the columns exist (old files gain them above).
 INDEXES = f"""
+-- Listing reads this index in order (newest first) and stops at the page size.
+CREATE INDEX IF NOT EXISTS lessons_newest_first
+    ON lessons (owner, status, created_at DESC, lesson_id DESC);
+-- The purge sweep finds deleted lessons past their retention through it.
+CREATE INDEX IF NOT EXISTS lessons_purge ON lessons (purge_after) WHERE purge_after IS NOT NULL;
 CREATE INDEX IF NOT EXISTS rate_buckets_full_at ON rate_buckets (full_at);
 -- Expiry deletes a range of it; the fine-tuning export pages through it in order.
 CREATE INDEX IF NOT EXISTS repairs_by_time ON repairs (created_at, repair_id);
@@ -203,10 +209,27 @@ def _upgrade(connection: sqlite3.Connection) -> None:
             for statement in _ADD_FULL_AT:
                 connection.execute(statement)
         add_search_index(connection)
+        _add_owners(connection)
     except BaseException:
         connection.rollback()
         raise
     connection.commit()
+
+
+def _add_owners(connection: sqlite3.Connection) -> None:
+    """Files made before users: every row belonged to the one tenant, ``TENANT#default``.
+
+    Renaming the column keeps its index (SQLite rewrites index definitions on rename).
+    """
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(lessons)")}
+    if "owner" not in columns:
+        connection.execute("ALTER TABLE lessons RENAME COLUMN tenant TO owner")
+        connection.execute("UPDATE lessons SET owner = ? WHERE owner = 'default'", (DEV_TENANT,))
+        connection.execute(
+            "UPDATE idempotency SET tenant = ? WHERE tenant = 'default'", (DEV_TENANT,)
+        )
+    if "purge_after" not in columns:
+        connection.execute("ALTER TABLE lessons ADD COLUMN purge_after TEXT")
 
 
 def _failed(path: Path, exc: BaseException) -> str:

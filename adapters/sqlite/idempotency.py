@@ -100,3 +100,9 @@ class SqliteIdempotencyStore:
                 (*_key(scope), owner),
             )
         )
+
+    async def forget(self, tenant: str) -> None:
+        """Drop every record of the tenant (one statement, on the primary key's prefix)."""
+        await self._db.write(
+            lambda c: c.execute("DELETE FROM idempotency WHERE tenant = ?", (tenant,))
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime
 from typing import Any
 
 from adapters.serialization import (
@@ -15,8 +16,9 @@ from adapters.serialization import (
     search_text,
     timestamp,
 )
+from adapters.sqlite import removal
 from adapters.sqlite.database import SqliteDatabase
-from adapters.sqlite.listing import SUMMARY_COLUMNS, TENANT, read_page
+from adapters.sqlite.listing import SUMMARY_COLUMNS, read_page
 from adapters.sqlite.search import index_text, next_search_rowid, reindex_text
 from application.cursor import CursorCodec, Position
 from application.errors import AlreadyExistsError, NotFoundError, VersionConflictError
@@ -25,7 +27,7 @@ from application.records import LessonChanges, LessonQuery, LessonRecord, Lesson
 
 # A get reads the summary columns first, in their order, then the rest of the record.
 _RECORD_COLUMNS = (
-    f"{SUMMARY_COLUMNS}, prompt_version, widgets_version, idempotency_key, provider_a,"
+    f"{SUMMARY_COLUMNS}, owner, prompt_version, widgets_version, idempotency_key, provider_a,"
     " model_a, provider_b, model_b, meta, lesson_json"
 )
 
@@ -42,14 +44,14 @@ class SqliteLessonRepository:
         """Store a new lesson."""
         await self._db.write(lambda c: insert_lesson(c, record))
 
-    async def get(self, lesson_id: str) -> LessonRecord:
-        """The lesson with this id."""
+    async def get(self, owner: str, lesson_id: str) -> LessonRecord:
+        """The owner's lesson with this id (a deleted one is not found)."""
 
         def read(connection: sqlite3.Connection) -> LessonRecord:
             row = connection.execute(
                 f"SELECT {_RECORD_COLUMNS} FROM lessons JOIN lesson_bodies USING (lesson_id)"
-                " WHERE lesson_id = ? AND tenant = ?",
-                (lesson_id, TENANT),
+                " WHERE lesson_id = ? AND owner = ? AND status != 'deleted'",
+                (lesson_id, owner),
             ).fetchone()
             if row is None:
                 raise NotFoundError(f"no lesson {lesson_id}")
@@ -57,21 +59,21 @@ class SqliteLessonRepository:
 
         return await self._db.read(read)
 
-    async def list_summaries(self, query: LessonQuery) -> Page:
-        """Summaries newest first, keyset-paginated; reads only the summary table."""
-        after = self._cursors.decode(query.cursor, query) if query.cursor else None
-        rows = await self._db.read(lambda c: read_page(c, query, after))
+    async def list_summaries(self, owner: str, query: LessonQuery) -> Page:
+        """The owner's summaries newest first, keyset-paginated; reads only the summary table."""
+        after = self._cursors.decode(query.cursor, query, owner) if query.cursor else None
+        rows = await self._db.read(lambda c: read_page(c, owner, query, after))
         items = tuple(_summary(row) for row in rows[: query.limit])
         next_cursor = None
         if len(rows) > query.limit:
             last = rows[query.limit - 1]
             next_cursor = self._cursors.encode(
-                Position(last["created_at"], last["lesson_id"]), query
+                Position(last["created_at"], last["lesson_id"]), query, owner
             )
         return Page(items, next_cursor)
 
     async def update(
-        self, lesson_id: str, expected_version: int, changes: LessonChanges
+        self, owner: str, lesson_id: str, expected_version: int, changes: LessonChanges
     ) -> LessonRecord:
         """Apply changes if the version still matches, in one transaction."""
         now = timestamp(self._clock.now())
@@ -81,8 +83,8 @@ class SqliteLessonRepository:
         def apply(connection: sqlite3.Connection) -> None:
             row = connection.execute(
                 "SELECT version, title, topic, search_text, search_rowid FROM lessons"
-                " WHERE lesson_id = ? AND tenant = ?",
-                (lesson_id, TENANT),
+                " WHERE lesson_id = ? AND owner = ? AND status != 'deleted'",
+                (lesson_id, owner),
             ).fetchone()
             if row is None:
                 raise NotFoundError(f"no lesson {lesson_id}")
@@ -106,7 +108,46 @@ class SqliteLessonRepository:
                 )
 
         await self._db.write(apply)
-        return await self.get(lesson_id)
+        return await self.get(owner, lesson_id)
+
+    async def delete(
+        self, owner: str, lesson_id: str, expected_version: int | None, purge_after: datetime
+    ) -> None:
+        """Mark the lesson deleted, after sweeping lessons whose retention ended."""
+        now = timestamp(self._clock.now())
+        until = timestamp(purge_after)
+
+        def apply(connection: sqlite3.Connection) -> None:
+            removal.sweep(connection, now)
+            removal.mark_deleted(connection, owner, lesson_id, expected_version, now, until)
+
+        await self._db.write(apply)
+
+    async def erase(self, owner: str, lesson_id: str) -> None:
+        """Remove the owner's lesson and its body now."""
+        await self._db.write(lambda c: removal.erase(c, lesson_id, owner))
+
+    async def purge_expired(self) -> int:
+        """Erase a batch of deleted lessons past their retention; how many."""
+        now = timestamp(self._clock.now())
+        return await self._db.write(lambda c: removal.sweep(c, now))
+
+    async def owned(self, owner: str, limit: int) -> tuple[str, ...]:
+        """Ids of up to ``limit`` of the owner's lessons, any status."""
+        return await self._db.read(lambda c: removal.owned(c, owner, limit))
+
+    async def reassign(self, lesson_id: str, from_owner: str, to_owner: str) -> bool:
+        """Hand one lesson to another owner (one UPDATE)."""
+        return await self._db.write(lambda c: removal.reassign(c, lesson_id, from_owner, to_owner))
+
+    async def count(self, owner: str) -> int:
+        """The owner's lessons, counted on the listing index (no table rows read)."""
+        row = await self._db.read(
+            lambda c: c.execute(
+                "SELECT count(*) FROM lessons WHERE owner = ? AND status = 'ok'", (owner,)
+            ).fetchone()
+        )
+        return int(row[0])
 
     async def ping(self) -> None:
         """Check the file answers."""
@@ -124,13 +165,13 @@ def insert_lesson(connection: sqlite3.Connection, record: LessonRecord) -> None:
     text = search_text(record.title, record.topic)
     search_rowid = next_search_rowid(connection)
     connection.execute(
-        "INSERT INTO lessons (lesson_id, tenant, topic, title, tags, search_text, created_at,"
+        "INSERT INTO lessons (lesson_id, owner, topic, title, tags, search_text, created_at,"
         " updated_at, version, schema_version, prompt_version, widgets_version, idempotency_key,"
         " provider_a, model_a, provider_b, model_b, meta, status, search_rowid)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             record.lesson_id,
-            TENANT,
+            record.owner,
             record.topic,
             record.title,
             json.dumps(list(record.tags)),

@@ -1,6 +1,6 @@
 """The SQL of a listing page: filters, keyset position and order, in one statement.
 
-Every page walks ``lessons_newest_first`` (tenant, status, created_at DESC, lesson_id
+Every page walks ``lessons_newest_first`` (owner, status, created_at DESC, lesson_id
 DESC) from its cursor: the row value ``(created_at, lesson_id) < (?, ?)`` lets SQLite
 seek the index to the cursor (sqlite.org/rowvalue.html, "Row Value Comparisons"), so
 page 500 reads what page 1 reads. A search the trigram index can serve, matching few
@@ -17,25 +17,24 @@ from adapters.sqlite.search import few_matches, indexed_needle, phrase
 from application.cursor import Position
 from application.records import LessonQuery
 
-TENANT = "default"
 SUMMARY_COLUMNS = (
     "lesson_id, topic, title, tags, created_at, updated_at, version, schema_version, status"
 )
 
 
 def read_page(
-    connection: sqlite3.Connection, query: LessonQuery, after: Position | None
+    connection: sqlite3.Connection, owner: str, query: LessonQuery, after: Position | None
 ) -> list[sqlite3.Row]:
-    """The rows of one page of ``query`` after ``after``, and one more if another page follows."""
+    """The rows of one page of ``owner``'s ``query`` after ``after``, and one more if any follow."""
     needle = indexed_needle(query.q)
     if needle is not None and not few_matches(connection, needle):
         needle = None  # so many match that the walk fills the page sooner
-    sql, args = listing_statement(query, after, needle)
+    sql, args = listing_statement(owner, query, after, needle)
     return connection.execute(sql, args).fetchall()
 
 
 def listing_statement(
-    query: LessonQuery, after: Position | None, needle: str | None = None
+    owner: str, query: LessonQuery, after: Position | None, needle: str | None = None
 ) -> tuple[str, list[Any]]:
     """The statement reading a page; with ``needle``, of the lessons the index matches."""
     if needle is not None:
@@ -44,12 +43,12 @@ def listing_statement(
         sql = [
             f"SELECT {SUMMARY_COLUMNS} FROM lesson_search CROSS JOIN lessons"
             " ON lessons.search_rowid = lesson_search.rowid WHERE lesson_search MATCH ?"
-            " AND tenant = ? AND status = 'ok'"
+            " AND owner = ? AND status = 'ok'"
         ]
-        args: list[Any] = [phrase(needle), TENANT]
+        args: list[Any] = [phrase(needle), owner]
     else:
-        sql = [f"SELECT {SUMMARY_COLUMNS} FROM lessons WHERE tenant = ? AND status = 'ok'"]
-        args = [TENANT]
+        sql = [f"SELECT {SUMMARY_COLUMNS} FROM lessons WHERE owner = ? AND status = 'ok'"]
+        args = [owner]
     if query.created_from is not None:
         sql.append("AND created_at >= ?")
         args.append(timestamp(query.created_from))

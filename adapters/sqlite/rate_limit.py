@@ -9,6 +9,7 @@ until the identity's next count on a later day replaces it.
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
 from adapters.sqlite.database import SqliteDatabase
 from application.ports.clock import Clock
@@ -18,17 +19,20 @@ from application.ports.rate_limit import (
     DailyCount,
     TakeResult,
     full_at,
+    month_identity,
     next_utc_midnight,
+    next_utc_month,
     peek_at,
     take_from,
     utc_day,
+    utc_month,
 )
 
 PRUNE_EVERY = 60.0  # seconds
 
 
 class SqliteRateLimiter:
-    """Token buckets and day counters per identity; exact because writers are serialised."""
+    """Token buckets, day and month counters per identity; exact as writers are serialised."""
 
     def __init__(self, database: SqliteDatabase, clock: Clock) -> None:
         self._db = database
@@ -63,24 +67,7 @@ class SqliteRateLimiter:
     async def count_today(self, identity: str, budget: int) -> DailyCount:
         """Read, check and count in one ``BEGIN IMMEDIATE`` transaction."""
         now = self._clock.now()
-        day, resets_after = utc_day(now), next_utc_midnight(now) - now
-
-        def count(connection: sqlite3.Connection) -> DailyCount:
-            # Earlier days are never read again: drop them (one row at most, by key).
-            connection.execute(
-                "DELETE FROM day_counts WHERE identity = ? AND day < ?", (identity, day)
-            )
-            used = _count(connection, identity, day)
-            if used >= budget:
-                return DailyCount(False, used, resets_after)
-            connection.execute(
-                "INSERT INTO day_counts (identity, day, count) VALUES (?, ?, 1)"
-                " ON CONFLICT (identity, day) DO UPDATE SET count = count + 1",
-                (identity, day),
-            )
-            return DailyCount(True, used + 1, resets_after)
-
-        return await self._db.write(count)
+        return await self._count_in(identity, utc_day(now), budget, next_utc_midnight(now) - now)
 
     async def counted_today(self, identity: str, budget: int) -> DailyCount:
         """Today's count."""
@@ -88,6 +75,49 @@ class SqliteRateLimiter:
         day = utc_day(now)
         used = await self._db.read(lambda c: _count(c, identity, day))
         return DailyCount(True, used, next_utc_midnight(now) - now)
+
+    async def count_this_month(self, identity: str, budget: int) -> DailyCount:
+        """Read, check and count the month in one ``BEGIN IMMEDIATE`` transaction."""
+        now = self._clock.now()
+        month, resets_after = utc_month(now), next_utc_month(now) - now
+        return await self._count_in(month_identity(identity), month, budget, resets_after)
+
+    async def counted_this_month(self, identity: str) -> DailyCount:
+        """The current month's count."""
+        now = self._clock.now()
+        month = utc_month(now)
+        used = await self._db.read(lambda c: _count(c, month_identity(identity), month))
+        return DailyCount(True, used, next_utc_month(now) - now)
+
+    async def forget(self, identity: str) -> None:
+        """Drop the identity's bucket and counters."""
+
+        def forget(connection: sqlite3.Connection) -> None:
+            connection.execute("DELETE FROM rate_buckets WHERE identity = ?", (identity,))
+            for counted in (identity, month_identity(identity)):
+                connection.execute("DELETE FROM day_counts WHERE identity = ?", (counted,))
+
+        await self._db.write(forget)
+
+    async def _count_in(
+        self, identity: str, period: str, budget: int, resets_after: timedelta
+    ) -> DailyCount:
+        def count(connection: sqlite3.Connection) -> DailyCount:
+            # Earlier periods are never read again: drop them (one row at most, by key).
+            connection.execute(
+                "DELETE FROM day_counts WHERE identity = ? AND day < ?", (identity, period)
+            )
+            used = _count(connection, identity, period)
+            if used >= budget:
+                return DailyCount(False, used, resets_after)
+            connection.execute(
+                "INSERT INTO day_counts (identity, day, count) VALUES (?, ?, 1)"
+                " ON CONFLICT (identity, day) DO UPDATE SET count = count + 1",
+                (identity, period),
+            )
+            return DailyCount(True, used + 1, resets_after)
+
+        return await self._db.write(count)
 
 
 def _bucket(connection: sqlite3.Connection, identity: str) -> Bucket | None:

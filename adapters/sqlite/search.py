@@ -72,13 +72,18 @@ def reindex_text(connection: sqlite3.Connection, search_rowid: int, old: str, ne
     """Replace a lesson's indexed text (inside the transaction that changes it)."""
     if old == new:
         return
+    unindex_text(connection, search_rowid, old)
+    index_text(connection, search_rowid, new)
+
+
+def unindex_text(connection: sqlite3.Connection, search_rowid: int, text: str) -> None:
+    """Forget a lesson's indexed text (inside the transaction that changes or removes it)."""
     # A contentless index forgets a row through its 'delete' command, given the text it
     # indexed (sqlite.org/fts5.html, "Contentless Tables").
     connection.execute(
         "INSERT INTO lesson_search (lesson_search, rowid, title_topic) VALUES ('delete', ?, ?)",
-        (search_rowid, _indexed(old)),
+        (search_rowid, _indexed(text)),
     )
-    index_text(connection, search_rowid, new)
 
 
 def _indexed(text: str) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from application.errors import NotFoundError
 from application.ports.estimation import PastGeneration
 from application.ports.lessons import LessonRepository
+from application.principal import DEV_TENANT
 from application.records import LessonQuery, LessonRecord
 
 DEFAULT_SAMPLE = 20
@@ -32,8 +33,10 @@ class RecentGenerations:
         limit: int = DEFAULT_SAMPLE,
         ttl: float = DEFAULT_TTL_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
+        owner: str = DEV_TENANT,
     ) -> None:
         self._lessons = lessons
+        self._owner = owner  # whose lessons are sampled: the local tenant's
         self._limit = limit
         self._ttl = ttl
         self._monotonic = monotonic
@@ -44,7 +47,7 @@ class RecentGenerations:
         now = self._monotonic()
         if self._kept is not None and now - self._kept[0] < self._ttl:
             return self._kept[1]
-        page = await self._lessons.list_summaries(LessonQuery(limit=self._limit))
+        page = await self._lessons.list_summaries(self._owner, LessonQuery(limit=self._limit))
         records = await asyncio.gather(*(self._get(item.lesson_id) for item in page.items))
         past = tuple(
             PastGeneration(record.meta.usage, _sections(record), record.meta.repaired)
@@ -56,7 +59,7 @@ class RecentGenerations:
 
     async def _get(self, lesson_id: str) -> LessonRecord | None:
         try:
-            return await self._lessons.get(lesson_id)
+            return await self._lessons.get(self._owner, lesson_id)
         except NotFoundError:  # removed between the listing and the read
             return None
 

@@ -49,14 +49,15 @@ class JobSpec:
             use_cache,
         )
 
-    def request(self, idempotency_key: str | None = None) -> GenerateRequest:
-        """The generate request again."""
+    def request(self, owner: str, idempotency_key: str | None = None) -> GenerateRequest:
+        """The generate request again, for the job's owner (its lesson is theirs)."""
         return GenerateRequest(
             self.topic,
             LessonConstraints(**self.constraints),
             self.schema_version,
-            idempotency_key,
-            self.prompt,
+            idempotency_key=idempotency_key,
+            owner=owner,
+            prompt=self.prompt,
         )
 
 

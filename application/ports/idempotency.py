@@ -13,7 +13,7 @@ RECORD_TTL = timedelta(hours=24)
 
 @dataclass(frozen=True, slots=True)
 class IdempotencyScope:
-    """A key is only meaningful within its tenant and route."""
+    """A key is only meaningful within its owner (``tenant``: the owner id) and route."""
 
     tenant: str
     route: str
@@ -76,6 +76,10 @@ class IdempotencyStore(Protocol):
 
     async def release(self, scope: IdempotencyScope, owner: str) -> None:
         """Give the key up after a failure, if ``owner`` still holds it."""
+        ...
+
+    async def forget(self, tenant: str) -> None:
+        """Drop every record of the tenant (an owner whose data is erased)."""
         ...
 
 

@@ -62,6 +62,21 @@ class RateLimiter(Protocol):
         """The current UTC day's count, counting nothing."""
         ...
 
+    async def count_this_month(self, identity: str, budget: int) -> DailyCount:
+        """Count one for the current UTC month if fewer than ``budget`` were; atomically.
+
+        The result's ``resets_after`` runs to the start of the next UTC month.
+        """
+        ...
+
+    async def counted_this_month(self, identity: str) -> DailyCount:
+        """The current UTC month's count, counting nothing."""
+        ...
+
+    async def forget(self, identity: str) -> None:
+        """Drop the identity's bucket and current day and month counts (its data erased)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Bucket:
@@ -125,6 +140,26 @@ def _state(tokens: float, policy: BucketPolicy, *, allowed: bool) -> TakeResult:
 def utc_day(now: datetime) -> str:
     """The UTC calendar day of ``now``, as ``YYYY-MM-DD`` (text order is day order)."""
     return now.astimezone(UTC).date().isoformat()
+
+
+def utc_month(now: datetime) -> str:
+    """The UTC calendar month of ``now``, as ``YYYY-MM`` (text order is month order)."""
+    return now.astimezone(UTC).strftime("%Y-%m")
+
+
+def next_utc_month(now: datetime) -> datetime:
+    """The start of the UTC month after ``now``'s."""
+    first = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return (first + timedelta(days=32)).replace(day=1)
+
+
+def month_identity(identity: str) -> str:
+    """The counter of an identity's month, kept apart from its day counters.
+
+    Stores prune an identity's earlier periods by text order, and "2026-11" sorts before
+    "2026-11-26".
+    """
+    return f"month:{identity}"
 
 
 def next_utc_midnight(now: datetime) -> datetime:

@@ -230,6 +230,7 @@ class GenerateLesson:
         now = self._clock.now()
         return LessonRecord(
             lesson_id=self._ids.lesson_id(),
+            owner=prepared.request.owner,
             topic=prepared.topic,
             title=lesson["title"],
             tags=(),

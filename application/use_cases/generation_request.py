@@ -17,6 +17,7 @@ from typing import Any
 from application.deadline import Deadline
 from application.errors import InvalidRequestError
 from application.ports.generation import ModelRoute
+from application.principal import DEV_TENANT
 from domain.generation import LessonConstraints
 from domain.values.catalog_version import DEFAULT_CATALOG_VERSION, catalog_version
 from domain.values.lines import PROMPT, TOPIC
@@ -24,12 +25,18 @@ from domain.values.lines import PROMPT, TOPIC
 
 @dataclass(frozen=True, slots=True)
 class GenerateRequest:
-    """What to generate."""
+    """What to generate, and for whom.
+
+    ``owner`` is the partition the lesson and the idempotency key belong to: the HTTP
+    edge sets the caller's (``Principal.owner``); the local operator (``dgs generate``)
+    is the dev tenant.
+    """
 
     topic: str
     constraints: LessonConstraints = field(default_factory=LessonConstraints)
     schema_version: str = DEFAULT_CATALOG_VERSION
     idempotency_key: str | None = None
+    owner: str = DEV_TENANT
     prompt: str | None = None  # extra guidance for the Gatherer (checked by ``prepare``)
 
     def checked_topic(self) -> str:

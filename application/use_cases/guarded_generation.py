@@ -43,7 +43,7 @@ from application.use_cases.generate_lesson import GenerateLesson
 from application.use_cases.generation_request import GenerateRequest, PreparedRequest
 from application.use_cases.generation_request import fingerprint as fingerprint
 from application.use_cases.lesson_draft import off_loop
-from application.use_cases.rate_limits import GenerationQuotas, Quotas
+from application.use_cases.rate_limits import GenerationQuotas, MonthlyQuota, Quotas
 from domain.generation import IntermediateDataModel
 
 GENERATE_ROUTE = "POST /v1/lessons/generate"
@@ -103,8 +103,10 @@ class GuardedGeneration:
         cache: Cache,
         rate_limiter: RateLimiter,
         policy: GuardPolicy,
+        monthly: MonthlyQuota | None = None,
     ) -> None:
         self._generate = generate
+        self._monthly = monthly
         self._idempotency = idempotency
         self._cache = cache
         self._policy = policy
@@ -136,6 +138,9 @@ class GuardedGeneration:
             quotas, cached = await asyncio.gather(
                 self._take(client), self._cached(prepared.lesson_key, use_cache)
             )
+            if cached is None and client is not None and self._monthly is not None:
+                # Only a generation that runs spends the owner's month (not a cache hit).
+                await self._monthly.spend(request.owner)
             record, lesson = await self._lesson(prepared, cached, use_cache, progress)
             body = await off_loop(lesson, generate_body_json, record, lesson, fmt)
             await self._generate.store(record, progress, save=self._keeper(held, body))
@@ -163,7 +168,7 @@ class GuardedGeneration:
         """Claim the request's key: a replay, or the key held (else the error to answer)."""
         request = prepared.request
         assert request.idempotency_key is not None
-        scope = IdempotencyScope("default", GENERATE_ROUTE, request.idempotency_key)
+        scope = IdempotencyScope(request.owner, GENERATE_ROUTE, request.idempotency_key)
         claim = await self._idempotency.claim(
             scope, fingerprint(request, fmt, use_cache), lease_for(prepared.deadline.budget)
         )

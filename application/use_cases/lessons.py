@@ -1,4 +1,8 @@
-"""Reading and changing stored lessons: get (in any catalog version), list, patch."""
+"""Reading and changing stored lessons: get (in any catalog version), list, patch, delete.
+
+Each use case takes the caller's owner and passes it to every repository call: another
+owner's lesson is not found, exactly as a missing one.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,11 @@ import asyncio
 import json
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from application.errors import InvalidRequestError, PreconditionFailedError, VersionConflictError
+from application.ports.clock import Clock
 from application.ports.lessons import LessonRepository
 from application.records import LessonChanges, LessonQuery, LessonRecord, Page
 from domain.conversion.versions import convert_lesson
@@ -37,14 +43,16 @@ class GetLesson:
     def __init__(self, lessons: LessonRepository) -> None:
         self._lessons = lessons
 
-    async def __call__(self, lesson_id: str, schema_version: str | None = None) -> LessonView:
-        """The lesson; ``schema_version`` converts it (warnings say what changed)."""
+    async def __call__(
+        self, owner: str, lesson_id: str, schema_version: str | None = None
+    ) -> LessonView:
+        """The owner's lesson; ``schema_version`` converts it (warnings say what changed)."""
         if schema_version is not None:
             try:
                 catalog_version(schema_version)
             except ValueError as exc:
                 raise InvalidRequestError(str(exc)) from None
-        record = await self._lessons.get(lesson_id)
+        record = await self._lessons.get(owner, lesson_id)
         view = view_of(record)
         if schema_version is None or schema_version == record.schema_version:
             return view
@@ -58,9 +66,9 @@ class ListLessons:
     def __init__(self, lessons: LessonRepository) -> None:
         self._lessons = lessons
 
-    async def __call__(self, query: LessonQuery) -> Page:
-        """One page."""
-        return await self._lessons.list_summaries(query)
+    async def __call__(self, owner: str, query: LessonQuery) -> Page:
+        """One page of the owner's lessons."""
+        return await self._lessons.list_summaries(owner, query)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,19 +120,19 @@ class PatchLesson:
         self._lessons = lessons
 
     async def __call__(
-        self, lesson_id: str, patch: LessonPatch, expected_version: int | None
+        self, owner: str, lesson_id: str, patch: LessonPatch, expected_version: int | None
     ) -> LessonRecord:
-        """Apply the patch to the lesson at ``expected_version`` (the current one if None)."""
+        """Apply the patch to the owner's lesson at ``expected_version`` (current if None)."""
         adding, removing = clean_tags(patch.tags_add), set(clean_tags(patch.tags_remove))
         title = clean_title(patch.title)
         attempts = 1 if expected_version is not None else self.MAX_ATTEMPTS
         for attempt in range(1, attempts + 1):
-            current = await self._lessons.get(lesson_id)
+            current = await self._lessons.get(owner, lesson_id)
             if expected_version is not None and expected_version != current.version:
                 raise PreconditionFailedError(f"the lesson is at version {current.version}")
             changes = _changes(current, adding, removing, title)
             try:
-                return await self._lessons.update(lesson_id, current.version, changes)
+                return await self._lessons.update(owner, lesson_id, current.version, changes)
             except VersionConflictError as exc:
                 if expected_version is not None:  # changed since it was read: not as expected
                     raise PreconditionFailedError(
@@ -134,6 +142,26 @@ class PatchLesson:
                     raise
             await asyncio.sleep(random.uniform(0, self.BACKOFF * attempt))
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+class DeleteLesson:
+    """Delete a lesson: gone from reads and lists at once, purged after the retention."""
+
+    def __init__(self, lessons: LessonRepository, clock: Clock, retention: timedelta) -> None:
+        self._lessons = lessons
+        self._clock = clock
+        self._retention = retention
+
+    async def __call__(self, owner: str, lesson_id: str, expected_version: int | None) -> None:
+        """Mark the owner's lesson deleted (at ``expected_version``, if given).
+
+        ``PreconditionFailedError`` when the lesson is no longer at ``expected_version``.
+        """
+        purge_after = self._clock.now() + self._retention
+        try:
+            await self._lessons.delete(owner, lesson_id, expected_version, purge_after)
+        except VersionConflictError as exc:
+            raise PreconditionFailedError(f"the lesson is at version {exc.current}") from exc
 
 
 def _changes(

@@ -1,16 +1,27 @@
-"""The limits on generation: a token bucket per client and a budget per UTC day for all.
+"""The limits on generation: per client, per UTC day for all, and per owner and month.
 
-Both are taken together before any model call, and both are reported to the client
-(each as a quota policy with what is left of it), whether the request passes or not.
+The client's token bucket and the day's budget are taken together before any model
+call, and both are reported to the client (each as a quota policy with what is left of
+it), whether the request passes or not.
+The owner's monthly quota (``MonthlyQuota``) is spent only by a generation that runs: a
+replay, a cache hit or a refused request costs none of it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from application.errors import ApplicationError
-from application.ports.rate_limit import BucketPolicy, DailyCount, RateLimiter, TakeResult
+from application.ports.clock import Clock
+from application.ports.rate_limit import (
+    BucketPolicy,
+    DailyCount,
+    RateLimiter,
+    TakeResult,
+    next_utc_month,
+    utc_month,
+)
 
 GLOBAL_BUDGET_IDENTITY = "global:daily-generations"
 CLIENT_POLICY = "client"
@@ -44,6 +55,61 @@ class RateLimitedError(ApplicationError):
         super().__init__(message)
         self.retry_after = retry_after
         self.quotas = quotas
+
+
+class QuotaExceededError(RateLimitedError):
+    """The caller used up its generations of the month; ``resets_at`` starts the next."""
+
+    code = "quota_exceeded"
+
+    def __init__(self, quota: int, resets_at: datetime, retry_after: timedelta) -> None:
+        super().__init__(
+            f"the monthly quota of {quota} generations is used up; it resets at "
+            f"{resets_at.isoformat().replace('+00:00', 'Z')}",
+            retry_after,
+        )
+        self.resets_at = resets_at
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyUsage:
+    """An owner's generations this UTC month against its quota."""
+
+    month: str  # YYYY-MM
+    generations: int
+    quota: int
+    resets_at: datetime  # the start of the next UTC month
+
+    @property
+    def remaining(self) -> int:
+        """Generations left this month."""
+        return max(0, self.quota - self.generations)
+
+
+class MonthlyQuota:
+    """Each owner's generations per UTC month: counted atomically, refused past the quota."""
+
+    def __init__(self, limiter: RateLimiter, clock: Clock, quota: int) -> None:
+        self._limiter = limiter
+        self._clock = clock
+        self._quota = quota
+
+    async def spend(self, owner: str) -> None:
+        """Count one generation of the owner's month; ``QuotaExceededError`` if used up."""
+        counted = await self._limiter.count_this_month(owner, self._quota)
+        if not counted.allowed:
+            resets_at = self._clock.now() + counted.resets_after
+            raise QuotaExceededError(self._quota, resets_at, counted.resets_after)
+
+    async def forget(self, owner: str) -> None:
+        """Drop the owner's counters (its data is erased)."""
+        await self._limiter.forget(owner)
+
+    async def usage(self, owner: str) -> MonthlyUsage:
+        """The owner's month so far, spending nothing."""
+        now = self._clock.now()
+        counted = await self._limiter.counted_this_month(owner)
+        return MonthlyUsage(utc_month(now), counted.used, self._quota, next_utc_month(now))
 
 
 class GenerationQuotas:
@@ -80,6 +146,10 @@ class GenerationQuotas:
         taken = await self._limiter.peek(_identity(client), self._per_client)
         day = await self._limiter.counted_today(GLOBAL_BUDGET_IDENTITY, self._daily_budget)
         return self._states(taken, day)
+
+    async def forget(self, client: str) -> None:
+        """Drop the client's bucket (its owner's data is erased)."""
+        await self._limiter.forget(_identity(client))
 
     def _states(self, taken: TakeResult, day: DailyCount) -> Quotas:
         per_client = self._per_client

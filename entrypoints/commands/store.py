@@ -1,4 +1,8 @@
-"""``dgs store init`` and ``dgs lessons list|get``: the store the settings select."""
+"""``dgs store init`` and ``dgs lessons list|get|delete``: the store the settings select.
+
+The local operator works on the dev tenant's lessons (``TENANT#default``), as the dev key
+does; ``dgs store assign-owner`` hands them to a user.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,13 @@ from datetime import UTC, datetime
 import msgspec
 
 from adapters.http import presenters, wire
-from application.errors import ApplicationError, InvalidCursorError, StoreUnavailableError
+from application.errors import (
+    ApplicationError,
+    InvalidCursorError,
+    InvalidRequestError,
+    StoreUnavailableError,
+)
+from application.principal import DEV_TENANT
 from application.records import LessonQuery
 from entrypoints.commands import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE
 from entrypoints.commands.terminal import fail, json_text, printable, reason
@@ -33,7 +43,7 @@ def _run(name: str, work: Callable[[Container], Awaitable[int]]) -> int:
 
     try:
         return asyncio.run(run())
-    except (SettingsError, InvalidCursorError) as exc:
+    except (SettingsError, InvalidCursorError, InvalidRequestError) as exc:
         return fail(name, str(exc), EXIT_BAD_INPUT)
     except StoreUnavailableError as exc:
         return fail(name, reason(exc), EXIT_UNAVAILABLE)
@@ -58,6 +68,20 @@ def store_init(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     return _run("store init", init)
+
+
+def assign_owner(args: argparse.Namespace) -> int:
+    """Move the dev tenant's lessons to ``USER#{--to}`` (or count them: ``--dry-run``)."""
+
+    async def assign(container: Container) -> int:
+        done = await container.assign_owner()(args.to, dry_run=args.dry_run)
+        if args.dry_run:
+            print(f"dry run: {done.found} lessons of {DEV_TENANT} would move to {done.to_owner}")
+        else:
+            print(f"moved {done.moved} of {done.found} lessons of {DEV_TENANT} to {done.to_owner}")
+        return EXIT_OK
+
+    return _run("store assign-owner", assign)
 
 
 def parse_moment(text: str) -> datetime:
@@ -94,7 +118,7 @@ def lessons_list(args: argparse.Namespace) -> int:
             limit=args.limit,
             cursor=args.cursor,
         )
-        page = await container.list_lessons()(query)  # as GET /v1/lessons
+        page = await container.list_lessons()(DEV_TENANT, query)  # as GET /v1/lessons
         if args.json:
             items = [presenters.summary(s) for s in page.items]
             _print_json(wire.SummaryPage(items=items, next_cursor=page.next_cursor))
@@ -115,7 +139,7 @@ def lessons_get(args: argparse.Namespace) -> int:
     """Show one lesson with its metadata."""
 
     async def get(container: Container) -> int:
-        view = await container.get_lesson()(args.lesson_id)  # as GET /v1/lessons/{id}
+        view = await container.get_lesson()(DEV_TENANT, args.lesson_id)  # as GET /v1/lessons/{id}
         record = view.record
         if args.json:
             _print_json(presenters.lesson(view, "shorthand"))
@@ -129,6 +153,17 @@ def lessons_get(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     return _run("lessons get", get)
+
+
+def lessons_delete(args: argparse.Namespace) -> int:
+    """Delete one lesson of the dev tenant (gone at once, purged after the retention)."""
+
+    async def remove(container: Container) -> int:
+        await container.delete_lesson()(DEV_TENANT, args.lesson_id, None)
+        print(f"deleted {args.lesson_id}")
+        return EXIT_OK
+
+    return _run("lessons delete", remove)
 
 
 def _print_json(value: object) -> None:

@@ -13,6 +13,7 @@ from adapters.dynamodb import codec, keys
 from adapters.dynamodb import lessons as dynamo_lessons
 from application.errors import LessonTooLargeError, NotFoundError, StoreUnavailableError
 from application.ports.rate_limit import BucketPolicy
+from application.principal import DEV_TENANT
 from application.records import LessonQuery
 from tests.contract.conftest import Stores
 from tests.support.records import make_record
@@ -42,7 +43,7 @@ async def test_large_lessons_are_stored_gzip_compressed_as_binary(stores: Stores
     assert "S" in small_item["lesson_json"]  # type: ignore[operator]
     assert "lesson_json" not in large_item
     assert "B" in large_item["lesson_json_gz"]  # type: ignore[operator]
-    assert (await stores.lessons.get(large.lesson_id)).lesson_json == large.lesson_json
+    assert (await stores.lessons.get(DEV_TENANT, large.lesson_id)).lesson_json == large.lesson_json
 
 
 async def test_items_over_the_limit_are_refused_before_any_write(stores: Stores) -> None:
@@ -58,7 +59,7 @@ async def test_items_over_the_limit_are_refused_before_any_write(stores: Stores)
     assert info.value.size > info.value.limit == 350_000
     assert stores.proxy.operations()[before:] == []  # refused without calling DynamoDB
     with pytest.raises(NotFoundError):
-        await stores.lessons.get(record.lesson_id)
+        await stores.lessons.get(DEV_TENANT, record.lesson_id)
 
 
 async def test_throttling_is_retried_then_succeeds(stores: Stores) -> None:
@@ -67,7 +68,7 @@ async def test_throttling_is_retried_then_succeeds(stores: Stores) -> None:
     stores.proxy.faults.fail_next = 2  # botocore's standard mode allows 4 attempts here
     await stores.lessons.save(record)
     assert stores.proxy.operations()[-3:] == ["TransactWriteItems"] * 3
-    assert (await stores.lessons.get(record.lesson_id)).lesson_id == record.lesson_id
+    assert (await stores.lessons.get(DEV_TENANT, record.lesson_id)).lesson_id == record.lesson_id
 
 
 async def test_persistent_throttling_becomes_store_unavailable(stores: Stores) -> None:
@@ -75,7 +76,7 @@ async def test_persistent_throttling_becomes_store_unavailable(stores: Stores) -
     stores.proxy.faults.fail_always = True
     before = len(stores.proxy.operations())
     with pytest.raises(StoreUnavailableError):
-        await stores.lessons.get("00000000-0000-4000-8000-000000000000")
+        await stores.lessons.get(DEV_TENANT, "00000000-0000-4000-8000-000000000000")
     assert len(stores.proxy.operations()) - before == 4  # bounded attempts, then give up
     stores.proxy.faults.fail_always = False
 
@@ -86,11 +87,11 @@ async def test_listing_a_page_issues_only_queries_on_the_summary_partition(store
         stores.clock.advance(timedelta(seconds=1))
         await stores.lessons.save(make_record(stores.clock.now(), tags=("biology",)))
     stores.proxy.reset()
-    page = await stores.lessons.list_summaries(LessonQuery(limit=20, tag="biology"))
+    page = await stores.lessons.list_summaries(DEV_TENANT, LessonQuery(limit=20, tag="biology"))
     assert len(page.items) == 20
     assert stores.proxy.operations() == ["Query"]
     query = stores.proxy.requests[0].body
-    assert query["ExpressionAttributeValues"][":pk"] == {"S": keys.TENANT_PK}
+    assert query["ExpressionAttributeValues"][":pk"] == {"S": DEV_TENANT}  # the caller's partition
     assert "lesson_json" not in query["ProjectionExpression"]
     assert "lesson_json" not in json.dumps(query["ExpressionAttributeNames"])
 
@@ -102,7 +103,7 @@ async def test_sparse_filters_keep_reading_but_within_bounds(stores: Stores) -> 
         tags = ("rare",) if index in (0, 59) else ("common",)
         await stores.lessons.save(make_record(stores.clock.now(), tags=tags))
     stores.proxy.reset()
-    page = await stores.lessons.list_summaries(LessonQuery(limit=2, tag="rare"))
+    page = await stores.lessons.list_summaries(DEV_TENANT, LessonQuery(limit=2, tag="rare"))
     assert len(page.items) == 2
     assert stores.proxy.operations() == ["Query"]  # one wide read found both
 
@@ -123,14 +124,16 @@ async def test_a_page_cut_short_by_the_bound_resumes_where_reading_stopped(
         if index in (0, 59):
             rare.append(record.lesson_id)
     stores.proxy.reset()
-    first = await stores.lessons.list_summaries(LessonQuery(limit=2, tag="rare"))
+    first = await stores.lessons.list_summaries(DEV_TENANT, LessonQuery(limit=2, tag="rare"))
     assert [s.lesson_id for s in first.items] == [rare[1]]  # short page: the bound stopped it
     assert first.next_cursor is not None
     assert stores.proxy.operations() == ["Query", "Query"]
     found = [s.lesson_id for s in first.items]
     cursor: str | None = first.next_cursor
     while cursor is not None:
-        page = await stores.lessons.list_summaries(LessonQuery(limit=2, tag="rare", cursor=cursor))
+        page = await stores.lessons.list_summaries(
+            DEV_TENANT, LessonQuery(limit=2, tag="rare", cursor=cursor)
+        )
         found += [s.lesson_id for s in page.items]
         cursor = page.next_cursor
     assert found == [rare[1], rare[0]]
@@ -144,9 +147,9 @@ async def test_an_html_answer_is_store_unavailable_never_a_silent_success(
     record = make_record(stores.clock.now())
     calls = [
         stores.lessons.save(record),  # a 200 page must not read as a stored lesson
-        stores.lessons.get(record.lesson_id),  # ... nor as "no such lesson"
+        stores.lessons.get(DEV_TENANT, record.lesson_id),  # ... nor as "no such lesson"
         stores.cache.put("k", "v", timedelta(minutes=1)),
-        stores.lessons.list_summaries(LessonQuery()),
+        stores.lessons.list_summaries(DEV_TENANT, LessonQuery()),
     ]
     if html_status >= 500:  # retried with backoff first: one call shows it
         for dropped in calls[1:]:
@@ -162,7 +165,7 @@ async def test_an_html_answer_is_store_unavailable_never_a_silent_success(
         for call in calls:
             call.close()  # those not awaited
     with pytest.raises(NotFoundError):
-        await stores.lessons.get(record.lesson_id)
+        await stores.lessons.get(DEV_TENANT, record.lesson_id)
     assert await stores.cache.get("k") is None
 
 

@@ -18,6 +18,7 @@ from application.ports.idempotency import (
     IdempotencyScope,
     InProgress,
 )
+from application.principal import DEV_TENANT
 from tests.contract.conftest import Stores
 from tests.support.records import make_record
 
@@ -40,7 +41,7 @@ async def test_complete_then_replay_without_a_new_claim(stores: Stores) -> None:
     assert isinstance(claim, Claimed)
     lesson = make_record(stores.clock.now(), idempotency_key=SCOPE.key)
     await stores.idempotency.complete(SCOPE, claim.owner, lesson, '{"lesson_id": "x"}')
-    assert await stores.lessons.get(lesson.lesson_id) == lesson
+    assert await stores.lessons.get(DEV_TENANT, lesson.lesson_id) == lesson
     replay = Completed(lesson.lesson_id, '{"lesson_id": "x"}')
     assert await stores.idempotency.claim(SCOPE, "fp", LEASE) == replay
     assert await stores.idempotency.claim(SCOPE, "fp", LEASE) == replay  # a replay changes nothing
@@ -89,7 +90,7 @@ async def test_a_late_attempt_is_fenced_after_its_lease_was_taken_over(stores: S
     with pytest.raises(FencedError):
         await stores.idempotency.complete(SCOPE, late.owner, stale_lesson, "late")
     with pytest.raises(NotFoundError):  # both or neither: the late lesson was not stored
-        await stores.lessons.get(stale_lesson.lesson_id)
+        await stores.lessons.get(DEV_TENANT, stale_lesson.lesson_id)
     lesson = make_record(stores.clock.now())
     await stores.idempotency.complete(SCOPE, newer.owner, lesson, "newer")
     assert await stores.idempotency.claim(SCOPE, "fp", LEASE) == Completed(
@@ -117,5 +118,5 @@ async def test_a_failed_completion_stores_nothing_and_keeps_the_claim(stores: St
     with pytest.raises(LessonTooLargeError):
         await stores.idempotency.complete(SCOPE, claim.owner, huge, "response")
     with pytest.raises(NotFoundError):
-        await stores.lessons.get(huge.lesson_id)
+        await stores.lessons.get(DEV_TENANT, huge.lesson_id)
     assert isinstance(await stores.idempotency.claim(SCOPE, "fp", LEASE), InProgress)  # not done

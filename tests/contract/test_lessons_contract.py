@@ -15,6 +15,7 @@ from application.errors import (
     NotFoundError,
     VersionConflictError,
 )
+from application.principal import DEV_TENANT
 from application.records import LessonChanges, LessonQuery
 from domain.limits import MAX_LESSON_BYTES
 from tests.contract.conftest import Stores
@@ -24,8 +25,8 @@ from tests.support.records import make_record
 async def test_save_and_get_round_trip_byte_for_byte(stores: Stores) -> None:
     record = make_record(stores.clock.now())
     await stores.lessons.save(record)
-    assert await stores.lessons.get(record.lesson_id) == record
-    fetched = await stores.lessons.get(record.lesson_id)
+    assert await stores.lessons.get(DEV_TENANT, record.lesson_id) == record
+    fetched = await stores.lessons.get(DEV_TENANT, record.lesson_id)
     assert fetched.lesson_json.encode() == record.lesson_json.encode()
     assert fetched.meta.cost_usd == 0.000123456789  # floats come back exactly
 
@@ -34,12 +35,12 @@ async def test_a_large_lesson_round_trips(stores: Stores) -> None:
     big = json.dumps({"title": "Big", "blocks": ["é" * 60_000]}, ensure_ascii=False)
     record = make_record(stores.clock.now(), lesson_json=big)
     await stores.lessons.save(record)
-    assert (await stores.lessons.get(record.lesson_id)).lesson_json == big
+    assert (await stores.lessons.get(DEV_TENANT, record.lesson_id)).lesson_json == big
 
 
 async def test_get_unknown_and_save_twice(stores: Stores) -> None:
     with pytest.raises(NotFoundError):
-        await stores.lessons.get("00000000-0000-4000-8000-000000000000")
+        await stores.lessons.get(DEV_TENANT, "00000000-0000-4000-8000-000000000000")
     record = make_record(stores.clock.now())
     await stores.lessons.save(record)
     with pytest.raises(AlreadyExistsError):
@@ -62,30 +63,32 @@ async def test_list_is_newest_first_and_filters(stores: Stores) -> None:
     chem = await _seed(stores, 2, tags=("chemistry",), title="Acids and BASES", topic="pH")
     end = stores.clock.now()
 
-    page = await stores.lessons.list_summaries(LessonQuery())
+    page = await stores.lessons.list_summaries(DEV_TENANT, LessonQuery())
     assert [s.lesson_id for s in page.items] == list(reversed(bio + chem))
     assert page.next_cursor is None
     assert all(not hasattr(s, "lesson_json") for s in page.items)
 
-    by_tag = await stores.lessons.list_summaries(LessonQuery(tag="chemistry"))
+    by_tag = await stores.lessons.list_summaries(DEV_TENANT, LessonQuery(tag="chemistry"))
     assert [s.lesson_id for s in by_tag.items] == list(reversed(chem))
-    assert (await stores.lessons.list_summaries(LessonQuery(tag="chem"))).items == ()
+    assert (await stores.lessons.list_summaries(DEV_TENANT, LessonQuery(tag="chem"))).items == ()
 
-    by_title = await stores.lessons.list_summaries(LessonQuery(q="bases"))
+    by_title = await stores.lessons.list_summaries(DEV_TENANT, LessonQuery(q="bases"))
     assert [s.lesson_id for s in by_title.items] == list(reversed(chem))
-    by_topic = await stores.lessons.list_summaries(LessonQuery(q="SYNTH"))
+    by_topic = await stores.lessons.list_summaries(DEV_TENANT, LessonQuery(q="SYNTH"))
     assert [s.lesson_id for s in by_topic.items] == list(reversed(bio))
 
     # from is inclusive, to exclusive: the lessons created at 2 s and 3 s after start.
     window = LessonQuery(
         created_from=start + timedelta(seconds=2), created_to=start + timedelta(seconds=4)
     )
-    assert [s.lesson_id for s in (await stores.lessons.list_summaries(window)).items] == [
+    assert [
+        s.lesson_id for s in (await stores.lessons.list_summaries(DEV_TENANT, window)).items
+    ] == [
         bio[2],
         bio[1],
     ]
     after_end = LessonQuery(created_from=end + timedelta(seconds=1))
-    assert (await stores.lessons.list_summaries(after_end)).items == ()
+    assert (await stores.lessons.list_summaries(DEV_TENANT, after_end)).items == ()
 
 
 async def test_pagination_over_250_lessons_has_no_duplicates_and_no_gaps(stores: Stores) -> None:
@@ -102,7 +105,7 @@ async def test_pagination_over_250_lessons_has_no_duplicates_and_no_gaps(stores:
     cursor = None
     pages = 0
     while True:
-        page = await stores.lessons.list_summaries(LessonQuery(limit=17, cursor=cursor))
+        page = await stores.lessons.list_summaries(DEV_TENANT, LessonQuery(limit=17, cursor=cursor))
         seen += [s.lesson_id for s in page.items]
         pages += 1
         cursor = page.next_cursor
@@ -114,7 +117,9 @@ async def test_pagination_over_250_lessons_has_no_duplicates_and_no_gaps(stores:
     evens: list[str] = []
     cursor = None
     while True:
-        page = await stores.lessons.list_summaries(LessonQuery(tag="even", limit=20, cursor=cursor))
+        page = await stores.lessons.list_summaries(
+            DEV_TENANT, LessonQuery(tag="even", limit=20, cursor=cursor)
+        )
         assert len(page.items) == 20 or page.next_cursor is None
         evens += [s.lesson_id for s in page.items]
         if (cursor := page.next_cursor) is None:
@@ -139,7 +144,7 @@ async def test_a_search_paginates_without_duplicates_or_gaps(stores: Stores) -> 
     cursor = None
     while True:
         page = await stores.lessons.list_summaries(
-            LessonQuery(q="tectonic", limit=7, cursor=cursor)
+            DEV_TENANT, LessonQuery(q="tectonic", limit=7, cursor=cursor)
         )
         seen += [s.lesson_id for s in page.items]
         if (cursor := page.next_cursor) is None:
@@ -149,16 +154,16 @@ async def test_a_search_paginates_without_duplicates_or_gaps(stores: Stores) -> 
 
 async def test_tampered_and_foreign_cursors_are_refused(stores: Stores) -> None:
     await _seed(stores, 3)
-    page = await stores.lessons.list_summaries(LessonQuery(limit=1))
+    page = await stores.lessons.list_summaries(DEV_TENANT, LessonQuery(limit=1))
     assert page.next_cursor is not None
     body, signature = page.next_cursor.split(".")
     forged = body[:-2] + ("AA" if body[-2:] != "AA" else "BB") + "." + signature
     for cursor in (forged, "not-a-cursor", page.next_cursor + "x", "x" * 600, "a.b"):
         with pytest.raises(InvalidCursorError):
-            await stores.lessons.list_summaries(LessonQuery(limit=1, cursor=cursor))
+            await stores.lessons.list_summaries(DEV_TENANT, LessonQuery(limit=1, cursor=cursor))
     with pytest.raises(InvalidCursorError):  # made for another listing
         await stores.lessons.list_summaries(
-            LessonQuery(limit=1, tag="biology", cursor=page.next_cursor)
+            DEV_TENANT, LessonQuery(limit=1, tag="biology", cursor=page.next_cursor)
         )
 
 
@@ -167,6 +172,7 @@ async def test_update_changes_title_tags_and_body_with_the_right_version(stores:
     await stores.lessons.save(record)
     stores.clock.advance(timedelta(minutes=5))
     updated = await stores.lessons.update(
+        DEV_TENANT,
         record.lesson_id,
         1,
         LessonChanges(title="Light and Life", tags=("science",), lesson_json='{"x": 1}'),
@@ -174,27 +180,29 @@ async def test_update_changes_title_tags_and_body_with_the_right_version(stores:
     assert (updated.version, updated.title, updated.tags) == (2, "Light and Life", ("science",))
     assert updated.updated_at == stores.clock.now()
     assert updated.created_at == record.created_at
-    assert await stores.lessons.get(record.lesson_id) == updated
-    listed = (await stores.lessons.list_summaries(LessonQuery(q="life"))).items
+    assert await stores.lessons.get(DEV_TENANT, record.lesson_id) == updated
+    listed = (await stores.lessons.list_summaries(DEV_TENANT, LessonQuery(q="life"))).items
     assert [(s.lesson_id, s.version, s.tags) for s in listed] == [
         (record.lesson_id, 2, ("science",))
     ]
     with pytest.raises(VersionConflictError) as info:
-        await stores.lessons.update(record.lesson_id, 1, LessonChanges(title="Stale"))
+        await stores.lessons.update(DEV_TENANT, record.lesson_id, 1, LessonChanges(title="Stale"))
     assert (info.value.expected, info.value.current) == (1, 2)
-    assert (await stores.lessons.get(record.lesson_id)).title == "Light and Life"
+    assert (await stores.lessons.get(DEV_TENANT, record.lesson_id)).title == "Light and Life"
     with pytest.raises(NotFoundError):
         await stores.lessons.update(
-            "00000000-0000-4000-8000-000000000000", 1, LessonChanges(title="x")
+            DEV_TENANT, "00000000-0000-4000-8000-000000000000", 1, LessonChanges(title="x")
         )
 
 
 async def test_a_renamed_lesson_is_found_by_its_new_title_not_its_old_one(stores: Stores) -> None:
     record = make_record(stores.clock.now(), title="Photosynthesis basics", topic="Plants")
     await stores.lessons.save(record)
-    await stores.lessons.update(record.lesson_id, 1, LessonChanges(title="Light and Sugar"))
+    await stores.lessons.update(
+        DEV_TENANT, record.lesson_id, 1, LessonChanges(title="Light and Sugar")
+    )
     for q, found in (("SUGAR", [record.lesson_id]), ("basics", []), ("plants", [record.lesson_id])):
-        page = await stores.lessons.list_summaries(LessonQuery(q=q))
+        page = await stores.lessons.list_summaries(DEV_TENANT, LessonQuery(q=q))
         assert [s.lesson_id for s in page.items] == found, q
 
 
@@ -205,7 +213,9 @@ async def test_ten_concurrent_updates_of_one_version_have_exactly_one_winner(
     await stores.lessons.save(record)
     results = await asyncio.gather(
         *(
-            stores.lessons.update(record.lesson_id, 1, LessonChanges(title=f"Title {n}"))
+            stores.lessons.update(
+                DEV_TENANT, record.lesson_id, 1, LessonChanges(title=f"Title {n}")
+            )
             for n in range(10)
         ),
         return_exceptions=True,
@@ -214,7 +224,7 @@ async def test_ten_concurrent_updates_of_one_version_have_exactly_one_winner(
     losers = [r for r in results if isinstance(r, BaseException)]
     assert len(winners) == 1
     assert all(isinstance(r, VersionConflictError) for r in losers)
-    stored = await stores.lessons.get(record.lesson_id)
+    stored = await stores.lessons.get(DEV_TENANT, record.lesson_id)
     assert (stored.version, stored.title) == (2, winners[0].title)
 
 
@@ -237,7 +247,9 @@ async def test_both_stores_refuse_a_lesson_over_the_size_cap_before_any_write(
 ) -> None:
     at_cap = make_record(stores.clock.now(), lesson_json=lesson_of_size(MAX_LESSON_BYTES))
     await stores.lessons.save(at_cap)
-    assert (await stores.lessons.get(at_cap.lesson_id)).lesson_json == at_cap.lesson_json
+    assert (
+        await stores.lessons.get(DEV_TENANT, at_cap.lesson_id)
+    ).lesson_json == at_cap.lesson_json
     # Measured as compact JSON: whitespace in the stored text does not count.
     padded = make_record(stores.clock.now(), lesson_json=lesson_of_size(MAX_LESSON_BYTES, 40))
     assert len(padded.lesson_json.encode()) > MAX_LESSON_BYTES
@@ -252,12 +264,15 @@ async def test_both_stores_refuse_a_lesson_over_the_size_cap_before_any_write(
         assert info.value.limit == MAX_LESSON_BYTES
         assert info.value.size == len(record.lesson_json.encode())
         with pytest.raises(NotFoundError):
-            await stores.lessons.get(record.lesson_id)
+            await stores.lessons.get(DEV_TENANT, record.lesson_id)
     with pytest.raises(LessonTooLargeError):  # an update may not grow a lesson past it either
         await stores.lessons.update(
-            at_cap.lesson_id, 1, LessonChanges(lesson_json=lesson_of_size(MAX_LESSON_BYTES + 1))
+            DEV_TENANT,
+            at_cap.lesson_id,
+            1,
+            LessonChanges(lesson_json=lesson_of_size(MAX_LESSON_BYTES + 1)),
         )
-    assert (await stores.lessons.get(at_cap.lesson_id)).version == 1
+    assert (await stores.lessons.get(DEV_TENANT, at_cap.lesson_id)).version == 1
     if stores.proxy is not None:  # refused before any write reached DynamoDB
         new = stores.proxy.operations()[len(writes_before) :]
         assert not {"TransactWriteItems", "PutItem"} & set(new)

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from application.errors import PreconditionFailedError
+from application.principal import DEV_TENANT
 from application.use_cases.lessons import LessonPatch, PatchLesson
 from tests.contract.conftest import Stores
 from tests.support.records import make_record
@@ -20,10 +21,11 @@ async def test_twenty_concurrent_tag_adds_without_if_match_all_succeed(stores: S
     changes.append(LessonPatch(tags_remove=("drop",)))
     changes.append(LessonPatch(tags_add=("keep", "tag-0")))  # already there: no change
     results = await asyncio.gather(
-        *(patch(record.lesson_id, change, None) for change in changes), return_exceptions=True
+        *(patch(DEV_TENANT, record.lesson_id, change, None) for change in changes),
+        return_exceptions=True,
     )
     assert [r for r in results if isinstance(r, BaseException)] == []
-    stored = await stores.lessons.get(record.lesson_id)
+    stored = await stores.lessons.get(DEV_TENANT, record.lesson_id)
     assert sorted(stored.tags) == sorted(["keep", *(f"tag-{n}" for n in range(18))])
     assert stored.version == 1 + len(changes)  # each patch applied once, on the latest
 
@@ -35,13 +37,16 @@ async def test_with_if_match_a_stale_version_conflicts_and_changes_nothing(
     await stores.lessons.save(record)
     patch = PatchLesson(stores.lessons)
     results = await asyncio.gather(
-        *(patch(record.lesson_id, LessonPatch(tags_add=(f"t{n}",)), 1) for n in range(10)),
+        *(
+            patch(DEV_TENANT, record.lesson_id, LessonPatch(tags_add=(f"t{n}",)), 1)
+            for n in range(10)
+        ),
         return_exceptions=True,
     )
     winners = [r for r in results if not isinstance(r, BaseException)]
     assert len(winners) == 1
     assert all(isinstance(r, PreconditionFailedError) for r in results if r not in winners)
     with pytest.raises(PreconditionFailedError, match="the lesson is at version 2"):
-        await patch(record.lesson_id, LessonPatch(title="Stale"), 1)
-    stored = await stores.lessons.get(record.lesson_id)
+        await patch(DEV_TENANT, record.lesson_id, LessonPatch(title="Stale"), 1)
+    stored = await stores.lessons.get(DEV_TENANT, record.lesson_id)
     assert (stored.version, stored.tags, stored.title) == (2, winners[0].tags, record.title)

@@ -18,6 +18,7 @@ from adapters.serialization import MAX_REPAIR_BYTES, repair_document
 from adapters.sqlite.database import SqliteDatabase
 from adapters.sqlite.repairs import PAGE_QUERY, SqliteRepairLog
 from application.ports.generation import LoggedRepair, RepairLogReader, RepairRecord
+from application.principal import DEV_TENANT
 from application.use_cases.generate_lesson import GenerateLesson, GenerateRequest
 from domain.generation import LessonConstraints
 from domain.validation.result import Issue
@@ -108,7 +109,9 @@ async def test_a_huge_repair_record_never_fails_the_generation(stores: Stores) -
         deadline=timedelta(seconds=150),
     )  # fmt: skip
     generated = await generate(GenerateRequest("Tides"))
-    assert (await stores.lessons.get(generated.record.lesson_id)).title == VALID["title"]
+    assert (await stores.lessons.get(DEV_TENANT, generated.record.lesson_id)).title == VALID[
+        "title"
+    ]
     (row,) = await stored(stores)
     assert repair_document(row["raw"])["truncated"] is True
 

@@ -20,6 +20,7 @@ from adapters.sqlite.database import SqliteDatabase
 from adapters.sqlite.lessons import SqliteLessonRepository, insert_lesson
 from adapters.sqlite.search import MAX_INDEXED_MATCHES
 from application.cursor import CursorCodec
+from application.principal import DEV_TENANT
 from application.records import LessonChanges, LessonQuery, LessonRecord
 from tests.support.fakes import FakeClock
 from tests.support.records import make_record
@@ -100,12 +101,16 @@ async def test_page_50_costs_what_page_1_costs_and_seeks_the_index(tmp_path: Pat
     await seed(database, [lesson(n) for n in range(1500)])
     cursor = None
     for _ in range(49):
-        cursor = (await lessons.list_summaries(LessonQuery(limit=20, cursor=cursor))).next_cursor
+        cursor = (
+            await lessons.list_summaries(DEV_TENANT, LessonQuery(limit=20, cursor=cursor))
+        ).next_cursor
     assert cursor is not None
 
-    first, _ = await database.cost(lambda: lessons.list_summaries(LessonQuery(limit=20)))
+    first, _ = await database.cost(
+        lambda: lessons.list_summaries(DEV_TENANT, LessonQuery(limit=20))
+    )
     deep, plan = await database.cost(
-        lambda: lessons.list_summaries(LessonQuery(limit=20, cursor=cursor))
+        lambda: lessons.list_summaries(DEV_TENANT, LessonQuery(limit=20, cursor=cursor))
     )
     assert deep < 1.5 * first, (first, deep)
     # The row value seeks the listing index to the cursor: nothing before it is read.
@@ -122,13 +127,15 @@ async def test_a_deep_page_with_filters_seeks_too(tmp_path: Path) -> None:
     cursor = None
     for _ in range(30):
         page = await lessons.list_summaries(
-            LessonQuery(limit=10, tag="even", created_from=query.created_from, cursor=cursor)
+            DEV_TENANT,
+            LessonQuery(limit=10, tag="even", created_from=query.created_from, cursor=cursor),
         )
         cursor = page.next_cursor
-    first, _ = await database.cost(lambda: lessons.list_summaries(query))
+    first, _ = await database.cost(lambda: lessons.list_summaries(DEV_TENANT, query))
     deep, plan = await database.cost(
         lambda: lessons.list_summaries(
-            LessonQuery(limit=10, tag="even", created_from=query.created_from, cursor=cursor)
+            DEV_TENANT,
+            LessonQuery(limit=10, tag="even", created_from=query.created_from, cursor=cursor),
         )
     )
     assert deep < 1.5 * first, (first, deep)
@@ -142,9 +149,9 @@ async def search_cost(tmp_path: Path, count: int, q: str, rare_title: str) -> tu
     records = [lesson(n) for n in range(count)]
     records[count // 2] = lesson(count // 2, title=rare_title)
     await seed(database, records)
-    found = await lessons.list_summaries(LessonQuery(q=q))
+    found = await lessons.list_summaries(DEV_TENANT, LessonQuery(q=q))
     assert len(found.items) == (1 if q.casefold() in rare_title.casefold() else 20)
-    cost = await database.cost(lambda: lessons.list_summaries(LessonQuery(q=q)))
+    cost = await database.cost(lambda: lessons.list_summaries(DEV_TENANT, LessonQuery(q=q)))
     database.close()
     return cost
 
@@ -198,7 +205,7 @@ async def test_search_is_case_insensitive_substring_for_every_query_length(
         expected = [
             r.lesson_id for r in newest_first if q.casefold() in search_text(r.title, r.topic)
         ]
-        page = await lessons.list_summaries(LessonQuery(q=q, limit=100))
+        page = await lessons.list_summaries(DEV_TENANT, LessonQuery(q=q, limit=100))
         assert [s.lesson_id for s in page.items] == expected, repr(q)
     database.close()
 
@@ -228,7 +235,7 @@ def old_file(path: Path, records: list[LessonRecord]) -> None:
         connection.execute(
             "INSERT INTO lessons VALUES (?, 'default', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (r.lesson_id, r.topic, r.title, json.dumps(list(r.tags)), search_text(r.title, r.topic),
-             timestamp(r.created_at), timestamp(r.updated_at), *row[6:15], meta_json(r.meta), r.status),
+             timestamp(r.created_at), timestamp(r.updated_at), *row[7:16], meta_json(r.meta), r.status),
         )  # fmt: skip
         connection.execute("INSERT INTO lesson_bodies VALUES (?, ?)", (r.lesson_id, r.lesson_json))
     connection.commit()
@@ -242,22 +249,29 @@ async def test_a_file_made_before_the_search_index_gets_it_on_open(tmp_path: Pat
     database = MeteredDatabase(path)
     lessons = repository(database)
 
-    _, plan = await database.cost(lambda: lessons.list_summaries(LessonQuery(q="TECTONIC")))
+    _, plan = await database.cost(
+        lambda: lessons.list_summaries(DEV_TENANT, LessonQuery(q="TECTONIC"))
+    )
     assert "lesson_search VIRTUAL TABLE" in plan, plan
-    page = await lessons.list_summaries(LessonQuery(q="TECTONIC"))
+    page = await lessons.list_summaries(DEV_TENANT, LessonQuery(q="TECTONIC"))
     assert [s.lesson_id for s in page.items] == [r.lesson_id for r in reversed(old[:3])]
     # The index follows every write from now on: a new lesson, and a renamed one.
     new = lesson(10, title="Tectonic plates, again")
     await lessons.save(new)
-    await lessons.update(old[0].lesson_id, 1, LessonChanges(title="Continental drift"))
-    page = await lessons.list_summaries(LessonQuery(q="tectonic"))
+    await lessons.update(DEV_TENANT, old[0].lesson_id, 1, LessonChanges(title="Continental drift"))
+    page = await lessons.list_summaries(DEV_TENANT, LessonQuery(q="tectonic"))
     assert [s.lesson_id for s in page.items] == [new.lesson_id, old[2].lesson_id, old[1].lesson_id]
-    page = await lessons.list_summaries(LessonQuery(q="drift"))
+    page = await lessons.list_summaries(DEV_TENANT, LessonQuery(q="drift"))
     assert [s.lesson_id for s in page.items] == [old[0].lesson_id]
     database.close()
     # Opened again (by this or another process), the file is upgraded once, not twice.
     reopened = SqliteDatabase(path)
-    assert len((await repository(reopened).list_summaries(LessonQuery(q="tectonic"))).items) == 3
+    assert (
+        len(
+            (await repository(reopened).list_summaries(DEV_TENANT, LessonQuery(q="tectonic"))).items
+        )
+        == 3
+    )
     reopened.close()
 
 
@@ -273,7 +287,9 @@ async def test_a_frequent_search_paginates_through_the_walk_too(tmp_path: Path) 
     seen: list[str] = []
     cursor = None
     while True:
-        page = await lessons.list_summaries(LessonQuery(q="TECTONIC", limit=100, cursor=cursor))
+        page = await lessons.list_summaries(
+            DEV_TENANT, LessonQuery(q="TECTONIC", limit=100, cursor=cursor)
+        )
         seen += [s.lesson_id for s in page.items]
         if (cursor := page.next_cursor) is None:
             break

@@ -15,6 +15,7 @@ from adapters.sqlite.rate_limit import SqliteRateLimiter
 from application.cursor import CursorCodec
 from application.errors import StoreUnavailableError
 from application.ports.rate_limit import BucketPolicy
+from application.principal import DEV_TENANT
 from application.records import LessonQuery
 from tests.support.fakes import FakeClock
 from tests.support.records import make_record
@@ -29,8 +30,8 @@ async def test_a_corrupt_file_is_store_unavailable_from_the_sqlite_error(tmp_pat
     cache = SqliteCache(database, clock)
     calls = [
         lessons.ping(),
-        lessons.get("00000000-0000-4000-8000-000000000000"),
-        lessons.list_summaries(LessonQuery()),
+        lessons.get(DEV_TENANT, "00000000-0000-4000-8000-000000000000"),
+        lessons.list_summaries(DEV_TENANT, LessonQuery()),
         lessons.save(make_record(clock.now())),
         cache.put("k", "v", timedelta(minutes=1)),
     ]

@@ -18,6 +18,7 @@ from litestar.testing import AsyncTestClient
 
 from adapters.llm.offline import OfflineGatherer, OfflineRepairer, OfflineStructurer
 from application.ports.generation import Gathered, ModelRoute, Structured
+from application.principal import DEV_TENANT
 from application.records import LessonQuery
 from domain.generation import IntermediateDataModel, LessonConstraints
 from entrypoints.container import Container, build_container
@@ -74,7 +75,7 @@ class Api:
     calls: Calls
 
     async def stored(self) -> int:
-        page = await self.container.lessons().list_summaries(LessonQuery(limit=100))
+        page = await self.container.lessons().list_summaries(DEV_TENANT, LessonQuery(limit=100))
         return len(page.items)
 
     async def generate(self, topic: str = "Tides", **body: Any) -> dict[str, Any]:

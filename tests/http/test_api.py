@@ -163,7 +163,8 @@ async def test_cors_allows_only_the_configured_origin(api: Api) -> None:
     assert preflight.status_code == 204
     assert preflight.headers["access-control-allow-origin"] == ORIGIN
     assert "PATCH" in preflight.headers["access-control-allow-methods"]
-    assert "DELETE" not in preflight.headers["access-control-allow-methods"]
+    assert "DELETE" in preflight.headers["access-control-allow-methods"]  # DLE deletes lessons
+    assert "PUT" not in preflight.headers["access-control-allow-methods"]
     response = await api.client.get("/v1/lessons", headers={**KEY, "Origin": ORIGIN})
     assert response.headers["access-control-allow-origin"] == ORIGIN
     assert "etag" in response.headers["access-control-expose-headers"].lower()
@@ -215,10 +216,11 @@ async def test_head_answers_every_get_route_as_get_without_a_body(api: Api) -> N
 async def test_allow_headers_list_head_with_get(api: Api) -> None:
     lesson = "/v1/lessons/3f1c2b8e-0000-4000-8000-000000000000"
     options = await api.client.options(lesson, headers=KEY)
-    assert options.headers["allow"] == "GET, HEAD, PATCH, OPTIONS"
-    delete = await api.client.delete(lesson, headers=KEY)
-    assert delete.status_code == 405
-    assert {m.strip() for m in delete.headers["allow"].split(",")} >= {"GET", "HEAD", "PATCH"}
+    assert options.headers["allow"] == "GET, HEAD, PATCH, DELETE, OPTIONS"
+    put = await api.client.put(lesson, headers=KEY)
+    assert put.status_code == 405
+    allowed = {m.strip() for m in put.headers["allow"].split(",")}
+    assert allowed >= {"GET", "HEAD", "PATCH", "DELETE"}
     preflight = await api.client.options(
         "/v1/lessons", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "HEAD"}
     )

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,9 +49,12 @@ async def test_every_v1_route_takes_a_token_and_refuses_without(
         lesson_id = created.json()["lesson_id"]
         for route in PRIVATE:
             target = route.path.replace("{id}", lesson_id)
-            answer = await api.call(route.method, target, bearer(tokens.access), _body(route))
+            auth = {**bearer(tokens.access), **route.headers_for(lesson_id)}
+            answer = await api.call(route.method, target, auth, _body(route))
             assert answer.status == route.status, (route, answer)
-            refused = await api.call(route.method, target, {}, _body(route))
+            refused = await api.call(
+                route.method, target, route.headers_for(lesson_id), _body(route)
+            )
             assert refused.status == 401, route
             assert refused.headers["www-authenticate"] == BEARER_CHALLENGE
             if route.method != "HEAD":
@@ -71,11 +75,20 @@ def test_every_v1_route_takes_a_token_through_lambda(
         lesson_id = created.json()["lesson_id"]
         for route in PRIVATE:
             target = route.path.replace("{id}", lesson_id)
-            answer = lambda_call(module, route.method, target, bearer(tokens.access), _body(route))
+            auth = {**bearer(tokens.access), **route.headers_for(lesson_id)}
+            answer = lambda_call(module, route.method, target, auth, _body(route))
             assert answer.status == route.status, (route, answer)
-            refused = lambda_call(module, route.method, target, KEY, _body(route))
+            refused = lambda_call(
+                module, route.method, target, {**KEY, **route.headers_for(lesson_id)}, _body(route)
+            )
             assert refused.status == 401, route  # the dev key means nothing in cognito mode
             assert refused.headers["www-authenticate"] == BEARER_CHALLENGE
+
+
+def _identity(me: dict[str, Any]) -> dict[str, Any]:
+    """The identity fields of /v1/me (its account fields are tested in test_me_account)."""
+    assert {"lessons", "usage", "rate_limits"} <= set(me)
+    return {k: me[k] for k in ("sub", "email", "name", "identity_provider", "authenticated_by")}
 
 
 async def test_me_says_who_signed_in(tmp_path: Path, cognito_pool: Pool) -> None:
@@ -83,7 +96,7 @@ async def test_me_says_who_signed_in(tmp_path: Path, cognito_pool: Pool) -> None
     google = cognito_pool.federated("Google")
     api = open_token_api(tmp_path, cognito_pool.settings())
     async with api.client:
-        me = (await api.call("GET", "/v1/me", bearer(native.access))).json()
+        me = _identity((await api.call("GET", "/v1/me", bearer(native.access))).json())
         assert me == {
             "sub": claims_of(native.access)["sub"],
             "email": None,
@@ -95,7 +108,7 @@ async def test_me_says_who_signed_in(tmp_path: Path, cognito_pool: Pool) -> None
         assert (me["identity_provider"], me["authenticated_by"]) == ("Google", "access-token")
     api = open_token_api(tmp_path, cognito_pool.settings(token_use="id"))
     async with api.client:
-        me = (await api.call("GET", "/v1/me", bearer(native.id))).json()
+        me = _identity((await api.call("GET", "/v1/me", bearer(native.id))).json())
         assert me == {
             "sub": claims_of(native.id)["sub"], "email": "ada@example.org", "name": "Ada Lovelace",
             "identity_provider": "COGNITO", "authenticated_by": "id-token",
@@ -109,7 +122,7 @@ async def test_both_mode_takes_either_credential_but_not_two(
     api = open_token_api(tmp_path, cognito_pool.settings(mode="both"), dev_key=True)
     async with api.client:
         by_key = await api.call("GET", "/v1/me", KEY)
-        assert by_key.json() == {
+        assert _identity(by_key.json()) == {
             "sub": None, "email": None, "name": None, "identity_provider": None,
             "authenticated_by": "dev-key",
         }  # fmt: skip

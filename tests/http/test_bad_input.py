@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from application.principal import DEV_TENANT
 from domain.limits import MAX_JSON_DEPTH
 from tests.http.conftest import DEV_KEY, KEY, LAMBDA_KEY, Api, count_model_calls
 from tests.http.wire_calls import Answer, HeaderValue, call_asgi, call_lambda, function_url_event
@@ -55,7 +56,7 @@ CASES = [
     case("evil-origin", "GET", "/v1/lessons", 403, "origin_not_allowed", headers={**KEY, "Origin": "https://evil.example"}),
     case("origin-lookalike", "GET", "/v1/lessons", 403, "origin_not_allowed", headers={**KEY, "Origin": "https://dle.example.org.evil.example"}),
     case("preflight-bad-method", "OPTIONS", "/v1/lessons", 403, "cors_not_allowed",
-         headers={"Origin": "https://dle.example.org", "Access-Control-Request-Method": "DELETE"}),
+         headers={"Origin": "https://dle.example.org", "Access-Control-Request-Method": "PUT"}),
     case("preflight-bad-header", "OPTIONS", "/v1/lessons", 403, "cors_not_allowed",
          headers={"Origin": "https://dle.example.org", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-secret"}),
     # bodies: type, size, syntax
@@ -119,7 +120,8 @@ CASES = [
     case("patch-unknown-lesson", "PATCH", "/v1/lessons/3f1c2b8e-2222-4000-8000-000000000000", 404, "not_found", body={"title": "x"}),
     # routes and methods
     case("unknown-route", "GET", "/v1/nothing-here", 404, "not_found"),
-    case("delete-not-allowed", "DELETE", f"/v1/lessons/{LESSON}", 405, "method_not_allowed"),
+    case("post-not-allowed", "POST", f"/v1/lessons/{LESSON}", 405, "method_not_allowed"),
+    case("delete-stale-if-match", "DELETE", f"/v1/lessons/{LESSON}", 412, "precondition_failed", headers={**KEY, "If-Match": f'"{LESSON}.7"'}),
     case("put-not-allowed", "PUT", f"/v1/lessons/{LESSON}", 405, "method_not_allowed", body={"title": "x"}),
     case("unknown-schema-version", "GET", "/v1/schemas/lesson/3.0", 404, "not_found"),
     # hostile bodies: every body goes through the one strict reader (adapters/json_input.py)
@@ -209,12 +211,12 @@ async def test_bad_input_gets_a_clear_problem_and_changes_nothing(
 ) -> None:
     api, lesson_id, cursor = seeded
     before = await api.stored()
-    version_before = (await api.container.lessons().get(lesson_id)).version
+    version_before = (await api.container.lessons().get(DEV_TENANT, lesson_id)).version
     target, headers, body = request_of(bad, lesson_id, cursor)
     assert_refused(bad, await call_asgi(api.client.app, bad.method, target, headers, body))
     assert api.calls.count == 0, "a rejected request made a model call"
     assert await api.stored() == before, "a rejected request stored a lesson"
-    assert (await api.container.lessons().get(lesson_id)).version == version_before
+    assert (await api.container.lessons().get(DEV_TENANT, lesson_id)).version == version_before
 
 
 def _lambda(module: Any, method: str, target: str, body: bytes | None = None) -> Any:

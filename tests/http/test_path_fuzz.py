@@ -12,6 +12,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from application.principal import DEV_TENANT
 from application.records import LessonQuery
 from entrypoints.container import build_container
 from entrypoints.http_app import build_app
@@ -56,7 +57,9 @@ def test_no_spelling_reaches_a_private_route_without_the_key(tmp_path: Path) -> 
 
         refused_or_public()
         assert calls.count == 0
-        page = loop.run_until_complete(container.lessons().list_summaries(LessonQuery(limit=10)))
+        page = loop.run_until_complete(
+            container.lessons().list_summaries(DEV_TENANT, LessonQuery(limit=10))
+        )
         assert not page.items
     finally:
         loop.close()

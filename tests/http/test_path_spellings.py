@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from application.principal import DEV_TENANT
 from tests.http.conftest import (
     DEV_KEY,
     LAMBDA_KEY,
@@ -43,6 +44,10 @@ class Route:
     status: int  # its answer with the key (spelled canonically)
     public: bool = False
     body: Any = None
+    headers: tuple[tuple[str, str], ...] = ()  # "{id}" in a value stands for the lesson's id
+
+    def headers_for(self, lesson_id: str) -> dict[str, HeaderValue]:
+        return {name: value.replace("{id}", lesson_id) for name, value in self.headers}
 
 
 ROUTES = [
@@ -53,13 +58,17 @@ ROUTES = [
     Route("HEAD", "/v1/lessons/{id}", 200),
     Route("PATCH", "/v1/lessons/{id}", 200, body={"tags_add": ["spelled"]}),
     Route("OPTIONS", "/v1/lessons/{id}", 204),
-    Route("DELETE", "/v1/lessons/{id}", 405),
+    # A version the lesson never had: refused (412) each time, so the lesson stays.
+    Route("DELETE", "/v1/lessons/{id}", 412, headers=(("If-Match", '"{id}.0"'),)),
     Route("POST", "/v1/lessons/validate", 200, body={"title": "T", "blocks": []}),
     Route("POST", "/v1/lessons/estimate", 200, body={"topic": "Tides"}),  # no model call
     Route("GET", "/v1/catalog", 200),
     Route("GET", "/v1/schemas/lesson/1.1", 200),
     Route("GET", "/v1/me", 200),
     Route("HEAD", "/v1/me", 200),
+    Route("GET", "/v1/me/export", 200),
+    Route("DELETE", "/v1/me", 400),  # without ?confirm=true: erases nothing
+    Route("OPTIONS", "/v1/me", 204),
     Route("GET", "/v1/nothing-here", 404),
     Route("GET", "/nope", 404),
     Route("GET", "/docs/redoc", 404),  # not served: no public path, and never HTML
@@ -130,7 +139,9 @@ def requests(lesson_id: str, key: str, keyed: bool) -> Iterator[Request]:
     """Every route under every spelling, with or without the key."""
     for route in ROUTES:
         for spelling in SPELLINGS:
-            headers: dict[str, HeaderValue] = {"X-DGS-Dev-Key": key} if keyed else {}
+            headers = route.headers_for(lesson_id)
+            if keyed:
+                headers["X-DGS-Dev-Key"] = key
             body = None
             if route.body is not None:
                 headers["Content-Type"] = "application/json"
@@ -191,10 +202,13 @@ async def test_the_table_covers_every_route_of_the_app(api: Api) -> None:
 async def test_every_spelling_through_asgi(api: Api) -> None:
     lesson_id = (await api.generate("Spelled"))["lesson_id"]
     api.calls.count = 0
-    stored, version = await api.stored(), (await api.container.lessons().get(lesson_id)).version
+    stored, version = (
+        await api.stored(),
+        (await api.container.lessons().get(DEV_TENANT, lesson_id)).version,
+    )
     failures = await _asgi_sweep(api, lesson_id, keyed=False)
     assert (api.calls.count, await api.stored()) == (0, stored), "a request without a key acted"
-    assert (await api.container.lessons().get(lesson_id)).version == version
+    assert (await api.container.lessons().get(DEV_TENANT, lesson_id)).version == version
     failures += await _asgi_sweep(api, lesson_id, keyed=True)
     assert not failures, report(failures)
 

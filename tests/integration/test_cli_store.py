@@ -133,3 +133,61 @@ def test_an_unreachable_store_exits_3(
     code, _, err = run(capsys, "lessons", "list")
     assert code == 3
     assert "did not answer" in err
+
+
+def test_lessons_delete(store_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "store", "init")[0] == 0
+    ids = seed(2)
+    code, out, _ = run(capsys, "lessons", "delete", ids[0])
+    assert (code, out.strip()) == (0, f"deleted {ids[0]}")
+    code, _, err = run(capsys, "lessons", "get", ids[0])
+    assert code == 1
+    assert "no lesson" in err
+    code, out, _ = run(capsys, "lessons", "list", "--json")
+    assert [i["lesson_id"] for i in json.loads(out)["items"]] == [ids[1]]
+    code, _, err = run(capsys, "lessons", "delete", ids[0])  # deleted already: not found
+    assert code == 1
+    assert "no lesson" in err
+
+
+def test_assign_owner_moves_the_tenants_lessons_resumably(
+    store_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "store", "init")[0] == 0
+    ids = seed(3)
+    assert run(capsys, "lessons", "delete", ids[0])[0] == 0  # a deleted one moves too
+    code, out, _ = run(capsys, "store", "assign-owner", "--to", "sub-1", "--dry-run")
+    assert (code, out.strip()) == (
+        0,
+        "dry run: 3 lessons of TENANT#default would move to USER#sub-1",
+    )
+    assert len(json.loads(run(capsys, "lessons", "list", "--json")[1])["items"]) == 2
+
+    async def interrupted() -> None:  # a run stopped after its first lesson
+        container = build_container(load_settings())
+        lessons = container.lessons()
+        assert await lessons.reassign(ids[1], "TENANT#default", "USER#sub-1")
+        assert not await lessons.reassign(ids[1], "TENANT#default", "USER#sub-1")  # moved
+        await shutdown(container)
+
+    asyncio.run(interrupted())
+    code, out, _ = run(capsys, "store", "assign-owner", "--to", "sub-1")
+    assert (code, out.strip()) == (0, "moved 2 of 2 lessons of TENANT#default to USER#sub-1")
+    code, out, _ = run(capsys, "store", "assign-owner", "--to", "sub-1")  # nothing left
+    assert out.strip() == "moved 0 of 0 lessons of TENANT#default to USER#sub-1"
+    assert json.loads(run(capsys, "lessons", "list", "--json")[1])["items"] == []
+
+    async def owned() -> tuple[list[str], int]:
+        from application.records import LessonQuery
+
+        container = build_container(load_settings())
+        page = await container.lessons().list_summaries("USER#sub-1", LessonQuery())
+        total = len(await container.lessons().owned("USER#sub-1", 10))
+        await shutdown(container)
+        return [s.lesson_id for s in page.items], total
+
+    listed, total = asyncio.run(owned())
+    assert (sorted(listed), total) == (sorted(ids[1:]), 3)  # the deleted one stays deleted
+    code, _, err = run(capsys, "store", "assign-owner", "--to", "USER#x")
+    assert code == 2
+    assert "not a user's sub" in err

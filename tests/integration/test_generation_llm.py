@@ -43,6 +43,7 @@ from application.errors import (
     ProviderUnavailableError,
     StructuredOutputUnavailableError,
 )
+from application.principal import DEV_TENANT
 from application.records import LessonQuery
 from application.use_cases.generate_lesson import GenerateLesson, GenerateRequest
 from domain.conversion.forms import expand
@@ -96,7 +97,7 @@ class Pipeline:
     server: ScriptedOpenAI
 
     async def stored(self) -> int:
-        return len((await self.lessons.list_summaries(LessonQuery(limit=100))).items)
+        return len((await self.lessons.list_summaries(DEV_TENANT, LessonQuery(limit=100))).items)
 
     async def repairs(self) -> list[dict[str, Any]]:
         rows = await self.database.read(
@@ -184,7 +185,9 @@ async def test_success_is_exactly_two_calls_with_strict_json_schema(pipeline: Pi
         ("structurer", 2100, 1500, 0),
     ]
     assert record.meta.repaired is False
-    assert (await pipeline.lessons.get(record.lesson_id)).lesson_json == record.lesson_json
+    assert (
+        await pipeline.lessons.get(DEV_TENANT, record.lesson_id)
+    ).lesson_json == record.lesson_json
     assert await pipeline.repairs() == []
 
 
@@ -490,7 +493,7 @@ async def test_unreadable_lesson_output_is_repaired_and_only_strict_json_is_stor
     assert "json." in repair_request  # an error that says why the output was unreadable
     assert "Sample lesson from the offline provider" in repair_request  # the raw text itself
     assert generated.record.meta.repaired is True
-    stored = await pipeline.lessons.get(generated.record.lesson_id)
+    stored = await pipeline.lessons.get(DEV_TENANT, generated.record.lesson_id)
     assert decode_json(stored.lesson_json) == LESSON
     (repair,) = await pipeline.repairs()
     assert repair["outcome"] == "valid"
@@ -590,8 +593,8 @@ async def scripted_api(
 
 
 async def stored_lessons(container: Container) -> list[Any]:
-    page = await container.lessons().list_summaries(LessonQuery(limit=100))
-    return [await container.lessons().get(item.lesson_id) for item in page.items]
+    page = await container.lessons().list_summaries(DEV_TENANT, LessonQuery(limit=100))
+    return [await container.lessons().get(DEV_TENANT, item.lesson_id) for item in page.items]
 
 
 @pytest.mark.slow  # waits out a deadline

@@ -82,15 +82,32 @@ class MemoryLessons:
     async def save(self, record: LessonRecord) -> None:
         self.saved.append(record)
 
-    async def get(self, lesson_id: str) -> LessonRecord:
+    async def get(self, owner: str, lesson_id: str) -> LessonRecord:
         raise NotImplementedError
 
-    async def list_summaries(self, query: LessonQuery) -> Page:
+    async def list_summaries(self, owner: str, query: LessonQuery) -> Page:
         raise NotImplementedError
 
     async def update(
-        self, lesson_id: str, expected_version: int, changes: LessonChanges
+        self, owner: str, lesson_id: str, expected_version: int, changes: LessonChanges
     ) -> LessonRecord:
+        raise NotImplementedError
+
+    async def delete(
+        self, owner: str, lesson_id: str, expected_version: int | None, purge_after: datetime
+    ) -> None:
+        raise NotImplementedError
+
+    async def erase(self, owner: str, lesson_id: str) -> None:
+        raise NotImplementedError
+
+    async def owned(self, owner: str, limit: int) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    async def reassign(self, lesson_id: str, from_owner: str, to_owner: str) -> bool:
+        raise NotImplementedError
+
+    async def count(self, owner: str) -> int:
         raise NotImplementedError
 
     async def ping(self) -> None:

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from application.principal import DEV_TENANT
 from application.records import GenerationMeta, LessonRecord, StepUsage
 from domain.conversion.forms import expand
 
@@ -21,6 +22,7 @@ LESSON = {
 def make_record(created_at: datetime, **overrides: Any) -> LessonRecord:
     record = LessonRecord(
         lesson_id=str(uuid.uuid4()),
+        owner=DEV_TENANT,
         topic="Photosynthesis",
         title="Photosynthesis",
         tags=("biology",),

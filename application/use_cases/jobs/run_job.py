@@ -102,7 +102,7 @@ class RunJob:
         return await self._end(job_id, worker, lesson_id=lesson_id)
 
     async def _run(self, job: JobRecord, worker: str) -> str:
-        prepared = self._generate.prepare(job.spec.request(job.idempotency_key))
+        prepared = self._generate.prepare(job.spec.request(job.owner, job.idempotency_key))
         cache = self._cache if job.spec.use_cache else None
         cached = await cache.get(prepared.lesson_key) if cache is not None else None
         if cached is not None:

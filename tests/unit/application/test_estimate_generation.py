@@ -224,11 +224,11 @@ class Lessons:
         self.listings = 0
         self.gets = 0
 
-    async def list_summaries(self, query: LessonQuery) -> Page:
+    async def list_summaries(self, owner: str, query: LessonQuery) -> Page:
         self.listings += 1
         return Page(tuple(r.summary() for r in list(self.records.values())[: query.limit]))
 
-    async def get(self, lesson_id: str) -> LessonRecord:
+    async def get(self, owner: str, lesson_id: str) -> LessonRecord:
         self.gets += 1
         return self.records[lesson_id]
 

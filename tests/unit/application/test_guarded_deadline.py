@@ -17,6 +17,7 @@ from adapters.sqlite.idempotency import SqliteIdempotencyStore
 from application.deadline import WRITE_MARGIN, lease_for
 from application.errors import ProviderTimeoutError
 from application.ports.idempotency import Claimed, IdempotencyScope
+from application.principal import DEV_TENANT
 from application.use_cases.generate_lesson import GenerateRequest
 from application.use_cases.guarded_generation import (
     GENERATE_ROUTE,
@@ -27,7 +28,7 @@ from tests.support.generation import INVALID, VALID, Guarded, parts, slow_steps
 
 BUDGET = 150.0
 REQUEST = GenerateRequest("Tides", idempotency_key="key-1")
-SCOPE = IdempotencyScope("default", GENERATE_ROUTE, "key-1")
+SCOPE = IdempotencyScope(DEV_TENANT, GENERATE_ROUTE, "key-1")  # the request's owner
 
 
 class Recording(SqliteIdempotencyStore):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from application.errors import InvalidLessonError
+from application.principal import DEV_TENANT
 from application.use_cases.generate_lesson import GenerateRequest
 from tests.support.fakes import RecordingProgress
 from tests.support.generation import IDM, INVALID, VALID, Guarded, Parts, parts
@@ -47,7 +48,7 @@ async def test_the_lesson_is_serialised_once_for_record_cache_and_response(api: 
     assert f'"lesson_json":{text},' in result.body  # the record's own text, not a new one
     assert await api.column("SELECT value FROM cache WHERE key LIKE 'lesson:%'") == [text]
     assert await api.column("SELECT response FROM idempotency") == [result.body]
-    assert (await api.lessons.get(result.lesson_id)).lesson_json == text
+    assert (await api.lessons.get(DEV_TENANT, result.lesson_id)).lesson_json == text
 
 
 async def test_the_shorthand_body_is_the_api_body(api: Guarded) -> None:
