@@ -46,7 +46,7 @@ class TokenApi:
 
     async def stored(self) -> int:
         """Every lesson in the store's file, whoever owns it."""
-        database = self.container.sqlite()
+        database = self.container.stores.database()
         row = await database.read(lambda c: c.execute("SELECT count(*) FROM lessons").fetchone())
         return int(row[0])
 
