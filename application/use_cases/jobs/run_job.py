@@ -3,9 +3,11 @@
 claim (exactly once) -> prepare (the job's one deadline starts) -> for each step
 (gather, structure, validate, repair): record the phase, then run the step while a
 watcher renews the lease and looks for a cancel -> record the store phase (from then on
-a cancel is refused) -> store the lesson -> done. With a cache, the same request's
-lesson is served from it (no model call) and a variant reuses the cached material, as
-the synchronous route does (the keys include the request's ``prompt``).
+a cancel is refused) -> store the lesson (its id is the job's) -> done. A job resumed
+after its worker died keeps its deadline, and finds the lesson if it was stored already.
+With a cache, the same request's lesson is served from it (no model call) and a variant
+reuses the cached material, as the synchronous route does (the keys include the
+request's ``prompt``).
 
 A cancel is obeyed at the next step boundary; a model call in flight when it comes is
 abandoned (its task is cancelled) and nothing is stored: the job ends ``canceled``. Past
@@ -20,7 +22,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -102,13 +104,20 @@ class RunJob:
         return await self._end(job_id, worker, lesson_id=lesson_id)
 
     async def _run(self, job: JobRecord, worker: str) -> str:
-        prepared = self._generate.prepare(job.spec.request(job.idempotency_key))
+        # The lesson's id is the job's, so a job resumed after its worker died between
+        # storing the lesson and recording ``done`` finds it and stores no second one.
+        if job.attempts > 1 and await self._generate.stored(job.job_id):
+            return job.job_id
+        # A resumed job keeps the deadline it started with (claims keep ``started_at``).
+        spent = job.updated_at - job.started_at if job.started_at else timedelta(0)
+        prepared = self._generate.prepare(job.spec.request(job.idempotency_key), spent)
         cache = self._cache if job.spec.use_cache else None
         cached = await cache.get(prepared.lesson_key) if cache is not None else None
         if cached is not None:
             # A new lesson from the cached one: new id and times, no model call.
             meta = GenerationMeta(cache="lesson")
-            record = self._generate.record(prepared, json.loads(cached), meta, cached)
+            made = self._generate.record(prepared, json.loads(cached), meta, cached)
+            record = replace(made, lesson_id=job.job_id)
             draft = self._generate.start(prepared)
             await self._report(job.job_id, worker, "store", len(PHASE_OF), draft, [])
             await self._generate.store(record)
@@ -126,9 +135,10 @@ class RunJob:
                 cache.put(prepared.lesson_key, generated.record.lesson_json, ttl),
                 cache.put(prepared.idm_key, generated.idm.model_dump_json(), ttl),
             )
-        await self._generate.store(generated.record)
-        self._generate.report(GenerationReport.made(generated.record))
-        return generated.record.lesson_id
+        lesson = replace(generated.record, lesson_id=job.job_id)
+        await self._generate.store(lesson)
+        self._generate.report(GenerationReport.made(lesson))
+        return lesson.lesson_id
 
     async def _steps(
         self, job_id: str, worker: str, draft: Draft
