@@ -22,6 +22,9 @@ from application.use_cases.jobs.manage import QUEUE_GRACE
 from application.use_cases.jobs.run_job import RunJob
 
 log = logging.getLogger("dgs.jobs")
+# Seconds between sweeps: a job recorded as due at once (``dgs generate --async``, no
+# worker in its process) waits at most this long; a sweep is one indexed query.
+SWEEP_EVERY = 2.0
 
 
 class InProcessJobQueue:
@@ -49,7 +52,7 @@ class WorkerPool:
         jobs: JobStore,
         *,
         concurrency: int = 4,
-        sweep_every: float = 10.0,
+        sweep_every: float = SWEEP_EVERY,
         max_attempts: int = 2,
     ) -> None:
         if concurrency < 1:

@@ -54,13 +54,20 @@ class StartJob:
         quotas: GenerationQuotas,
         clock: Clock,
         ids: IdGenerator,
+        *,
+        queue_grace: timedelta = QUEUE_GRACE,
     ) -> None:
+        """``queue_grace``: how long the queue has to hand the job to a worker before
+        the sweeper of a worker pool enqueues it again; 0 when this process has no
+        workers (``dgs generate --async``): the job is then due at once, for the next
+        sweep of a running ``dgs serve``."""
         self._jobs = jobs
         self._queue = queue
         self._generate = generate
         self._quotas = quotas
         self._clock = clock
         self._ids = ids
+        self._queue_grace = queue_grace
 
     async def __call__(
         self,
@@ -94,7 +101,7 @@ class StartJob:
             updated_at=now,
             expires_at=now + JOB_TTL,
             idempotency_key=key,
-            lease_until=now + QUEUE_GRACE,
+            lease_until=now + self._queue_grace,
         )
         stored, created = await self._jobs.create(job)
         if not created:  # a concurrent request with the same key made it first
