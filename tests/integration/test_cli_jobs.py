@@ -97,7 +97,7 @@ def test_a_cli_job_runs_on_the_serving_pool_and_watch_exits_0(
     assert code == 0
     states = [json.loads(line) for line in out.splitlines()]
     phases = [s["phase"] for s in states if s["phase"]]
-    assert phases[0] == "collect" and phases[-1] == "store"
+    assert (phases[0], phases[-1]) == ("collect", "store")
     assert "transform" in phases
     assert any(s["subphase"] == "ai_call_1_of_2" for s in states)
     final = states[-1]

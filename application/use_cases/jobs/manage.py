@@ -57,10 +57,13 @@ class StartJob:
         *,
         queue_grace: timedelta = QUEUE_GRACE,
     ) -> None:
-        """``queue_grace``: how long the queue has to hand the job to a worker before
-        the sweeper of a worker pool enqueues it again; 0 when this process has no
-        workers (``dgs generate --async``): the job is then due at once, for the next
-        sweep of a running ``dgs serve``."""
+        """The use case over its ports.
+
+        ``queue_grace``: how long the queue has to hand the job to a worker before the
+        sweeper of a worker pool enqueues it again; 0 when this process has no workers
+        (``dgs generate --async``): the job is then due at once, for the next sweep of a
+        running ``dgs serve``.
+        """
         self._jobs = jobs
         self._queue = queue
         self._generate = generate
