@@ -138,6 +138,7 @@ class Container(containers.DeclarativeContainer):
         generate_lesson,
         cache=cache,
         cache_ttl=providers.Callable(cache_ttl, settings),
+        quotas=quotas,
     )
     worker_pool = providers.Singleton(
         WorkerPool,

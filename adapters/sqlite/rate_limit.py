@@ -20,6 +20,7 @@ from application.ports.rate_limit import (
     full_at,
     next_utc_midnight,
     peek_at,
+    refunded,
     take_from,
     utc_day,
 )
@@ -88,6 +89,33 @@ class SqliteRateLimiter:
         day = utc_day(now)
         used = await self._db.read(lambda c: _count(c, identity, day))
         return DailyCount(True, used, next_utc_midnight(now) - now)
+
+    async def refund(self, identity: str, policy: BucketPolicy) -> None:
+        """Put a token back in one immediate transaction (no bucket: it is full)."""
+        now = self._clock.now().timestamp()
+
+        def refund(connection: sqlite3.Connection) -> None:
+            bucket = _bucket(connection, identity)
+            if bucket is None:
+                return
+            updated = refunded(bucket, policy, now)
+            connection.execute(
+                "UPDATE rate_buckets SET tokens = ?, updated_at = ?, full_at = ?"
+                " WHERE identity = ?",
+                (updated.tokens, updated.updated_at, full_at(updated, policy), identity),
+            )
+
+        await self._db.write(refund)
+
+    async def refund_day(self, identity: str, day: str) -> None:
+        """One conditional UPDATE: never below 0, and only that day's row."""
+        await self._db.write(
+            lambda c: c.execute(
+                "UPDATE day_counts SET count = count - 1"
+                " WHERE identity = ? AND day = ? AND count > 0",
+                (identity, day),
+            )
+        )
 
 
 def _bucket(connection: sqlite3.Connection, identity: str) -> Bucket | None:

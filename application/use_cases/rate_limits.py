@@ -7,10 +7,16 @@ Both are taken together before any model call, and both are reported to the clie
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from application.errors import ApplicationError
-from application.ports.rate_limit import BucketPolicy, DailyCount, RateLimiter, TakeResult
+from application.ports.rate_limit import (
+    BucketPolicy,
+    DailyCount,
+    RateLimiter,
+    TakeResult,
+    utc_day,
+)
 
 GLOBAL_BUDGET_IDENTITY = "global:daily-generations"
 CLIENT_POLICY = "client"
@@ -74,6 +80,11 @@ class GenerationQuotas:
                 "the service's daily generation budget is spent", _retry_after(quotas), quotas
             )
         return quotas
+
+    async def refund(self, client: str, charged_at: datetime) -> None:
+        """Give back a generation taken at ``charged_at`` (refused before any model call)."""
+        await self._limiter.refund(_identity(client), self._per_client)
+        await self._limiter.refund_day(GLOBAL_BUDGET_IDENTITY, utc_day(charged_at))
 
     async def peek(self, client: str) -> Quotas:
         """The same report, spending nothing (a replay costs nothing)."""

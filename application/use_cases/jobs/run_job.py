@@ -43,6 +43,7 @@ from application.ports.telemetry import GenerationReport, outcome_of
 from application.records import GenerationMeta
 from application.use_cases.generate_lesson import GeneratedLesson, GenerateLesson, Step
 from application.use_cases.lesson_draft import Draft
+from application.use_cases.rate_limits import GenerationQuotas
 from domain.generation import IntermediateDataModel
 
 log = logging.getLogger("dgs.jobs")
@@ -63,6 +64,13 @@ class JobTiming:
     heartbeat: timedelta = timedelta(seconds=5)
 
 
+@dataclass(slots=True)
+class _Attempt:
+    """What one run of a job got to: whether a model step started."""
+
+    model_called: bool = False
+
+
 class RunJob:
     """Runs a job by id for a worker; returns the record it ended with (None: not ours)."""
 
@@ -76,7 +84,9 @@ class RunJob:
         cache_ttl: timedelta = timedelta(hours=24),
         describe: Callable[[BaseException], JobProblem] = problem_of,
         monotonic: Callable[[], float] = time.perf_counter,
+        quotas: GenerationQuotas | None = None,
     ) -> None:
+        """``quotas``: where a job refused before any model call gets its charge back."""
         self._jobs = jobs
         self._generate = generate
         self._timing = timing or JobTiming()
@@ -84,26 +94,38 @@ class RunJob:
         self._cache_ttl = cache_ttl
         self._describe = describe
         self._monotonic = monotonic
+        self._quotas = quotas
 
     async def __call__(self, job_id: str, worker: str) -> JobRecord | None:
         """Claim and run the job; None if another worker has it (or it ended)."""
         job = await self._jobs.claim(job_id, worker, self._timing.lease)
         if job is None:
             return None
+        attempt = _Attempt()
         try:
-            lesson_id = await self._run(job, worker)
+            lesson_id = await self._run(job, worker, attempt)
         except CancelRequestedError:
             return await self._end(job_id, worker, canceled=True)
         except LeaseLostError:
             return None
         except ApplicationError as exc:
-            return await self._end(job_id, worker, problem=self._describe(exc))
+            ended = await self._end(job_id, worker, problem=self._describe(exc))
+            # Refused before any model call (e.g. the provider is not configured): the
+            # charge taken when the job was accepted is given back (issue 13). Only on a
+            # first attempt: a worker that died before may have made calls unrecorded.
+            if ended is not None and not attempt.model_called and job.attempts == 1:
+                await self._refund(job)
+            return ended
         except Exception as exc:
             log.exception("job %s failed unexpectedly", job_id)
             return await self._end(job_id, worker, problem=self._describe(exc))
         return await self._end(job_id, worker, lesson_id=lesson_id)
 
-    async def _run(self, job: JobRecord, worker: str) -> str:
+    async def _refund(self, job: JobRecord) -> None:
+        if self._quotas is not None and job.charged is not None:
+            await self._quotas.refund(job.charged, job.created_at)
+
+    async def _run(self, job: JobRecord, worker: str, attempt: _Attempt) -> str:
         # The lesson's id is the job's, so a job resumed after its worker died between
         # storing the lesson and recording ``done`` finds it and stores no second one.
         if job.attempts > 1 and await self._generate.stored(job.job_id):
@@ -126,7 +148,7 @@ class RunJob:
         material = await cache.get(prepared.idm_key) if cache is not None else None
         idm = IntermediateDataModel.model_validate_json(material) if material else None
         draft = self._generate.start(prepared, idm)
-        generated, calls = await self._steps(job.job_id, worker, draft)
+        generated, calls = await self._steps(job.job_id, worker, draft, attempt)
         # The store phase is the point of no return: from this write on, cancel is refused.
         await self._report(job.job_id, worker, "store", len(PHASE_OF), draft, calls)
         if cache is not None:
@@ -141,7 +163,7 @@ class RunJob:
         return lesson.lesson_id
 
     async def _steps(
-        self, job_id: str, worker: str, draft: Draft
+        self, job_id: str, worker: str, draft: Draft, attempt: _Attempt
     ) -> tuple[GeneratedLesson, list[JobCall]]:
         """Every step, each announced at its boundary and watched while it runs.
 
@@ -152,6 +174,7 @@ class RunJob:
             for done, name in enumerate(PHASE_OF):
                 await self._report(job_id, worker, PHASE_OF[name], done, draft, calls)
                 started = self._monotonic()
+                attempt.model_called |= name in _MODEL_STEPS
                 draft = await self._watched(job_id, worker, self._generate.step(name, draft))
                 latency = round((self._monotonic() - started) * 1000)
                 calls += _new_calls(draft, len(calls), latency)
