@@ -16,6 +16,7 @@ import asyncio
 import logging
 import secrets
 
+from adapters.observability.metrics import Metrics, NoMetrics, Point
 from application.jobs.problems import WORKER_LOST
 from application.ports.jobs import JobStore
 from application.use_cases.jobs.manage import QUEUE_GRACE
@@ -30,16 +31,24 @@ SWEEP_EVERY = 2.0
 class InProcessJobQueue:
     """``JobQueue`` in memory, for the workers of this process."""
 
-    def __init__(self) -> None:
+    def __init__(self, metrics: Metrics | None = None) -> None:
         self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._metrics = metrics or NoMetrics()
 
     async def enqueue(self, job_id: str) -> None:
         """Queue a job id."""
         self._queue.put_nowait(job_id)
+        self._depth()
 
     async def next(self) -> str:
         """The next job id (waits for one)."""
-        return await self._queue.get()
+        job_id = await self._queue.get()
+        self._depth()
+        return job_id
+
+    def _depth(self) -> None:
+        """The queue depth gauge: jobs accepted here that no worker has taken yet."""
+        self._metrics.record([Point("dgs_job_queue_depth", self._queue.qsize())])
 
 
 class WorkerPool:

@@ -38,7 +38,7 @@ from application.jobs.records import (
 )
 from application.jobs.transitions import CancelRequestedError, LeaseLostError
 from application.ports.cache import Cache
-from application.ports.jobs import JobStore
+from application.ports.jobs import JobEvents, JobStore, NoJobEvents
 from application.ports.telemetry import GenerationReport, outcome_of
 from application.records import GenerationMeta
 from application.use_cases.generate_lesson import GeneratedLesson, GenerateLesson, Step
@@ -85,8 +85,13 @@ class RunJob:
         describe: Callable[[BaseException], JobProblem] = problem_of,
         monotonic: Callable[[], float] = time.perf_counter,
         quotas: GenerationQuotas | None = None,
+        events: JobEvents | None = None,
     ) -> None:
-        """``quotas``: where a job refused before any model call gets its charge back."""
+        """The runner over its ports.
+
+        ``quotas``: where a job refused before any model call gets its charge back;
+        ``events``: told of every job this runner ended (one log line each).
+        """
         self._jobs = jobs
         self._generate = generate
         self._timing = timing or JobTiming()
@@ -95,6 +100,7 @@ class RunJob:
         self._describe = describe
         self._monotonic = monotonic
         self._quotas = quotas
+        self._events = events or NoJobEvents()
 
     async def __call__(self, job_id: str, worker: str) -> JobRecord | None:
         """Claim and run the job; None if another worker has it (or it ended)."""
@@ -232,11 +238,13 @@ class RunJob:
         canceled: bool = False,
     ) -> JobRecord | None:
         try:
-            return await self._jobs.finish(
+            ended = await self._jobs.finish(
                 job_id, worker, lesson_id=lesson_id, problem=problem, canceled=canceled
             )
         except LeaseLostError:
             return None  # another worker took the job over: its record is its own
+        self._events.job_finished(ended)
+        return ended
 
 
 def _subphase(phase: Phase, draft: Draft, made: int) -> str | None:
