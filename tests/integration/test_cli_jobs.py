@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import pty
+import re
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -154,3 +159,36 @@ def test_list_pages_newest_first_and_unknown_jobs_exit_1(
         assert "not_found" in err
     code, _, err = run(capsys, "jobs", "list", "--cursor", "not-a-cursor")
     assert code == 2
+
+
+def test_watch_on_a_terminal_redraws_one_line_with_phase_progress_and_elapsed_time(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    job_id = started(capsys)
+    code, _, _ = run(capsys, "jobs", "cancel", job_id)
+    assert code == 0
+    leader, follower = pty.openpty()
+    try:
+        ended = subprocess.run(
+            [sys.executable, "-m", "entrypoints.cli", "jobs", "watch", job_id],
+            stdout=follower, stderr=subprocess.PIPE, timeout=60, check=False,
+            cwd=Path(__file__).parents[2],
+        )  # fmt: skip
+        os.close(follower)
+        shown = b""
+        while chunk := _read(leader):
+            shown += chunk
+    finally:
+        os.close(leader)
+    assert ended.returncode == 5, ended.stderr
+    text = shown.decode()
+    assert text.startswith("\rcanceled")  # the line redrawn in place, not a new line
+    assert re.search(r"\[-{20}\]   0%\s+\d+\.\ds", text)  # the bar and the elapsed time
+    assert text.rstrip().endswith("canceled nothing was stored")
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 4096)
+    except OSError:  # the terminal's other end is closed: all was read
+        return b""
