@@ -11,6 +11,9 @@ from dependency_injector import providers
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.observability.prometheus import PrometheusMetrics
+from adapters.sqs.client import SqsQueue, SqsSettings
+from adapters.sqs.depth import report_depth
+from adapters.sqs.messages import encode_job_message
 from application.errors import ProviderUnavailableError
 from application.principal import Principal
 from application.use_cases.generation_request import GenerateRequest
@@ -23,6 +26,7 @@ from tests.http.conftest import api_settings, count_model_calls
 from tests.http.observed import RFC3339_MS_UTC, events, json_logs
 from tests.http.test_errors import FailingGatherer
 from tests.support.logs import preserved_logging
+from tests.support.sqs import SqsQueues
 
 OWNER = Principal.user("google_1234567890", "access-token").owner
 JOB_FIELDS = {"ts", "level", "logger", "msg", "event", "job_id", "owner", "status", "outcome",
@@ -124,3 +128,22 @@ async def test_the_workers_log_each_job_as_a_json_line(
     assert (line["job_id"], line["outcome"], line["logger"]) == (job.job_id, "ok", "dgs.jobs")
     assert RFC3339_MS_UTC.fullmatch(line["ts"])
     assert {"generation"} <= {entry.get("event") for entry in lines}
+
+
+async def test_dgs_worker_logs_the_sqs_queue_depth(
+    sqs: SqsQueues, capsys: pytest.CaptureFixture[str]
+) -> None:
+    queue = sqs.queue()
+    for job_id in ("a", "b", "c"):
+        sqs.send(queue.url, encode_job_message(job_id))
+    sqs.receive(queue.url, count=1)  # one taken by a worker, not yet deleted
+    client = SqsQueue(SqsSettings(queue_url=queue.url))
+    metrics = PrometheusMetrics()
+    try:
+        with json_logs(capsys) as lines:
+            await report_depth(client, metrics)
+    finally:
+        await client.close()
+    (line,) = events(lines, "queue")
+    assert (line["waiting"], line["in_flight"], line["logger"]) == (2, 1, "dgs.worker")
+    assert b"dgs_job_queue_depth 2.0" in metrics.exposition()[0]
