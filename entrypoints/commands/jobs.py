@@ -54,10 +54,11 @@ def start(args: argparse.Namespace) -> int:
     async def work(container: Container, request: GenerateRequest) -> tuple[JobRecord, bool]:
         detached = container.settings().job_queue_url is None
         # No worker in this process: due at once for a serving process's sweeper.
-        start_job = container.start_job(queue_grace=timedelta(0)) if detached else None
-        started = await (start_job or container.start_job())(
-            request, _owner(), None, use_cache=False
-        )  # the local operator: no quota, and always a new lesson (as `dgs generate`)
+        start_job = (
+            container.start_job(queue_grace=timedelta(0)) if detached else container.start_job()
+        )
+        # The local operator: no quota, and always a new lesson (as `dgs generate`).
+        started = await start_job(request, _owner(), None, use_cache=False)
         return started.job, detached
 
     try:
