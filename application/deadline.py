@@ -39,9 +39,18 @@ class Deadline:
     clock: Callable[[], float] = field(default=time.monotonic, compare=False, repr=False)
 
     @classmethod
-    def start(cls, budget: timedelta, clock: Callable[[], float] = time.monotonic) -> Deadline:
-        """A deadline ``budget`` from now."""
-        return cls(budget, clock() + budget.total_seconds(), clock)
+    def start(
+        cls,
+        budget: timedelta,
+        clock: Callable[[], float] = time.monotonic,
+        spent: timedelta = timedelta(0),
+    ) -> Deadline:
+        """A deadline ``budget`` from now, less what was ``spent`` of it already.
+
+        ``spent``: a job resumed by another worker keeps the deadline it started with.
+        """
+        left = max(timedelta(0), budget - spent)
+        return cls(budget, clock() + left.total_seconds(), clock)
 
     def remaining(self) -> float:
         """Seconds left (0 once passed)."""

@@ -108,7 +108,36 @@ def _parser() -> argparse.ArgumentParser:
         "--schema-version", default=DEFAULT_CATALOG_VERSION, choices=CATALOG_VERSIONS
     )
     generate.add_argument("--json", action="store_true", help="print the API's response body")
+    generate.add_argument(
+        "--async", dest="async_", action="store_true",
+        help="start a generation job and print its id (see `dgs jobs`)",
+    )  # fmt: skip
     generate.set_defaults(handler="generate:generate", label=generate.prog)
+
+    # Generation jobs (issue 13), as the dev tenant.
+    jobs = commands.add_parser("jobs", help="generation jobs (`dgs generate --async`)")
+    job_commands = jobs.add_subparsers(dest="jobs_command", required=True)
+    job_list = job_commands.add_parser("list", help="list jobs, newest first")
+    job_list.add_argument(
+        "--status", choices=["queued", "running", "done", "failed", "canceled"], default=None
+    )
+    job_list.add_argument("--limit", type=_limit, default=DEFAULT_LIMIT, help="1-100")
+    job_list.add_argument("--cursor", default=None, help="the next page's cursor")
+    job_list.add_argument("--json", action="store_true", help="print JSON")
+    job_list.set_defaults(handler="jobs:jobs_list", label=job_list.prog)
+    for name, helped in (
+        ("get", "show one job"),
+        ("watch", "follow a job to its end (exit code: how it ended)"),
+        ("cancel", "cancel a job (a running one stops at its next step)"),
+    ):
+        job_command = job_commands.add_parser(name, help=helped)
+        job_command.add_argument("job_id")
+        job_command.add_argument("--json", action="store_true", help="print JSON (lines)")
+        job_command.set_defaults(handler=f"jobs:jobs_{name}", label=job_command.prog)
+        if name == "watch":
+            job_command.add_argument(
+                "--interval", type=float, default=0.5, help="seconds between reads (default 0.5)"
+            )
 
     serve = commands.add_parser("serve", help="run the HTTP API (hypercorn)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")

@@ -23,6 +23,7 @@ from adapters.observability.generations import (
     ObservedRepairer,
     ObservedStructurer,
 )
+from adapters.observability.jobs import LoggedJobs
 from adapters.observability.metrics import Metrics, NoMetrics
 from adapters.system import RandomIds, SystemClock
 from application.cursor import CursorCodec
@@ -38,7 +39,7 @@ from application.use_cases.jobs.manage import CancelJob, GetJob, ListJobs, Start
 from application.use_cases.jobs.run_job import RunJob
 from application.use_cases.lessons import DeleteLesson, GetLesson, ListLessons, PatchLesson
 from application.use_cases.rate_limits import GenerationQuotas, MonthlyQuota
-from entrypoints import auth_wiring, llm_wiring, queue_wiring
+from entrypoints import auth_wiring, llm_wiring, observability, queue_wiring
 from entrypoints.resources import Resources
 from entrypoints.settings import Settings
 from entrypoints.stores import STORES
@@ -132,7 +133,10 @@ class Container(containers.DeclarativeContainer):
     )
     # Generation jobs: accepted here, run by a worker (this process's pool, or SQS workers
     # when DGS_JOB_QUEUE_URL names a queue).
-    in_process_queue = providers.Singleton(InProcessJobQueue)
+    in_process_queue = providers.Singleton(InProcessJobQueue, metrics)
+    job_events = providers.Singleton(
+        LoggedJobs, providers.Callable(observability.identity_key, settings)
+    )
     job_queue = providers.Singleton(queue_wiring.job_queue, settings, in_process_queue)
     generation_quotas = providers.Factory(quotas_of, rate_limiter, settings)
     start_job = providers.Factory(
@@ -147,6 +151,8 @@ class Container(containers.DeclarativeContainer):
         generate_lesson,
         cache=cache,
         cache_ttl=providers.Callable(cache_ttl, settings),
+        quotas=generation_quotas,
+        events=job_events,
     )
     worker_pool = providers.Singleton(
         WorkerPool,

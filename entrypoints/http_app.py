@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from dependency_injector import providers
@@ -14,6 +13,7 @@ from adapters.http.edge import EdgeConfig
 from adapters.http.metrics_route import Exposition
 from adapters.observability.requests import ObservedRequests
 from entrypoints.container import Container, shutdown
+from entrypoints.observability import identity_key
 from entrypoints.settings import Settings, SettingsError
 
 
@@ -68,10 +68,7 @@ def build_app(container: Container) -> ObservedRequests:
             openapi_enabled=settings.openapi_enabled,
             body_timeout_seconds=settings.http_body_timeout_seconds,
             metrics_public=settings.metrics_public,
-            # Stable across workers and restarts, and useless without the secret.
-            identity_key=hashlib.sha256(
-                b"dgs client identity\0" + settings.cursor_secret_bytes()
-            ).digest(),
+            identity_key=identity_key(settings),
         ),
         EdgeConfig(
             dev_key=settings.dev_key.get_secret_value() if settings.dev_key else None,

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import sys
@@ -73,3 +74,11 @@ def build_metrics(runtime: Runtime) -> Metrics:
 
     directory = os.environ.get(MULTIPROCESS_VARIABLE)
     return PrometheusMetrics(Path(directory) if directory else None)
+
+
+def identity_key(settings: Settings) -> bytes:
+    """The key of the identity hashes in log lines (a client, a job's owner).
+
+    Stable across workers and restarts, and useless without the cursor secret.
+    """
+    return hashlib.sha256(b"dgs client identity\0" + settings.cursor_secret_bytes()).digest()

@@ -13,7 +13,7 @@ from adapters.jobs.pool import InProcessJobQueue
 from application.ports.job_queue import JobQueue, JobRunOutcome, RunJob
 from entrypoints.settings import Settings, SettingsError
 
-if TYPE_CHECKING:  # botocore loads with them: only a process that uses SQS pays for it
+if TYPE_CHECKING:  # the SQS adapters load botocore: only a process with a queue pays for it
     from adapters.sqs.client import SqsQueue
     from adapters.sqs.queue import SqsJobQueue
 

@@ -25,6 +25,7 @@ from application.ports.rate_limit import (
     next_utc_midnight,
     next_utc_month,
     peek_at,
+    refunded,
     take_from,
     utc_day,
     utc_month,
@@ -51,34 +52,37 @@ class DynamoRateLimiter:
             updated, result = take_from(_bucket(stored), policy, now)
             if not result.allowed:
                 return result  # nothing to write: an empty bucket refills by time alone
-            item: dict[str, Any] = {
-                **keys.rate_key(identity),
-                "tokens": updated.tokens,
-                "updated_at": updated.updated_at,
-                "version": 1 if stored is None else int(stored["version"]) + 1,
-            }
-            full = full_at(updated, policy)
-            if full is not None:  # a bucket that never refills never expires
-                item["ttl"] = math.ceil(full + _TTL_MARGIN.total_seconds())
-            condition = (
-                {"ConditionExpression": "attribute_not_exists(pk)"}
-                if stored is None
-                else {
-                    "ConditionExpression": "version = :version",
-                    "ExpressionAttributeValues": {":version": codec.value(int(stored["version"]))},
-                }
-            )
             try:
-                await self._table.call(
-                    "put_item",
-                    TableName=self._table.name,
-                    Item=codec.to_attributes(item),
-                    **condition,
-                )
+                await self._put(identity, stored, updated, policy)
             except ConditionFailed:
                 continue
             return result
         raise StoreUnavailableError(f"rate limit bucket {identity!r} is too contended")
+
+    async def _put(
+        self, identity: str, stored: dict[str, Any] | None, updated: Bucket, policy: BucketPolicy
+    ) -> None:
+        """Write the bucket on condition of the version read (``ConditionFailed`` if beaten)."""
+        item: dict[str, Any] = {
+            **keys.rate_key(identity),
+            "tokens": updated.tokens,
+            "updated_at": updated.updated_at,
+            "version": 1 if stored is None else int(stored["version"]) + 1,
+        }
+        full = full_at(updated, policy)
+        if full is not None:  # a bucket that never refills never expires
+            item["ttl"] = math.ceil(full + _TTL_MARGIN.total_seconds())
+        condition = (
+            {"ConditionExpression": "attribute_not_exists(pk)"}
+            if stored is None
+            else {
+                "ConditionExpression": "version = :version",
+                "ExpressionAttributeValues": {":version": codec.value(int(stored["version"]))},
+            }
+        )
+        await self._table.call(
+            "put_item", TableName=self._table.name, Item=codec.to_attributes(item), **condition
+        )
 
     async def peek(self, identity: str, policy: BucketPolicy) -> TakeResult:
         """The bucket as a take would find it now (one consistent read)."""
@@ -148,6 +152,39 @@ class DynamoRateLimiter:
         stored = await self._read(keys.day_key(identity, period))
         used = 0 if stored is None else int(stored["count"])
         return DailyCount(True, used, reset - now)
+
+    async def refund(self, identity: str, policy: BucketPolicy) -> None:
+        """Put a token back, on condition of the version read (no bucket: it is full)."""
+        for _ in range(MAX_CONTENTION_ROUNDS):
+            stored = await self._read(keys.rate_key(identity))
+            bucket = _bucket(stored)
+            if bucket is None:
+                return
+            updated = refunded(bucket, policy, self._clock.now().timestamp())
+            try:
+                await self._put(identity, stored, updated, policy)
+            except ConditionFailed:
+                continue
+            return
+        raise StoreUnavailableError(f"rate limit bucket {identity!r} is too contended")
+
+    async def refund_day(self, identity: str, day: str) -> None:
+        """One UpdateItem: ADD -1 on condition that the day's count is above 0."""
+        try:
+            await self._table.call(
+                "update_item",
+                TableName=self._table.name,
+                Key=codec.to_attributes(keys.day_key(identity, day)),
+                UpdateExpression="ADD #count :minus_one",
+                ConditionExpression="#count > :zero",
+                ExpressionAttributeNames={"#count": "count"},
+                ExpressionAttributeValues={
+                    ":minus_one": codec.value(-1),
+                    ":zero": codec.value(0),
+                },
+            )
+        except ConditionFailed:
+            return  # nothing counted that day (or its counter expired): nothing to give back
 
     async def _read(self, key: dict[str, str]) -> dict[str, Any] | None:
         response = await self._table.call(

@@ -16,27 +16,39 @@ import asyncio
 import logging
 import secrets
 
+from adapters.observability.metrics import Metrics, NoMetrics, Point
 from application.jobs.problems import WORKER_LOST
 from application.ports.jobs import JobStore
 from application.use_cases.jobs.manage import QUEUE_GRACE
 from application.use_cases.jobs.run_job import RunJob
 
 log = logging.getLogger("dgs.jobs")
+# Seconds between sweeps: a job recorded as due at once (``dgs generate --async``, no
+# worker in its process) waits at most this long; a sweep is one indexed query.
+SWEEP_EVERY = 2.0
 
 
 class InProcessJobQueue:
     """``JobQueue`` in memory, for the workers of this process."""
 
-    def __init__(self) -> None:
+    def __init__(self, metrics: Metrics | None = None) -> None:
         self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._metrics = metrics or NoMetrics()
 
     async def enqueue(self, job_id: str) -> None:
         """Queue a job id."""
         self._queue.put_nowait(job_id)
+        self._depth()
 
     async def next(self) -> str:
         """The next job id (waits for one)."""
-        return await self._queue.get()
+        job_id = await self._queue.get()
+        self._depth()
+        return job_id
+
+    def _depth(self) -> None:
+        """The queue depth gauge: jobs accepted here that no worker has taken yet."""
+        self._metrics.record([Point("dgs_job_queue_depth", self._queue.qsize())])
 
 
 class WorkerPool:
@@ -49,7 +61,7 @@ class WorkerPool:
         jobs: JobStore,
         *,
         concurrency: int = 4,
-        sweep_every: float = 10.0,
+        sweep_every: float = SWEEP_EVERY,
         max_attempts: int = 2,
     ) -> None:
         if concurrency < 1:

@@ -3,9 +3,8 @@
 Every metric is declared once in ``METRICS`` (name, kind, labels, unit, help). A backend
 turns recorded points into Prometheus series (``prometheus.py``, containers) or CloudWatch
 Embedded Metric Format lines (``emf.py``, Lambda). Adding a metric is one line here plus
-one ``record`` call where the fact is known; a job queue depth, once jobs exist, is
-``MetricSpec("dgs_job_queue_depth", "gauge", "Jobs waiting to run", ())`` and
-``metrics.record([Point("dgs_job_queue_depth", depth)])``.
+one ``record`` call where the fact is known (e.g. the job queue's depth, a gauge the
+in-process queue sets as jobs come and go).
 """
 
 from __future__ import annotations
@@ -54,6 +53,7 @@ METRICS: tuple[MetricSpec, ...] = (
         "dgs_model_cost_usd", "counter", "Approximate cost of model calls (USD)", _MODEL,
         unit="None",
     ),
+    MetricSpec("dgs_job_queue_depth", "gauge", "Jobs waiting for a worker in this process", ()),
 )  # fmt: skip
 SPECS: Mapping[str, MetricSpec] = {spec.name: spec for spec in METRICS}
 

@@ -43,7 +43,9 @@ class PrometheusMetrics:
         for point in points:
             try:
                 spec = check(point)
-                metric = self._metrics[spec.name].labels(**point.labels)
+                family = self._metrics[spec.name]
+                # A metric without labels is its own (only) series.
+                metric = family.labels(**point.labels) if spec.labels else family
                 if isinstance(metric, Counter):
                     metric.inc(point.value)
                 elif isinstance(metric, Histogram):

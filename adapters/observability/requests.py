@@ -11,8 +11,6 @@ make every line unique), status, latency and a hash of the client's identity.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -20,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.observability.correlation import correlated, correlation_for
-from adapters.observability.logs import fields
+from adapters.observability.logs import fields, identity_hash
 from adapters.observability.metrics import Metrics, Point
 
 log = logging.getLogger("dgs.request")
@@ -110,6 +108,4 @@ class ObservedRequests:
 
         The same client gives the same value, and no identity can be read back from it.
         """
-        identity = self._observation.identity_of(scope)
-        digest = hmac.new(self._observation.identity_key, identity.encode(), hashlib.sha256)
-        return digest.hexdigest()[:16]
+        return identity_hash(self._observation.identity_key, self._observation.identity_of(scope))

@@ -23,6 +23,7 @@ from application.ports.rate_limit import (
     next_utc_midnight,
     next_utc_month,
     peek_at,
+    refunded,
     take_from,
     utc_day,
     utc_month,
@@ -118,6 +119,33 @@ class SqliteRateLimiter:
             return DailyCount(True, used + 1, resets_after)
 
         return await self._db.write(count)
+
+    async def refund(self, identity: str, policy: BucketPolicy) -> None:
+        """Put a token back in one immediate transaction (no bucket: it is full)."""
+        now = self._clock.now().timestamp()
+
+        def refund(connection: sqlite3.Connection) -> None:
+            bucket = _bucket(connection, identity)
+            if bucket is None:
+                return
+            updated = refunded(bucket, policy, now)
+            connection.execute(
+                "UPDATE rate_buckets SET tokens = ?, updated_at = ?, full_at = ?"
+                " WHERE identity = ?",
+                (updated.tokens, updated.updated_at, full_at(updated, policy), identity),
+            )
+
+        await self._db.write(refund)
+
+    async def refund_day(self, identity: str, day: str) -> None:
+        """One conditional UPDATE: never below 0, and only that day's row."""
+        await self._db.write(
+            lambda c: c.execute(
+                "UPDATE day_counts SET count = count - 1"
+                " WHERE identity = ? AND day = ? AND count > 0",
+                (identity, day),
+            )
+        )
 
 
 def _bucket(connection: sqlite3.Connection, identity: str) -> Bucket | None:

@@ -135,6 +135,9 @@ class JobRecord:
     worker: str | None = None  # who holds the lease
     lease_until: datetime | None = None  # queued: when to enqueue again; running: the lease
     attempts: int = 0  # how many times a worker claimed it
+    # The client charged when the job was accepted (None: the local operator, charged
+    # nothing); refunded if the job is refused before any model call.
+    charged: str | None = None
 
     @property
     def final(self) -> bool:

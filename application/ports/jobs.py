@@ -99,3 +99,20 @@ class JobStore(Protocol):
     async def fail_lost(self, job_id: str, problem: JobProblem) -> JobRecord | None:
         """End a job whose worker is gone (None if it already ended)."""
         ...
+
+
+@runtime_checkable
+class JobEvents(Protocol):
+    """Told when a job ends, for logs and metrics (must not raise)."""
+
+    def job_finished(self, job: JobRecord) -> None:
+        """The job's final record (done, failed or canceled)."""
+        ...
+
+
+class NoJobEvents:
+    """Tells nobody."""
+
+    def job_finished(self, job: JobRecord) -> None:
+        """Nothing."""
+        return

@@ -77,6 +77,14 @@ class RateLimiter(Protocol):
         """Drop the identity's bucket and current day and month counts (its data erased)."""
         ...
 
+    async def refund(self, identity: str, policy: BucketPolicy) -> None:
+        """Put back one token taken from the bucket (never above capacity); atomically."""
+        ...
+
+    async def refund_day(self, identity: str, day: str) -> None:
+        """Uncount one from ``day``'s count (``utc_day``; never below 0); atomically."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Bucket:
@@ -93,6 +101,11 @@ def take_from(bucket: Bucket | None, policy: BucketPolicy, now: float) -> tuple[
         left = max(0.0, tokens - 1.0)
         return Bucket(left, now), _state(left, policy, allowed=True)
     return Bucket(tokens, now), _state(tokens, policy, allowed=False)
+
+
+def refunded(bucket: Bucket, policy: BucketPolicy, now: float) -> Bucket:
+    """A bucket refilled to ``now`` with one token put back, never above capacity."""
+    return Bucket(min(float(policy.capacity), _refilled(bucket, policy, now) + 1.0), now)
 
 
 def peek_at(bucket: Bucket | None, policy: BucketPolicy, now: float) -> TakeResult:

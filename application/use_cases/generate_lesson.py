@@ -29,6 +29,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from application.deadline import Deadline, within
+from application.errors import NotFoundError
 from application.ports.clock import Clock, IdGenerator
 from application.ports.generation import Gatherer, Progress, Repairer, RepairLog, Structurer
 from application.ports.lessons import LessonRepository
@@ -110,8 +111,10 @@ class GenerateLesson:
         await self.store(generated.record, progress)
         return generated
 
-    def prepare(self, request: GenerateRequest) -> PreparedRequest:
+    def prepare(self, request: GenerateRequest, spent: timedelta = timedelta(0)) -> PreparedRequest:
         """Check and resolve a request once, before anything is spent; its deadline starts.
+
+        ``spent``: how much of the deadline a resumed job used before (it keeps its own).
 
         ``InvalidRequestError`` for a bad topic or catalog version; a model that cannot do
         its step fails here too (``StructuredOutputUnavailableError``), before any call.
@@ -124,7 +127,7 @@ class GenerateLesson:
             self.routes(request.constraints),
             catalog.widgets_version,
             self._prompt_version,
-            Deadline.start(self._budget, self._monotonic),
+            Deadline.start(self._budget, self._monotonic, spent),
             prompt,
         )
 
@@ -253,6 +256,14 @@ class GenerateLesson:
                 else lesson_json
             ),
         )
+
+    async def stored(self, owner: str, lesson_id: str) -> bool:
+        """Whether the owner has a lesson with this id stored (a resumed job's may be)."""
+        try:
+            await self._lessons.get(owner, lesson_id)
+        except NotFoundError:
+            return False
+        return True
 
     async def store(
         self,

@@ -20,6 +20,7 @@ from application.ports.rate_limit import (
     RateLimiter,
     TakeResult,
     next_utc_month,
+    utc_day,
     utc_month,
 )
 
@@ -140,6 +141,11 @@ class GenerationQuotas:
                 "the service's daily generation budget is spent", _retry_after(quotas), quotas
             )
         return quotas
+
+    async def refund(self, client: str, charged_at: datetime) -> None:
+        """Give back a generation taken at ``charged_at`` (refused before any model call)."""
+        await self._limiter.refund(_identity(client), self._per_client)
+        await self._limiter.refund_day(GLOBAL_BUDGET_IDENTITY, utc_day(charged_at))
 
     async def peek(self, client: str) -> Quotas:
         """The same report, spending nothing (a replay costs nothing)."""

@@ -40,7 +40,14 @@ class TerminalProgress:
 
 
 def generate(args: argparse.Namespace) -> int:
-    """Generate and store a lesson; print a summary, or the API's JSON body with --json."""
+    """Generate and store a lesson; print a summary, or the API's JSON body with --json.
+
+    With ``--async``, start a job instead (``entrypoints.commands.jobs.start``).
+    """
+    if args.async_:
+        from entrypoints.commands.jobs import start
+
+        return start(args)
     progress = TerminalProgress() if sys.stderr.isatty() and not args.json else None
 
     async def work(container: Container, request: GenerateRequest) -> GuardedResult:

@@ -60,11 +60,15 @@ def store_init(args: argparse.Namespace) -> int:
             await container.lessons().ping()
             print(f"SQLite store ready at {settings.sqlite_path}")
             return EXIT_OK
-        from adapters.dynamodb.schema import create_table
+        from adapters.dynamodb.schema import add_missing_indexes, create_table
 
-        created = await create_table(container.stores.table())
+        table = container.stores.table()
+        created = await create_table(table)
         state = "created" if created else "already exists"
         print(f"DynamoDB table {settings.dynamodb_table!r} {state}")
+        if not created:  # a table from before the jobs: the job indexes it lacks
+            for index in await add_missing_indexes(table):
+                print(f"DynamoDB index {index!r} added")
         return EXIT_OK
 
     return _run("store init", init)

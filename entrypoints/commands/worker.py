@@ -14,6 +14,7 @@ import logging
 import signal
 
 from adapters.sqs.consumer import ConsumerSettings, SqsJobConsumer, StopSignal
+from adapters.sqs.depth import reporting_depth
 from application.ports.job_queue import RunJob
 from entrypoints import queue_wiring
 from entrypoints.commands import EXIT_BAD_INPUT, EXIT_OK
@@ -47,9 +48,12 @@ async def consume(settings: Settings, run_job: RunJob, consumer: ConsumerSetting
         loop.add_signal_handler(number, stop.request)
     queue = sqs_queue(settings)
     log.info("worker: %s, %d job(s) at a time", settings.job_queue_url, consumer.concurrency)
+    depth = asyncio.create_task(reporting_depth(queue))  # a `queue` line every minute
     try:
         await SqsJobConsumer(queue, run_job, consumer).run(stop)
     finally:
+        depth.cancel()
+        await asyncio.gather(depth, return_exceptions=True)
         for number in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(number)
         await queue.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from application.ports.rate_limit import BucketPolicy
+from application.ports.rate_limit import BucketPolicy, utc_day
 from tests.contract.conftest import Stores
 
 
@@ -95,3 +95,36 @@ async def test_fifty_concurrent_counts_with_a_budget_of_five_allow_exactly_five(
     assert sum(r.allowed for r in results) == 5
     assert sorted(r.used for r in results if r.allowed) == [1, 2, 3, 4, 5]
     assert (await stores.rate.counted_today("global", 5)).used == 5
+
+
+async def test_a_refund_puts_back_one_token_never_above_capacity(stores: Stores) -> None:
+    policy = BucketPolicy(capacity=2, refill_per_second=0.0)
+    assert [(await stores.rate.take("client-r", policy)).allowed for _ in range(3)] == [
+        True, True, False,
+    ]  # fmt: skip
+    await stores.rate.refund("client-r", policy)
+    assert (await stores.rate.peek("client-r", policy)).remaining == 1
+    assert (await stores.rate.take("client-r", policy)).allowed
+    await asyncio.gather(*(stores.rate.refund("client-r", policy) for _ in range(10)))
+    assert (await stores.rate.peek("client-r", policy)).remaining == 2  # never above capacity
+    await stores.rate.refund("never-took", policy)  # no bucket: already full
+    assert (await stores.rate.peek("never-took", policy)).remaining == 2
+
+
+async def test_concurrent_refunds_each_give_back_exactly_one(stores: Stores) -> None:
+    policy = BucketPolicy(capacity=20, refill_per_second=0.0)
+    await asyncio.gather(*(stores.rate.take("client-c", policy) for _ in range(20)))
+    await asyncio.gather(*(stores.rate.refund("client-c", policy) for _ in range(7)))
+    assert (await stores.rate.peek("client-c", policy)).remaining == 7
+
+
+async def test_a_day_refund_uncounts_one_from_that_day_never_below_zero(stores: Stores) -> None:
+    for _ in range(3):
+        await stores.rate.count_today("global", 5)
+    day = utc_day(stores.clock.now())
+    await asyncio.gather(*(stores.rate.refund_day("global", day) for _ in range(2)))
+    assert (await stores.rate.counted_today("global", 5)).used == 1
+    await asyncio.gather(*(stores.rate.refund_day("global", day) for _ in range(3)))
+    assert (await stores.rate.counted_today("global", 5)).used == 0
+    await stores.rate.refund_day("global", "2026-11-20")  # another day's: nothing to give back
+    assert (await stores.rate.count_today("global", 5)).used == 1

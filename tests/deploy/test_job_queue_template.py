@@ -112,7 +112,7 @@ def test_the_worker_reads_the_apis_table_and_secrets_but_not_the_dev_key() -> No
     for sid in ("ReadOwnSecrets", "ReadOwnParameters"):
         without_dev_key = [r for r in api[sid]["Resource"] if "DevKeySecret" not in str(r)]
         assert worker[sid] == {**api[sid], "Resource": without_dev_key}
-    assert set(worker) == set(api) - {"EnqueueJobs"} | {"ConsumeJobs"}
+    assert set(worker) == set(api) - {"EnqueueJobs", "QueryJobIndexes"} | {"ConsumeJobs"}
 
 
 def test_the_stack_outputs_the_queue_urls() -> None:
@@ -131,3 +131,34 @@ def _queue_actions(found: dict[str, Any]) -> set[str]:
                 assert statement["Resource"] == QUEUE_ARN, json.dumps(statement)
                 actions.add(action)
     return actions
+
+
+def test_the_table_has_the_job_indexes_the_adapter_queries() -> None:
+    from adapters.dynamodb.job_keys import index_definitions
+
+    table = named("LessonsTable")["Properties"]
+    attributes, indexes = index_definitions()
+    assert {a["AttributeName"]: a["AttributeType"] for a in attributes}.items() <= {
+        a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]
+    }.items()
+    declared = {
+        index["IndexName"]: (index["KeySchema"], index["Projection"])
+        for index in table["GlobalSecondaryIndexes"]
+    }
+    assert declared == {i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in indexes}
+    # Provisioned like the table: the free tier's 25 units cover the table and its indexes.
+    units = table["ProvisionedThroughput"]["ReadCapacityUnits"] + sum(
+        i["ProvisionedThroughput"]["ReadCapacityUnits"] for i in table["GlobalSecondaryIndexes"]
+    )
+    assert units <= 25
+
+
+def test_the_api_may_query_the_job_indexes_by_name_and_the_worker_none() -> None:
+    from adapters.dynamodb.job_keys import INDEXES
+
+    statement = statements(API)["QueryJobIndexes"]
+    assert statement["Action"] == "dynamodb:Query"
+    assert statement["Resource"] == [
+        {"Fn::Sub": f"${{LessonsTable.Arn}}/index/{name}"} for name in INDEXES
+    ]
+    assert "QueryJobIndexes" not in statements(WORKER)  # a worker runs jobs by id only

@@ -191,3 +191,51 @@ def test_assign_owner_moves_the_tenants_lessons_resumably(
     code, _, err = run(capsys, "store", "assign-owner", "--to", "USER#x")
     assert code == 2
     assert "not a user's sub" in err
+
+
+def test_store_init_adds_the_job_indexes_an_older_table_lacks(
+    moto_proxy: DynamoProxy, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_test_credentials(monkeypatch)
+    for name, value in {
+        "DGS_STORAGE": "dynamodb", "DGS_DYNAMODB_ENDPOINT_URL": moto_proxy.url,
+        "DGS_DYNAMODB_TABLE": f"old-{uuid.uuid4().hex[:10]}",
+        "DGS_CURSOR_SECRET": "cli-test-cursor-secret-000001",
+    }.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+
+    async def create_old_table() -> None:  # as the SAM template made it before the jobs
+        container = build_container(load_settings())
+        table = container.stores.table()
+        await table.call(
+            "create_table",
+            TableName=table.name,
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            BillingMode="PROVISIONED",
+            ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+        )
+        await table.wait_until_exists()
+        await shutdown(container)
+
+    asyncio.run(create_old_table())
+    code, out, _ = run(capsys, "jobs", "list")
+    assert code == 3  # the job listing's index is missing
+    code, out, _ = run(capsys, "store", "init")
+    assert code == 0
+    assert [line.split("'")[1] for line in out.splitlines()[1:]] == [
+        "jobs_by_owner", "jobs_by_status", "jobs_due",
+    ]  # fmt: skip
+    code, out, _ = run(capsys, "store", "init")
+    assert out.splitlines() == [out.splitlines()[0]]  # nothing more to add
+    code, _, _ = run(capsys, "generate", "Tides", "--async")
+    assert code == 0
+    code, out, _ = run(capsys, "jobs", "list", "--json", "--status", "queued")
+    assert code == 0
+    assert [job["topic"] for job in json.loads(out)["items"]] == ["Tides"]

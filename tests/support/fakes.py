@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from application.deadline import Deadline, current_deadline
-from application.errors import StructuredOutputUnavailableError
+from application.errors import NotFoundError, StructuredOutputUnavailableError
 from application.ports.generation import Gathered, ModelRoute, RepairRecord, Structured
 from application.records import LessonChanges, LessonQuery, LessonRecord, Page, StepUsage
 from domain.generation import IntermediateDataModel, LessonConstraints
@@ -74,7 +74,7 @@ class FakeRepairer(ScriptedStep):
 
 
 class MemoryLessons:
-    """A LessonRepository that keeps what is saved (reads are not needed here)."""
+    """A LessonRepository that keeps what is saved, and finds it by id."""
 
     def __init__(self) -> None:
         self.saved: list[LessonRecord] = []
@@ -83,7 +83,10 @@ class MemoryLessons:
         self.saved.append(record)
 
     async def get(self, owner: str, lesson_id: str) -> LessonRecord:
-        raise NotImplementedError
+        for record in self.saved:
+            if (record.owner, record.lesson_id) == (owner, lesson_id):
+                return record
+        raise NotFoundError(f"no lesson {lesson_id}")
 
     async def list_summaries(self, owner: str, query: LessonQuery) -> Page:
         raise NotImplementedError

@@ -57,6 +57,7 @@ class JobRig:
     queue: InProcessJobQueue
     start: StartJob
     run: RunJob
+    quotas: GenerationQuotas
     clock: FakeClock = field(default_factory=FakeClock)
 
     def close(self) -> None:
@@ -68,6 +69,7 @@ def job_rig(
     generate: GenerateLesson,
     per_client: int = 10,
     clock: FakeClock | None = None,
+    daily_budget: int = 500,
     *,
     cached: bool = False,
 ) -> JobRig:
@@ -78,9 +80,9 @@ def job_rig(
     jobs = SqliteJobStore(database, clock)
     queue = InProcessJobQueue()
     quotas = GenerationQuotas(
-        SqliteRateLimiter(database, clock), BucketPolicy(per_client, 0.0), 500
+        SqliteRateLimiter(database, clock), BucketPolicy(per_client, 0.0), daily_budget
     )
     start = StartJob(jobs, queue, generate, quotas, clock, RandomIds())
     cache = SqliteCache(database, clock) if cached else None
-    run = RunJob(jobs, generate, TIMING, cache=cache)
-    return JobRig(database, jobs, queue, start, run, clock)
+    run = RunJob(jobs, generate, TIMING, cache=cache, quotas=quotas)
+    return JobRig(database, jobs, queue, start, run, quotas, clock)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from application.errors import InvalidRequestError
+from application.jobs.problems import problem_of
 from application.jobs.records import (
     JOB_TTL,
     JobPage,
@@ -54,13 +55,23 @@ class StartJob:
         quotas: GenerationQuotas,
         clock: Clock,
         ids: IdGenerator,
+        *,
+        queue_grace: timedelta = QUEUE_GRACE,
     ) -> None:
+        """The use case over its ports.
+
+        ``queue_grace``: how long the queue has to hand the job to a worker before the
+        sweeper of a worker pool enqueues it again; 0 when this process has no workers
+        (``dgs generate --async``): the job is then due at once, for the next sweep of a
+        running ``dgs serve``.
+        """
         self._jobs = jobs
         self._queue = queue
         self._generate = generate
         self._quotas = quotas
         self._clock = clock
         self._ids = ids
+        self._queue_grace = queue_grace
 
     async def __call__(
         self,
@@ -82,8 +93,8 @@ class StartJob:
             existing = await self._jobs.find(owner, key)
             if existing is not None:
                 return StartedJob(_same(existing, digest), False)
-        quotas = await self._quotas.take(client) if client is not None else ()
         now = self._clock.now()
+        quotas = await self._quotas.take(client) if client is not None else ()
         job = JobRecord(
             job_id=self._ids.lesson_id(),
             owner=owner,
@@ -94,13 +105,29 @@ class StartJob:
             updated_at=now,
             expires_at=now + JOB_TTL,
             idempotency_key=key,
-            lease_until=now + QUEUE_GRACE,
+            lease_until=now + self._queue_grace,
+            charged=client,
         )
         stored, created = await self._jobs.create(job)
-        if not created:  # a concurrent request with the same key made it first
-            return StartedJob(_same(stored, digest), False, quotas)
-        await self._queue.enqueue(job.job_id)
+        if not created:  # a concurrent request with the same key made it first: one charge
+            await self._refund(job)
+            return StartedJob(_same(stored, digest), False, await self._peek(client))
+        try:
+            await self._queue.enqueue(job.job_id)
+        except Exception as exc:
+            # Refused before any model call: the job ends failed (it never runs) and
+            # the charge is given back; the caller sees the queue's error.
+            await self._jobs.fail_lost(job.job_id, problem_of(exc))
+            await self._refund(job)
+            raise
         return StartedJob(job, True, quotas)
+
+    async def _refund(self, job: JobRecord) -> None:
+        if job.charged is not None:
+            await self._quotas.refund(job.charged, job.created_at)
+
+    async def _peek(self, client: str | None) -> Quotas:
+        return await self._quotas.peek(client) if client is not None else ()
 
 
 class GetJob:

@@ -3,9 +3,11 @@
 claim (exactly once) -> prepare (the job's one deadline starts) -> for each step
 (gather, structure, validate, repair): record the phase, then run the step while a
 watcher renews the lease and looks for a cancel -> record the store phase (from then on
-a cancel is refused) -> store the lesson -> done. With a cache, the same request's
-lesson is served from it (no model call) and a variant reuses the cached material, as
-the synchronous route does (the keys include the request's ``prompt``).
+a cancel is refused) -> store the lesson (its id is the job's) -> done. A job resumed
+after its worker died keeps its deadline, and finds the lesson if it was stored already.
+With a cache, the same request's lesson is served from it (no model call) and a variant
+reuses the cached material, as the synchronous route does (the keys include the
+request's ``prompt``).
 
 A cancel is obeyed at the next step boundary; a model call in flight when it comes is
 abandoned (its task is cancelled) and nothing is stored: the job ends ``canceled``. Past
@@ -20,7 +22,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -36,11 +38,12 @@ from application.jobs.records import (
 )
 from application.jobs.transitions import CancelRequestedError, LeaseLostError
 from application.ports.cache import Cache
-from application.ports.jobs import JobStore
+from application.ports.jobs import JobEvents, JobStore, NoJobEvents
 from application.ports.telemetry import GenerationReport, outcome_of
 from application.records import GenerationMeta
 from application.use_cases.generate_lesson import GeneratedLesson, GenerateLesson, Step
 from application.use_cases.lesson_draft import Draft
+from application.use_cases.rate_limits import GenerationQuotas
 from domain.generation import IntermediateDataModel
 
 log = logging.getLogger("dgs.jobs")
@@ -61,6 +64,13 @@ class JobTiming:
     heartbeat: timedelta = timedelta(seconds=5)
 
 
+@dataclass(slots=True)
+class _Attempt:
+    """What one run of a job got to: whether a model step started."""
+
+    model_called: bool = False
+
+
 class RunJob:
     """Runs a job by id for a worker; returns the record it ended with (None: not ours)."""
 
@@ -74,7 +84,14 @@ class RunJob:
         cache_ttl: timedelta = timedelta(hours=24),
         describe: Callable[[BaseException], JobProblem] = problem_of,
         monotonic: Callable[[], float] = time.perf_counter,
+        quotas: GenerationQuotas | None = None,
+        events: JobEvents | None = None,
     ) -> None:
+        """The runner over its ports.
+
+        ``quotas``: where a job refused before any model call gets its charge back;
+        ``events``: told of every job this runner ended (one log line each).
+        """
         self._jobs = jobs
         self._generate = generate
         self._timing = timing or JobTiming()
@@ -82,33 +99,53 @@ class RunJob:
         self._cache_ttl = cache_ttl
         self._describe = describe
         self._monotonic = monotonic
+        self._quotas = quotas
+        self._events = events or NoJobEvents()
 
     async def __call__(self, job_id: str, worker: str) -> JobRecord | None:
         """Claim and run the job; None if another worker has it (or it ended)."""
         job = await self._jobs.claim(job_id, worker, self._timing.lease)
         if job is None:
             return None
+        attempt = _Attempt()
         try:
-            lesson_id = await self._run(job, worker)
+            lesson_id = await self._run(job, worker, attempt)
         except CancelRequestedError:
             return await self._end(job_id, worker, canceled=True)
         except LeaseLostError:
             return None
         except ApplicationError as exc:
-            return await self._end(job_id, worker, problem=self._describe(exc))
+            ended = await self._end(job_id, worker, problem=self._describe(exc))
+            # Refused before any model call (e.g. the provider is not configured): the
+            # charge taken when the job was accepted is given back (issue 13). Only on a
+            # first attempt: a worker that died before may have made calls unrecorded.
+            if ended is not None and not attempt.model_called and job.attempts == 1:
+                await self._refund(job)
+            return ended
         except Exception as exc:
             log.exception("job %s failed unexpectedly", job_id)
             return await self._end(job_id, worker, problem=self._describe(exc))
         return await self._end(job_id, worker, lesson_id=lesson_id)
 
-    async def _run(self, job: JobRecord, worker: str) -> str:
-        prepared = self._generate.prepare(job.spec.request(job.owner, job.idempotency_key))
+    async def _refund(self, job: JobRecord) -> None:
+        if self._quotas is not None and job.charged is not None:
+            await self._quotas.refund(job.charged, job.created_at)
+
+    async def _run(self, job: JobRecord, worker: str, attempt: _Attempt) -> str:
+        # The lesson's id is the job's, so a job resumed after its worker died between
+        # storing the lesson and recording ``done`` finds it and stores no second one.
+        if job.attempts > 1 and await self._generate.stored(job.owner, job.job_id):
+            return job.job_id
+        # A resumed job keeps the deadline it started with (claims keep ``started_at``).
+        spent = job.updated_at - job.started_at if job.started_at else timedelta(0)
+        prepared = self._generate.prepare(job.spec.request(job.owner, job.idempotency_key), spent)
         cache = self._cache if job.spec.use_cache else None
         cached = await cache.get(prepared.lesson_key) if cache is not None else None
         if cached is not None:
             # A new lesson from the cached one: new id and times, no model call.
             meta = GenerationMeta(cache="lesson")
-            record = self._generate.record(prepared, json.loads(cached), meta, cached)
+            made = self._generate.record(prepared, json.loads(cached), meta, cached)
+            record = replace(made, lesson_id=job.job_id)
             draft = self._generate.start(prepared)
             await self._report(job.job_id, worker, "store", len(PHASE_OF), draft, [])
             await self._generate.store(record)
@@ -117,7 +154,7 @@ class RunJob:
         material = await cache.get(prepared.idm_key) if cache is not None else None
         idm = IntermediateDataModel.model_validate_json(material) if material else None
         draft = self._generate.start(prepared, idm)
-        generated, calls = await self._steps(job.job_id, worker, draft)
+        generated, calls = await self._steps(job.job_id, worker, draft, attempt)
         # The store phase is the point of no return: from this write on, cancel is refused.
         await self._report(job.job_id, worker, "store", len(PHASE_OF), draft, calls)
         if cache is not None:
@@ -126,12 +163,13 @@ class RunJob:
                 cache.put(prepared.lesson_key, generated.record.lesson_json, ttl),
                 cache.put(prepared.idm_key, generated.idm.model_dump_json(), ttl),
             )
-        await self._generate.store(generated.record)
-        self._generate.report(GenerationReport.made(generated.record))
-        return generated.record.lesson_id
+        lesson = replace(generated.record, lesson_id=job.job_id)
+        await self._generate.store(lesson)
+        self._generate.report(GenerationReport.made(lesson))
+        return lesson.lesson_id
 
     async def _steps(
-        self, job_id: str, worker: str, draft: Draft
+        self, job_id: str, worker: str, draft: Draft, attempt: _Attempt
     ) -> tuple[GeneratedLesson, list[JobCall]]:
         """Every step, each announced at its boundary and watched while it runs.
 
@@ -142,6 +180,7 @@ class RunJob:
             for done, name in enumerate(PHASE_OF):
                 await self._report(job_id, worker, PHASE_OF[name], done, draft, calls)
                 started = self._monotonic()
+                attempt.model_called |= name in _MODEL_STEPS
                 draft = await self._watched(job_id, worker, self._generate.step(name, draft))
                 latency = round((self._monotonic() - started) * 1000)
                 calls += _new_calls(draft, len(calls), latency)
@@ -199,11 +238,13 @@ class RunJob:
         canceled: bool = False,
     ) -> JobRecord | None:
         try:
-            return await self._jobs.finish(
+            ended = await self._jobs.finish(
                 job_id, worker, lesson_id=lesson_id, problem=problem, canceled=canceled
             )
         except LeaseLostError:
             return None  # another worker took the job over: its record is its own
+        self._events.job_finished(ended)
+        return ended
 
 
 def _subphase(phase: Phase, draft: Draft, made: int) -> str | None:

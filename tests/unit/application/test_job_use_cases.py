@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from adapters.jobs.pool import WorkerPool
-from application.errors import InvalidRequestError, NotFoundError
+from adapters.system import RandomIds
+from application.errors import InvalidRequestError, NotFoundError, StoreUnavailableError
 from application.jobs.transitions import JobFinishedError
 from application.use_cases.generation_request import GenerateRequest
 from application.use_cases.guarded_generation import IdempotencyMismatchError
-from application.use_cases.jobs.manage import QUEUE_GRACE, CancelJob, GetJob, ListJobs
+from application.use_cases.jobs.manage import QUEUE_GRACE, CancelJob, GetJob, ListJobs, StartJob
 from application.use_cases.rate_limits import RateLimitedError
 from tests.support.generation import VALID, pipeline
 from tests.support.job_runs import TIMING, job_rig
@@ -136,5 +137,65 @@ async def test_the_sweeper_enqueues_a_queued_job_nobody_took(tmp_path: Path) -> 
         assert await pool.sweep() == 1
         assert await rig.queue.next() == job.job_id
         assert await pool.sweep() == 0  # not again before another grace
+    finally:
+        rig.close()
+
+
+async def test_two_simultaneous_starts_with_one_key_charge_once(tmp_path: Path) -> None:
+    generate, _ = pipeline([VALID])
+    rig = job_rig(tmp_path, generate, per_client=2)
+    try:
+        request = GenerateRequest("Tides", idempotency_key="k-1")
+        first, second = await asyncio.gather(
+            rig.start(request, OWNER, "client"), rig.start(request, OWNER, "client")
+        )
+        assert first.job.job_id == second.job.job_id
+        assert sorted([first.created, second.created]) == [False, True]
+        # One generation charged: a second new job still fits, a third does not.
+        assert (await rig.start(GenerateRequest("Waves"), OWNER, "client")).created
+        with pytest.raises(RateLimitedError):
+            await rig.start(GenerateRequest("Rain"), OWNER, "client")
+    finally:
+        rig.close()
+
+
+class BrokenQueue:
+    async def enqueue(self, job_id: str) -> None:
+        raise StoreUnavailableError("the queue did not answer")
+
+
+async def test_a_job_the_queue_refused_is_failed_and_refunded(tmp_path: Path) -> None:
+    generate, _ = pipeline([VALID])
+    rig = job_rig(tmp_path, generate, per_client=1)
+    try:
+        broken = StartJob(rig.jobs, BrokenQueue(), generate, rig.quotas, rig.clock, RandomIds())
+        with pytest.raises(StoreUnavailableError):
+            await broken(GenerateRequest("Tides"), OWNER, "client")
+        (job,) = (await rig.jobs.list(OWNER)).items
+        assert job.problem is not None
+        assert (job.status, job.problem.code) == ("failed", "store_unavailable")
+        # Refunded: the client's one generation is there again.
+        assert (await rig.start(GenerateRequest("Tides"), OWNER, "client")).created
+    finally:
+        rig.close()
+
+
+async def test_a_job_refused_before_any_model_call_is_refunded(tmp_path: Path) -> None:
+    generate, made = pipeline([VALID])
+    rig = job_rig(tmp_path, generate, per_client=1, daily_budget=1)
+    try:
+        started = await rig.start(GenerateRequest("Tides"), OWNER, "client")
+        made.structurer.refuse_route = True  # the provider is no longer configured for it
+        job = await rig.run(started.job.job_id, "w1")
+        assert job is not None
+        assert job.problem is not None
+        assert (job.status, job.problem.code) == ("failed", "structured_output_unavailable")
+        assert made.gatherer.calls == []
+        made.structurer.refuse_route = False
+        # Both the client's bucket and the day's budget were given back.
+        again = await rig.start(GenerateRequest("Tides"), OWNER, "client")
+        assert (await rig.run(again.job.job_id, "w1")) is not None
+        with pytest.raises(RateLimitedError):  # a job that made its calls is not refunded
+            await rig.start(GenerateRequest("Waves"), OWNER, "client")
     finally:
         rig.close()

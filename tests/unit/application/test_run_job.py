@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from application.ports.telemetry import GenerationReport
 from application.use_cases.generation_request import GenerateRequest
+from application.use_cases.jobs.run_job import RunJob
 from tests.support.generation import IDM, INVALID, VALID, pipeline, slow_pipeline
-from tests.support.job_runs import BlockingGatherer, job_rig
+from tests.support.job_runs import TIMING, BlockingGatherer, job_rig
 
 OWNER = "USER#alice"
 
@@ -162,3 +167,58 @@ class RecordingEvents:
 
     def generation_finished(self, report: GenerationReport) -> None:
         self.reports.append(report)
+
+
+class DiesBeforeFinishing:
+    """The job store of a worker killed after storing the lesson, before marking it done."""
+
+    def __init__(self, jobs: Any) -> None:
+        self._jobs = jobs
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._jobs, name)
+
+    async def finish(self, *args: Any, **kwargs: Any) -> Any:
+        raise WorkerKilled
+
+
+class WorkerKilled(Exception):
+    pass
+
+
+async def test_a_job_resumed_after_its_lesson_was_stored_does_not_store_a_second(
+    tmp_path: Path,
+) -> None:
+    generate, made = pipeline([VALID, VALID])
+    rig = job_rig(tmp_path, generate)
+    try:
+        started = await rig.start(GenerateRequest("Tides"), OWNER, None)
+        dying = RunJob(DiesBeforeFinishing(rig.jobs), generate, TIMING)
+        with pytest.raises(WorkerKilled):
+            await dying(started.job.job_id, "killed-worker")
+        assert len(made.lessons.saved) == 1
+        rig.clock.advance(TIMING.lease * 2)  # its lease expires: another worker resumes it
+        job = await rig.run(started.job.job_id, "w2")
+    finally:
+        rig.close()
+    assert job is not None
+    assert (job.status, job.attempts) == ("done", 2)
+    assert [record.lesson_id for record in made.lessons.saved] == [job.lesson_id]
+    assert len(made.structurer.calls) == 1  # no second generation either
+
+
+async def test_a_resumed_job_keeps_the_deadline_it_started_with(tmp_path: Path) -> None:
+    # Two calls of 40 s fit a 100 s budget, but not the 10 s left after a worker died.
+    generate, made, _ = slow_pipeline([VALID], [], seconds=40, budget=100)
+    rig = job_rig(tmp_path, generate)
+    try:
+        started = await rig.start(GenerateRequest("Tides"), OWNER, None)
+        await rig.jobs.claim(started.job.job_id, "killed-worker", TIMING.lease)
+        rig.clock.advance(timedelta(seconds=90))  # past the lease, 90 s of the deadline gone
+        job = await rig.run(started.job.job_id, "w2")
+    finally:
+        rig.close()
+    assert job is not None
+    assert job.problem is not None
+    assert (job.status, job.problem.code) == ("failed", "model_timeout")
+    assert made.lessons.saved == []
