@@ -21,7 +21,7 @@ from adapters.http.authn import principal_of
 from adapters.http.problems import HttpProblem
 from adapters.http.responses import problems
 from application.principal import AuthMethod
-from application.records import MAX_LIMIT
+from application.records import DEFAULT_LIMIT, MAX_LIMIT
 from application.use_cases.account import DescribeAccount, EraseAccount, ExportAccount
 from application.use_cases.lessons import view_of
 from application.use_cases.rate_limits import MonthlyUsage
@@ -123,7 +123,8 @@ async def me(
 async def export(
     request: Request[Any, Any, Any],
     exporter: NamedDependency[ExportAccount],
-    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
+    # Whole lessons: a page of the default size stays a few MB at most.
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, QueryParameter(max_length=512)] = None,
 ) -> Export:
     """Everything held for the caller: its lessons (whole) and usage, a page at a time."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from application.errors import NotFoundError
 from application.ports.idempotency import IdempotencyStore
 from application.ports.lessons import LessonRepository
-from application.records import MAX_LIMIT, LessonQuery, LessonRecord
+from application.records import DEFAULT_LIMIT, LessonQuery, LessonRecord
 from application.use_cases.rate_limits import GenerationQuotas, MonthlyQuota, MonthlyUsage, Quotas
 
 ERASE_BATCH = 100  # lessons per round of an erasure
@@ -64,7 +64,9 @@ class ExportAccount:
         self._lessons = lessons
         self._monthly = monthly
 
-    async def __call__(self, owner: str, cursor: str | None, limit: int = MAX_LIMIT) -> ExportPage:
+    async def __call__(
+        self, owner: str, cursor: str | None, limit: int = DEFAULT_LIMIT
+    ) -> ExportPage:
         """One page (newest first); follow ``next_cursor`` for the rest."""
         page = await self._lessons.list_summaries(owner, LessonQuery(limit=limit, cursor=cursor))
         records = await asyncio.gather(*(self._get(owner, s.lesson_id) for s in page.items))
