@@ -140,7 +140,14 @@ class Container(containers.DeclarativeContainer):
     job_queue = providers.Singleton(queue_wiring.job_queue, settings, in_process_queue)
     generation_quotas = providers.Factory(quotas_of, rate_limiter, settings)
     start_job = providers.Factory(
-        StartJob, jobs, job_queue, generate_lesson, generation_quotas, clock, ids
+        StartJob,
+        jobs,
+        job_queue,
+        generate_lesson,
+        generation_quotas,
+        clock,
+        ids,
+        monthly=monthly_quota,
     )
     get_job = providers.Factory(GetJob, jobs)
     list_jobs = providers.Factory(ListJobs, jobs)
@@ -152,6 +159,7 @@ class Container(containers.DeclarativeContainer):
         cache=cache,
         cache_ttl=providers.Callable(cache_ttl, settings),
         quotas=generation_quotas,
+        monthly=monthly_quota,
         events=job_events,
     )
     worker_pool = providers.Singleton(
@@ -182,9 +190,9 @@ class Container(containers.DeclarativeContainer):
     list_lessons = providers.Factory(ListLessons, lessons)
     patch_lesson = providers.Factory(PatchLesson, lessons)
     describe_account = providers.Factory(DescribeAccount, lessons, monthly_quota, generation_quotas)
-    export_account = providers.Factory(ExportAccount, lessons, monthly_quota)
+    export_account = providers.Factory(ExportAccount, lessons, monthly_quota, jobs)
     erase_account = providers.Factory(
-        EraseAccount, lessons, idempotency, monthly_quota, generation_quotas
+        EraseAccount, lessons, idempotency, monthly_quota, generation_quotas, jobs
     )
     assign_owner = providers.Factory(AssignOwner, lessons)
     delete_lesson = providers.Factory(

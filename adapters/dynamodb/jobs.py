@@ -133,6 +133,29 @@ class DynamoJobStore(VersionedJobStore):
         )
         return tuple(j for j in map(_record, page.get("Items", [])) if not self._expired(j))
 
+    async def erase(self, owner: str, job_id: str) -> bool:
+        """Delete the job's item on condition of its owner, then its idempotency key's."""
+        job = await self._read(job_id)
+        if job is None or job.owner != owner:
+            return False
+        try:
+            await self._table.call(
+                "delete_item",
+                TableName=self._table.name,
+                Key=codec.to_attributes(job_key(job_id)),
+                ConditionExpression="jobs_owner = :owner",
+                ExpressionAttributeValues={":owner": codec.value(owner_partition(owner))},
+            )
+        except ConditionFailed:
+            return False
+        if job.idempotency_key is not None:
+            await self._table.call(
+                "delete_item",
+                TableName=self._table.name,
+                Key=codec.to_attributes(job_idempotency_key(owner, job.idempotency_key)),
+            )
+        return True
+
     async def _read(self, job_id: str) -> JobRecord | None:
         response = await self._table.call(
             "get_item",

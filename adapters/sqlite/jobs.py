@@ -137,6 +137,18 @@ class SqliteJobStore(VersionedJobStore):
 
         return tuple(decode_job(row["record"]) for row in await self._db.read(due))
 
+    async def erase(self, owner: str, job_id: str) -> bool:
+        """One DELETE, on the owner's row only."""
+        await self._schema()
+
+        def erase(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
+                "DELETE FROM jobs WHERE job_id = ? AND owner = ?", (job_id, owner)
+            )
+            return cursor.rowcount == 1
+
+        return await self._db.write(erase)
+
     async def _read(self, job_id: str) -> JobRecord | None:
         await self._schema()
 

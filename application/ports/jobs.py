@@ -100,6 +100,13 @@ class JobStore(Protocol):
         """End a job whose worker is gone (None if it already ended)."""
         ...
 
+    async def erase(self, owner: str, job_id: str) -> bool:
+        """Delete the owner's job record now (its user's data is erased); False if absent.
+
+        A worker still running it loses its next write and stops; nothing is stored for it.
+        """
+        ...
+
 
 @runtime_checkable
 class JobEvents(Protocol):

@@ -13,12 +13,14 @@ import asyncio
 from dataclasses import dataclass
 
 from application.errors import NotFoundError
+from application.jobs.records import JobRecord
 from application.ports.idempotency import IdempotencyStore
+from application.ports.jobs import JobStore
 from application.ports.lessons import LessonRepository
-from application.records import DEFAULT_LIMIT, LessonQuery, LessonRecord
+from application.records import DEFAULT_LIMIT, MAX_LIMIT, LessonQuery, LessonRecord
 from application.use_cases.rate_limits import GenerationQuotas, MonthlyQuota, MonthlyUsage, Quotas
 
-ERASE_BATCH = 100  # lessons per round of an erasure
+ERASE_BATCH = 100  # lessons (or jobs) per round of an erasure
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,7 @@ class ExportPage:
     lessons: tuple[LessonRecord, ...]
     usage: MonthlyUsage
     next_cursor: str | None
+    jobs: tuple[JobRecord, ...] = ()  # on the first page: every job kept (7 days at most)
 
 
 class DescribeAccount:
@@ -60,9 +63,12 @@ class DescribeAccount:
 class ExportAccount:
     """``GET /v1/me/export``: the caller's lessons, whole, a page at a time, and its usage."""
 
-    def __init__(self, lessons: LessonRepository, monthly: MonthlyQuota) -> None:
+    def __init__(
+        self, lessons: LessonRepository, monthly: MonthlyQuota, jobs: JobStore | None = None
+    ) -> None:
         self._lessons = lessons
         self._monthly = monthly
+        self._jobs = jobs
 
     async def __call__(
         self, owner: str, cursor: str | None, limit: int = DEFAULT_LIMIT
@@ -72,7 +78,20 @@ class ExportAccount:
         records = await asyncio.gather(*(self._get(owner, s.lesson_id) for s in page.items))
         usage = await self._monthly.usage(owner)
         kept = tuple(record for record in records if record is not None)
-        return ExportPage(kept, usage, page.next_cursor)
+        jobs = await self._all_jobs(owner) if cursor is None else ()
+        return ExportPage(kept, usage, page.next_cursor, jobs)
+
+    async def _all_jobs(self, owner: str) -> tuple[JobRecord, ...]:
+        """The owner's jobs, newest first (they expire after a week: a bounded list)."""
+        if self._jobs is None:
+            return ()
+        jobs: list[JobRecord] = []
+        page = await self._jobs.list(owner, limit=MAX_LIMIT)
+        jobs += page.items
+        while page.next is not None:
+            page = await self._jobs.list(owner, limit=MAX_LIMIT, after=page.next)
+            jobs += page.items
+        return tuple(jobs)
 
     async def _get(self, owner: str, lesson_id: str) -> LessonRecord | None:
         try:
@@ -90,11 +109,13 @@ class EraseAccount:
         idempotency: IdempotencyStore,
         monthly: MonthlyQuota,
         quotas: GenerationQuotas,
+        jobs: JobStore | None = None,
     ) -> None:
         self._lessons = lessons
         self._idempotency = idempotency
         self._monthly = monthly
         self._quotas = quotas
+        self._jobs = jobs
 
     async def __call__(self, owner: str, client: str) -> int:
         """Erase it all, a batch at a time; how many lessons were erased."""
@@ -102,6 +123,13 @@ class EraseAccount:
         while batch := await self._lessons.owned(owner, ERASE_BATCH):
             await asyncio.gather(*(self._lessons.erase(owner, i) for i in batch))
             erased += len(batch)
+        if self._jobs is not None:
+            while jobs := (await self._jobs.list(owner, limit=ERASE_BATCH)).items:
+                erased_jobs = await asyncio.gather(
+                    *(self._jobs.erase(owner, j.job_id) for j in jobs)
+                )
+                if not any(erased_jobs):  # each went meanwhile (TTL): nothing left to do
+                    break
         await asyncio.gather(
             self._idempotency.forget(owner),  # stored responses hold lessons too
             self._monthly.forget(owner),

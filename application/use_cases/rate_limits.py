@@ -19,6 +19,7 @@ from application.ports.rate_limit import (
     DailyCount,
     RateLimiter,
     TakeResult,
+    month_identity,
     next_utc_month,
     utc_day,
     utc_month,
@@ -101,6 +102,10 @@ class MonthlyQuota:
         if not counted.allowed:
             resets_at = self._clock.now() + counted.resets_after
             raise QuotaExceededError(self._quota, resets_at, counted.resets_after)
+
+    async def refund(self, owner: str, at: datetime) -> None:
+        """Give back the generation counted ``at`` (one refused before any model call)."""
+        await self._limiter.refund_day(month_identity(owner), utc_month(at))
 
     async def forget(self, owner: str) -> None:
         """Drop the owner's counters (its data is erased)."""

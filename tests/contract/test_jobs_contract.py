@@ -263,3 +263,18 @@ async def test_find_names_the_live_job_of_an_owners_key(jobs: JobStores) -> None
     assert await jobs.store.find("USER#bob", "k-find") is None
     jobs.clock.advance(JOB_TTL)
     assert await jobs.store.find(OWNER, "k-find") is None
+
+
+async def test_erase_removes_only_the_owners_job_and_frees_its_key(jobs: JobStores) -> None:
+    job = make_job(jobs.clock.now(), key="k-erase")
+    await jobs.store.create(job)
+    assert not await jobs.store.erase("USER#mallory", job.job_id)  # not hers: kept
+    assert await jobs.store.get(OWNER, job.job_id) == job
+    assert await jobs.store.erase(OWNER, job.job_id)
+    with pytest.raises(NotFoundError):
+        await jobs.store.get(OWNER, job.job_id)
+    assert await jobs.store.find(OWNER, "k-erase") is None
+    assert (await jobs.store.list(OWNER)).items == ()
+    assert not await jobs.store.erase(OWNER, job.job_id)  # gone already
+    again = make_job(jobs.clock.now(), key="k-erase")  # the key makes a new job
+    assert await jobs.store.create(again) == (again, True)

@@ -27,7 +27,12 @@ from application.responses import LessonFormat
 from application.use_cases.generate_lesson import GenerateLesson
 from application.use_cases.generation_request import GenerateRequest, fingerprint
 from application.use_cases.guarded_generation import IdempotencyMismatchError
-from application.use_cases.rate_limits import GenerationQuotas, Quotas
+from application.use_cases.rate_limits import (
+    GenerationQuotas,
+    MonthlyQuota,
+    QuotaExceededError,
+    Quotas,
+)
 
 MAX_PAGE = 100
 # A queued job nobody claimed by then is enqueued again by the sweeper (the in-process
@@ -57,8 +62,12 @@ class StartJob:
         ids: IdGenerator,
         *,
         queue_grace: timedelta = QUEUE_GRACE,
+        monthly: MonthlyQuota | None = None,
     ) -> None:
         """The use case over its ports.
+
+        ``monthly``: the owner's monthly quota, spent when a charged job is accepted (as
+        a synchronous generation spends it) and given back with the other charges.
 
         ``queue_grace``: how long the queue has to hand the job to a worker before the
         sweeper of a worker pool enqueues it again; 0 when this process has no workers
@@ -72,6 +81,7 @@ class StartJob:
         self._clock = clock
         self._ids = ids
         self._queue_grace = queue_grace
+        self._monthly = monthly
 
     async def __call__(
         self,
@@ -95,6 +105,12 @@ class StartJob:
                 return StartedJob(_same(existing, digest), False)
         now = self._clock.now()
         quotas = await self._quotas.take(client) if client is not None else ()
+        if client is not None and self._monthly is not None:
+            try:
+                await self._monthly.spend(owner)
+            except QuotaExceededError:
+                await self._quotas.refund(client, now)  # refused: the bucket's token back
+                raise
         job = JobRecord(
             job_id=self._ids.lesson_id(),
             owner=owner,
@@ -125,6 +141,8 @@ class StartJob:
     async def _refund(self, job: JobRecord) -> None:
         if job.charged is not None:
             await self._quotas.refund(job.charged, job.created_at)
+            if self._monthly is not None:
+                await self._monthly.refund(job.owner, job.created_at)
 
     async def _peek(self, client: str | None) -> Quotas:
         return await self._quotas.peek(client) if client is not None else ()

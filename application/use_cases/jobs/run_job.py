@@ -43,7 +43,7 @@ from application.ports.telemetry import GenerationReport, outcome_of
 from application.records import GenerationMeta
 from application.use_cases.generate_lesson import GeneratedLesson, GenerateLesson, Step
 from application.use_cases.lesson_draft import Draft
-from application.use_cases.rate_limits import GenerationQuotas
+from application.use_cases.rate_limits import GenerationQuotas, MonthlyQuota
 from domain.generation import IntermediateDataModel
 
 log = logging.getLogger("dgs.jobs")
@@ -85,6 +85,7 @@ class RunJob:
         describe: Callable[[BaseException], JobProblem] = problem_of,
         monotonic: Callable[[], float] = time.perf_counter,
         quotas: GenerationQuotas | None = None,
+        monthly: MonthlyQuota | None = None,
         events: JobEvents | None = None,
     ) -> None:
         """The runner over its ports.
@@ -100,6 +101,7 @@ class RunJob:
         self._describe = describe
         self._monotonic = monotonic
         self._quotas = quotas
+        self._monthly = monthly
         self._events = events or NoJobEvents()
 
     async def __call__(self, job_id: str, worker: str) -> JobRecord | None:
@@ -130,6 +132,8 @@ class RunJob:
     async def _refund(self, job: JobRecord) -> None:
         if self._quotas is not None and job.charged is not None:
             await self._quotas.refund(job.charged, job.created_at)
+            if self._monthly is not None:
+                await self._monthly.refund(job.owner, job.created_at)
 
     async def _run(self, job: JobRecord, worker: str, attempt: _Attempt) -> str:
         # The lesson's id is the job's, so a job resumed after its worker died between
