@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from application.errors import InvalidCursorError
@@ -37,14 +38,25 @@ class CursorCodec:
 
     def encode(self, position: Position, query: LessonQuery) -> str:
         """A cursor resuming ``query`` after ``position``."""
+        return self.seal(position, query.filters())
+
+    def decode(self, cursor: str, query: LessonQuery) -> Position:
+        """The position in a cursor made by this server for this query's filters."""
+        return self.open(cursor, query.filters())
+
+    def seal(self, position: Position, filters: Mapping[str, str | None]) -> str:
+        """A cursor resuming a listing with ``filters`` after ``position``.
+
+        Any listing (lessons, jobs); the owner among ``filters`` binds it to its owner.
+        """
         payload = json.dumps(
-            {"at": position.created_at, "id": position.lesson_id, "f": _filters_digest(query)},
+            {"at": position.created_at, "id": position.lesson_id, "f": _filters_digest(filters)},
             separators=(",", ":"),
         ).encode()
         return f"{_b64(payload)}.{_b64(self._sign(payload))}"
 
-    def decode(self, cursor: str, query: LessonQuery) -> Position:
-        """The position in a cursor made by this server for this query's filters."""
+    def open(self, cursor: str, filters: Mapping[str, str | None]) -> Position:
+        """The position in a cursor ``seal`` made for these ``filters``."""
         if len(cursor) > _MAX_CURSOR_LENGTH or cursor.count(".") != 1:
             raise InvalidCursorError("malformed cursor")
         body, signature = cursor.split(".")
@@ -56,7 +68,7 @@ class CursorCodec:
         if not valid:
             raise InvalidCursorError("the cursor was not issued by this server")
         data = json.loads(payload)
-        if data.get("f") != _filters_digest(query):
+        if data.get("f") != _filters_digest(filters):
             raise InvalidCursorError("the cursor belongs to a listing with other filters")
         return Position(str(data["at"]), str(data["id"]))
 
@@ -64,8 +76,8 @@ class CursorCodec:
         return hmac.new(self._secret, payload, hashlib.sha256).digest()
 
 
-def _filters_digest(query: LessonQuery) -> str:
-    canonical = json.dumps(query.filters(), sort_keys=True, separators=(",", ":"))
+def _filters_digest(filters: Mapping[str, str | None]) -> str:
+    canonical = json.dumps(dict(filters), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 

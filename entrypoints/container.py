@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from dependency_injector import containers, providers
 
+from adapters.http.problems import job_problem
 from adapters.http.readiness import Readiness, ReadinessWindow
 from adapters.jobs.pool import InProcessJobQueue, WorkerPool
 from adapters.llm.chat_examples import OpenAiChatExamples
@@ -33,7 +34,7 @@ from application.use_cases.export_repairs import ExportRepairs
 from application.use_cases.generate_lesson import GenerateLesson
 from application.use_cases.guarded_generation import GuardedGeneration, GuardPolicy
 from application.use_cases.jobs.manage import CancelJob, GetJob, ListJobs, StartJob
-from application.use_cases.jobs.run_job import RunJob
+from application.use_cases.jobs.run_job import JobTiming, RunJob
 from application.use_cases.lessons import GetLesson, ListLessons, PatchLesson
 from application.use_cases.rate_limits import GenerationQuotas
 from entrypoints import auth_wiring, llm_wiring, queue_wiring
@@ -59,6 +60,12 @@ def per_client_policy(settings: Settings) -> BucketPolicy:
 def cache_ttl(settings: Settings) -> timedelta:
     """How long a generated lesson and its material are served from the cache."""
     return guard_policy(settings).cache_ttl
+
+
+def job_timing(settings: Settings) -> JobTiming:
+    """A running job's lease, renewed every third of it (so two heartbeats may be late)."""
+    lease = timedelta(seconds=settings.job_lease_seconds)
+    return JobTiming(lease=lease, heartbeat=min(lease / 3, JobTiming().heartbeat))
 
 
 def generation_deadline(settings: Settings) -> timedelta:
@@ -136,8 +143,11 @@ class Container(containers.DeclarativeContainer):
         RunJob,
         jobs,
         generate_lesson,
+        providers.Callable(job_timing, settings),
         cache=cache,
         cache_ttl=providers.Callable(cache_ttl, settings),
+        # A failed job records what the synchronous route would answer (one error table).
+        describe=providers.Object(job_problem),
     )
     worker_pool = providers.Singleton(
         WorkerPool,
@@ -145,6 +155,7 @@ class Container(containers.DeclarativeContainer):
         in_process_queue,
         jobs,
         concurrency=settings.provided.worker_concurrency,
+        sweep_every=settings.provided.job_sweep_seconds,
     )
     # Estimates read routes from the settings (no SDK import), never call a model.
     usage_history = providers.Singleton(RecentGenerations, lessons)

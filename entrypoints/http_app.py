@@ -39,6 +39,11 @@ def use_cases(container: Container) -> dict[str, Provide]:
         "lister": provide(container.list_lessons),
         "patcher": provide(container.patch_lesson),
         "readiness": provide(container.readiness),
+        "job_starter": provide(container.start_job),
+        "job_getter": provide(container.get_job),
+        "job_lister": provide(container.list_jobs),
+        "job_canceler": provide(container.cancel_job),
+        "cursors": provide(container.cursors),
     }
 
 
@@ -51,7 +56,18 @@ def build_app(container: Container) -> ObservedRequests:
             "(dgs serve generates one when unset)"
         )
 
+    # The in-process job workers run with the app's lifespan (``dgs serve``, any ASGI
+    # server); not when jobs go to SQS (``dgs worker`` or the worker Lambda runs them),
+    # and never on Lambda, where Mangum's lifespan is off.
+    workers = None if settings.job_queue_url else container.worker_pool
+
+    async def start() -> None:
+        if workers is not None:
+            await workers().start()
+
     async def close() -> None:
+        if workers is not None:
+            await workers().stop()
         await shutdown(container)
 
     metrics = container.metrics()
@@ -75,6 +91,7 @@ def build_app(container: Container) -> ObservedRequests:
             auth_mode=settings.auth_mode,
             verifier=container.token_verifier(),
         ),
+        on_startup=[start],
         on_shutdown=[close],
         metrics=metrics,
         exposition=exposition,

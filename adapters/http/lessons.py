@@ -118,6 +118,7 @@ def generate_request(
         constraints=LessonConstraints(**{k: v for k, v in fields.items() if v is not None}),
         schema_version=data.schema_version or DEFAULT_CATALOG_VERSION,
         idempotency_key=data.idempotency_key or idempotency_header,
+        prompt=data.prompt,
     )
 
 

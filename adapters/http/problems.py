@@ -47,6 +47,8 @@ from application.errors import (
     StructuredOutputUnavailableError,
     VersionConflictError,
 )
+from application.jobs.records import JobProblem
+from application.jobs.transitions import JobFinishedError
 from application.use_cases.guarded_generation import (
     IdempotencyInProgressError,
     IdempotencyMismatchError,
@@ -79,6 +81,7 @@ STATUS: dict[type[ApplicationError], int] = {
     ProviderRateLimitedError: 503,
     StructuredOutputUnavailableError: 503,
     ProviderTimeoutError: 504,
+    JobFinishedError: 409,
 }
 TITLES = {
     400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
@@ -173,6 +176,29 @@ def application_error(request: Request[Any, Any, Any], exc: ApplicationError) ->
         log.warning("store unavailable (request %s): %s", request_id_of(request), exc, exc_info=exc)
         detail = STORE_UNAVAILABLE_DETAIL
     return problem_response(request, status, exc.code, detail, headers, errors)
+
+
+# The issue names the code of a job past its one deadline (issue 13): the job's own
+# deadline, not one call's, ran out.
+JOB_TIMEOUT_CODE = "model_timeout"
+
+
+def job_problem(exc: BaseException) -> JobProblem:
+    """The problem a failed job records (``RunJob``'s ``describe``).
+
+    The code, status, title and detail this table gives the synchronous route for the
+    same error.
+    """
+    if isinstance(exc, ApplicationError):
+        status = status_of(exc)
+        if status != 500:
+            code = JOB_TIMEOUT_CODE if isinstance(exc, ProviderTimeoutError) else exc.code
+            detail = (
+                STORE_UNAVAILABLE_DETAIL if isinstance(exc, StoreUnavailableError) else str(exc)
+            )
+            return JobProblem(code, status, TITLES[status], detail)
+    log.error("a job failed unexpectedly", exc_info=exc)
+    return JobProblem("internal_error", 500, TITLES[500], "something went wrong on our side")
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
