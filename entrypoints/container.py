@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from dependency_injector import containers, providers
 
+from adapters.http.job_events import JobEvents
 from adapters.http.problems import job_problem
 from adapters.http.readiness import Readiness, ReadinessWindow
 from adapters.jobs.pool import InProcessJobQueue, WorkerPool
@@ -157,6 +158,8 @@ class Container(containers.DeclarativeContainer):
         concurrency=settings.provided.worker_concurrency,
         sweep_every=settings.provided.job_sweep_seconds,
     )
+    # How the SSE stream of a job reads its record, and keeps an idle connection open.
+    job_events_timing = providers.Object(JobEvents())
     # Estimates read routes from the settings (no SDK import), never call a model.
     usage_history = providers.Singleton(RecentGenerations, lessons)
     estimate_generation = providers.Factory(

@@ -44,6 +44,7 @@ def use_cases(container: Container) -> dict[str, Provide]:
         "job_lister": provide(container.list_jobs),
         "job_canceler": provide(container.cancel_job),
         "cursors": provide(container.cursors),
+        "job_events_timing": provide(container.job_events_timing),
     }
 
 

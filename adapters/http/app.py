@@ -23,7 +23,6 @@ from adapters.http.config import HttpConfig
 from adapters.http.docs import ASSET_PATHS, OfflineSwagger, asset_routes
 from adapters.http.edge import DOCS_PATH, EdgeConfig, EdgeMiddleware
 from adapters.http.estimate import ESTIMATE_ROUTES
-from adapters.http.job_events import JobEvents
 from adapters.http.jobs import JOB_ROUTES
 from adapters.http.lessons import LESSON_ROUTES
 from adapters.http.me import ME_ROUTES
@@ -64,10 +63,6 @@ def _client_of(config: HttpConfig) -> Callable[[Request[Any, Any, Any]], Awaitab
     return provide_client
 
 
-def _default_events() -> JobEvents:
-    return JobEvents()
-
-
 def create_app(
     use_cases: Mapping[str, Provide],
     config: HttpConfig,
@@ -82,9 +77,9 @@ def create_app(
 
     ``use_cases`` provides each handler's use case by the name of its parameter
     (``generation``, ``estimator``, ``getter``, ``lister``, ``patcher``, ``readiness``,
-    ``job_starter``, ``job_getter``, ``job_lister``, ``job_canceler``, ``cursors``): one
-    ``Provide`` each, resolved per request. The app is not built without all of them
-    (``job_events_timing`` may replace the SSE stream's intervals).
+    ``job_starter``, ``job_getter``, ``job_lister``, ``job_canceler``, ``cursors``,
+    ``job_events_timing``): one ``Provide`` each, resolved per request. The app is not
+    built without all of them.
     ``on_startup`` runs with the lifespan (the in-process job workers start there).
     The observer gives each request its id and trace, one log line and its metrics.
     ``exposition`` serves ``/metrics`` (containers; public with ``config.metrics_public``).
@@ -132,11 +127,7 @@ def create_app(
         openapi_config=openapi,
         request_class=StrictJsonRequest,
         request_max_body_size=DEFAULT_MAX_BODY,
-        dependencies={
-            "job_events_timing": Provide(_default_events, use_cache=True, sync_to_thread=False),
-            **use_cases,
-            "client": Provide(_client_of(config)),
-        },
+        dependencies={**use_cases, "client": Provide(_client_of(config))},
         on_startup=list(on_startup),
         on_shutdown=list(on_shutdown),
         logging_config=None,  # the entry point configures logging (hypercorn's lines not echoed)
