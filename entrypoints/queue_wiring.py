@@ -7,24 +7,33 @@ the generation, record the outcome).
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
 from adapters.jobs.pool import InProcessJobQueue
-from adapters.sqs.client import SqsQueue, SqsSettings
-from adapters.sqs.queue import SqsJobQueue
 from application.ports.job_queue import JobQueue, JobRunOutcome, RunJob
 from entrypoints.settings import Settings, SettingsError
+
+if TYPE_CHECKING:  # botocore is imported only where a queue is used (not by every import)
+    from adapters.sqs.client import SqsQueue
+    from adapters.sqs.queue import SqsJobQueue
 
 
 def sqs_queue(settings: Settings) -> SqsQueue:
     """The queue of ``DGS_JOB_QUEUE_URL`` (a ``SettingsError`` when it is not set)."""
     if settings.job_queue_url is None:
         raise SettingsError("DGS_JOB_QUEUE_URL: required (the SQS queue of generation jobs)")
+    from adapters.sqs.client import SqsQueue, SqsSettings
+
     return SqsQueue(SqsSettings(queue_url=settings.job_queue_url, region=settings.aws_region))
 
 
 def sqs_job_queue(settings: Settings) -> SqsJobQueue | None:
     """The API's SQS job queue, or None: jobs then run on the in-process worker."""
-    return None if settings.job_queue_url is None else SqsJobQueue(sqs_queue(settings))
+    if settings.job_queue_url is None:
+        return None
+    from adapters.sqs.queue import SqsJobQueue
+
+    return SqsJobQueue(sqs_queue(settings))
 
 
 def job_queue(settings: Settings, in_process: InProcessJobQueue) -> JobQueue:
