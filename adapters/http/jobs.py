@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Request, Response, get, post
+from litestar import HttpMethod, Request, Response, get, post, route
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
@@ -208,4 +208,11 @@ async def list_jobs(
     )
 
 
-JOB_ROUTES = [start_job, get_job, watch_job, cancel_job, list_jobs]
+@route("/v1/jobs", http_method=[HttpMethod.OPTIONS], include_in_schema=False)
+async def jobs_options() -> Response[None]:
+    """Methods of /v1/jobs (Litestar's automatic answer lists only the first handler's)."""
+    return Response(None, status_code=204, headers={"Allow": "GET, HEAD, POST, OPTIONS"})
+
+
+# jobs_options comes first: registered after the others, it would clash with the automatic one.
+JOB_ROUTES = [jobs_options, start_job, get_job, watch_job, cancel_job, list_jobs]
