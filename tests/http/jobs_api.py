@@ -42,9 +42,11 @@ class JobsApi:
     client: AsyncTestClient[Any]
     container: Container
 
-    async def start(self, body: dict[str, Any] | None = None, **headers: str) -> Any:
+    async def start(
+        self, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> Any:
         response = await self.client.post(
-            "/v1/jobs", json=body or {"topic": "Photosynthesis"}, headers={**KEY, **headers}
+            "/v1/jobs", json=body or {"topic": "Photosynthesis"}, headers={**KEY, **(headers or {})}
         )
         assert response.status_code == 202, response.text
         return response

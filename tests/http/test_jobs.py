@@ -80,7 +80,7 @@ async def test_a_job_runs_its_phases_in_order_and_ends_with_its_lesson(
     assert "blocks" in job["lesson"]["lesson_json"]  # shorthand by default
     assert full["lesson"]["lesson_json"] != job["lesson"]["lesson_json"]
     assert job["problem"] is None
-    assert stored == 1 and len(server.requests) == 2
+    assert (stored, len(server.requests)) == (1, 2)
     assert "mention chlorophyll" in str(server.requests[0])  # the prompt reached the Gatherer
 
 
@@ -102,7 +102,8 @@ async def test_the_event_stream_sends_each_state_and_ends_at_the_final_one(
     assert versions == sorted(set(versions))  # each change once, in order
     assert [e["data"]["version"] for e in events] == versions
     statuses = [e["data"]["status"] for e in events]
-    assert statuses[-1] == "done" and all(s not in FINAL for s in statuses[:-1])
+    assert statuses[-1] == "done"
+    assert all(s not in FINAL for s in statuses[:-1])
     assert "running" in statuses
     assert "heartbeat" in comments
 
@@ -135,7 +136,7 @@ async def test_a_queued_job_canceled_never_calls_the_model(
         await container.worker_pool().stop()
     assert canceled.status_code == 200
     assert canceled.json()["status"] == "canceled"
-    assert again.status_code == 409 and again.json()["code"] == "job_finished"
+    assert (again.status_code, again.json()["code"]) == (409, "job_finished")
     assert server.requests == []
 
 
@@ -153,7 +154,7 @@ async def test_a_running_job_canceled_stops_at_its_step_and_stores_nothing(
     assert asked.status_code in (200, 202)
     assert asked.json()["cancel_requested"] is True
     assert ended["status"] == "canceled"
-    assert ended["lesson_id"] is None and stored == 0
+    assert (ended["lesson_id"], stored) == (None, 0)
 
 
 async def test_a_finished_job_cannot_be_canceled(server: ScriptedOpenAI, tmp_path: Path) -> None:
@@ -174,8 +175,8 @@ async def test_the_same_idempotency_key_returns_the_same_job(
 ) -> None:
     script_generation(server)
     async with jobs_api(server, tmp_path) as api:
-        first = await api.start(**{"Idempotency-Key": "lesson-42"})
-        second = await api.start(**{"Idempotency-Key": "lesson-42"})
+        first = await api.start(headers={"Idempotency-Key": "lesson-42"})
+        second = await api.start(headers={"Idempotency-Key": "lesson-42"})
         other = await api.client.post(
             "/v1/jobs", json={"topic": "Tides"}, headers={**KEY, "Idempotency-Key": "lesson-42"}
         )

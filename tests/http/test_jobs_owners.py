@@ -12,10 +12,12 @@ import pytest
 from dependency_injector import providers
 
 from tests.http.auth_api import PROBLEM, bearer, lambda_call, open_token_api
-from tests.http.conftest import KEY, LAMBDA_KEY
+from tests.http.conftest import DEV_KEY, LAMBDA_KEY
+from tests.http.wire_calls import HeaderValue
 from tests.support.cognito import Pool
 
 pytestmark = pytest.mark.slow
+KEY: dict[str, HeaderValue] = {"X-DGS-Dev-Key": DEV_KEY}
 MISSING = "/v1/jobs/7f1c9a52-3c1e-4a53-9f43-2f8e1c4d5b6a"
 
 
@@ -95,7 +97,7 @@ async def test_jobs_are_listed_newest_first_in_pages_bound_to_their_owner(
         only_canceled = (await api.call("GET", "/v1/jobs?status=canceled", KEY)).json()
         bad_status = await api.call("GET", "/v1/jobs?status=lost", KEY)
     assert [len(p) for p in pages] == [2, 2, 1]
-    assert sum(pages, []) == [j["job_id"] for j in reversed(made)]
+    assert [job for page in pages for job in page] == [j["job_id"] for j in reversed(made)]
     assert (stolen.status, stolen.json()["code"]) == (400, "invalid_cursor")
     assert (other_filter.status, other_filter.json()["code"]) == (400, "invalid_cursor")
     assert canceled.status == 200
@@ -104,7 +106,7 @@ async def test_jobs_are_listed_newest_first_in_pages_bound_to_their_owner(
 
 
 def test_the_lambda_handler_starts_and_reads_a_job(lambda_module: Any) -> None:
-    key = {"X-DGS-Dev-Key": LAMBDA_KEY}
+    key: dict[str, HeaderValue] = {"X-DGS-Dev-Key": LAMBDA_KEY}
     started = lambda_call(lambda_module, "POST", "/v1/jobs", key, b'{"topic": "Tides"}')
     assert started.status == 202, started.body
     location = started.headers["location"]
@@ -135,7 +137,7 @@ def test_the_generate_schema_describes_every_field_for_dles_form(tmp_path: Path)
     body, constraints = schemas["GenerateBody"]["properties"], schemas["Constraints"]["properties"]
     for name, field in {**body, **constraints}.items():
         assert field.get("description"), name
-    assert body["topic"]["maxLength"] == 200 and body["prompt"]["maxLength"] == 300
+    assert (body["topic"]["maxLength"], body["prompt"]["maxLength"]) == (200, 300)
     assert body["mode"]["default"] == "balanced"
     assert set(body["mode"]["enum"]) >= {"fast", "balanced", "best"}
     assert body["schema_version"]["default"] == "1.1"
@@ -148,4 +150,5 @@ def test_the_generate_schema_describes_every_field_for_dles_form(tmp_path: Path)
     job_body = document["paths"]["/v1/jobs"]["post"]["requestBody"]["content"]
     assert json.dumps(job_body).count("GenerateBody") == 1
     events = document["paths"]["/v1/jobs/{job_id}/events"]["get"]["description"]
-    assert "Lambda" in events and "poll" in events
+    assert "Lambda" in events
+    assert "poll" in events

@@ -35,7 +35,6 @@ from tests.http.wire_calls import (
     function_url_event,
 )
 
-
 NO_JOB = "7f1c9a52-3c1e-4a53-9f43-2f8e1c4d5b6a"
 
 
