@@ -86,8 +86,10 @@ def model_server(delay: float) -> Iterator[str]:
 def app_server(
     tree: Path, model_url: str, scratch: Path, settings: Mapping[str, str] | None = None
 ) -> Iterator[App]:
-    """DGS from ``tree`` on a fresh SQLite file, its steps served by ``model_url``
-    (``settings``: more DGS_ settings, e.g. the job workers' concurrency)."""
+    """DGS from ``tree`` on a fresh SQLite file, its steps served by ``model_url``.
+
+    ``settings``: more DGS_ settings (e.g. the job workers' concurrency).
+    """
     port = free_port()
     lag_file = scratch / "lag.json"
     env = {

@@ -35,8 +35,10 @@ RETRIED: list[str] = []  # polls sent again after a kept-alive connection was cl
 
 
 async def poll(client: httpx2.AsyncClient, job_id: str, headers: dict[str, str]) -> httpx2.Response:
-    """One GET, sent again once if the server closed the kept-alive connection as it was
-    reused (browsers retry an idempotent request then, RFC 9110 section 9.2.2)."""
+    """One GET, sent again once if the server closed the kept-alive connection as it was reused.
+
+    Browsers retry an idempotent request then (RFC 9110 section 9.2.2).
+    """
     try:
         return await client.get(f"/v1/jobs/{job_id}", headers=headers)
     except httpx2.RemoteProtocolError:
@@ -45,6 +47,7 @@ async def poll(client: httpx2.AsyncClient, job_id: str, headers: dict[str, str])
 
 
 async def start(client: httpx2.AsyncClient, n: int) -> str:
+    """Start one job; its id."""
     response = await client.post("/v1/jobs", json={"topic": f"Photosynthesis {n}"}, headers=HEADERS)
     assert response.status_code == 202, response.text
     job_id: str = response.json()["job_id"]
@@ -79,6 +82,7 @@ def peak_rss_mib(app: App) -> float:
 
 
 async def measure(app: App, jobs: int) -> None:
+    """Start ``jobs`` jobs, watch each until done, print the figures."""
     limits = httpx2.Limits(max_connections=100, max_keepalive_connections=100)
     async with httpx2.AsyncClient(base_url=app.base, limits=limits, timeout=30) as client:
         began = time.perf_counter()

@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from dependency_injector import containers, providers
 
-from adapters.http.job_events import JobEvents
-from adapters.http.problems import job_problem
+from adapters.http.error_table import job_problem
+from adapters.http.job_event_timing import JobEvents
 from adapters.http.readiness import Readiness, ReadinessWindow
 from adapters.jobs.pool import InProcessJobQueue, WorkerPool
 from adapters.llm.chat_examples import OpenAiChatExamples

@@ -11,22 +11,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import msgspec
 from litestar.response import ServerSentEventMessage
 
 from adapters.http import job_views
+from adapters.http.job_event_timing import JobEvents
 from application.jobs.records import JobRecord
 from application.use_cases.jobs.manage import GetJob
-
-
-@dataclass(frozen=True, slots=True)
-class JobEvents:
-    """How often the stream reads the job, and how often an idle stream sends a comment."""
-
-    poll_seconds: float = 0.25
-    heartbeat_seconds: float = 15.0
 
 
 def _event(record: JobRecord, request_id: str) -> ServerSentEventMessage:

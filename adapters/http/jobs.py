@@ -17,7 +17,8 @@ from litestar.response import ServerSentEvent
 
 from adapters.http import job_views, presenters, wire
 from adapters.http.authn import principal_of
-from adapters.http.job_events import JobEvents, job_events
+from adapters.http.job_event_timing import JobEvents
+from adapters.http.job_events import job_events
 from adapters.http.lessons import FormatQuery, generate_request, require_json
 from adapters.http.problems import request_id_of
 from adapters.http.rate_limit_headers import RateLimitedOperation, rate_limit_headers

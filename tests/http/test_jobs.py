@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from dependency_injector import providers
 
-from adapters.http.job_events import JobEvents
+from adapters.http.job_event_timing import JobEvents
 from application.jobs.records import PHASES
 from entrypoints.container import build_container
 from entrypoints.settings import load_settings
