@@ -1,10 +1,11 @@
-"""Opaque, integrity-protected list cursors, shared by every store.
+"""Opaque, integrity-protected list cursors, shared by every store and listing.
 
-A cursor names the last lesson a page covered (its created_at and id) and the filters
-it was made for, signed with HMAC-SHA256 under a server secret, and is bound to the owner
-whose listing it continues. A tampered cursor, one signed with another secret, or one
-replayed with other filters is refused (``invalid_cursor``); one made for another owner
-is refused with its own code (``foreign_cursor``), and names no owner (a digest).
+A cursor names the last item a page covered (its created_at and id: a lesson or a job)
+and the filters it was made for, signed with HMAC-SHA256 under a server secret, and is
+bound to the owner whose listing it continues. A tampered cursor, one signed with
+another secret, or one replayed with other filters is refused (``invalid_cursor``); one
+made for another owner is refused with its own code (``foreign_cursor``), and names no
+owner (a digest).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from application.errors import ForeignCursorError, InvalidCursorError
@@ -38,20 +40,28 @@ class CursorCodec:
         self._secret = secret
 
     def encode(self, position: Position, query: LessonQuery, owner: str) -> str:
-        """A cursor resuming ``owner``'s ``query`` after ``position``."""
+        """A cursor resuming ``owner``'s lesson ``query`` after ``position``."""
+        return self.seal(position, query.filters(), owner)
+
+    def decode(self, cursor: str, query: LessonQuery, owner: str) -> Position:
+        """The position in a cursor made by this server for this query's filters and owner."""
+        return self.open(cursor, query.filters(), owner)
+
+    def seal(self, position: Position, filters: Mapping[str, str | None], owner: str) -> str:
+        """A cursor resuming ``owner``'s listing (lessons, jobs) with ``filters``."""
         payload = json.dumps(
             {
                 "at": position.created_at,
                 "id": position.lesson_id,
-                "f": _filters_digest(query),
+                "f": _filters_digest(filters),
                 "o": self._owner_digest(owner),
             },
             separators=(",", ":"),
         ).encode()
         return f"{_b64(payload)}.{_b64(self._sign(payload))}"
 
-    def decode(self, cursor: str, query: LessonQuery, owner: str) -> Position:
-        """The position in a cursor made by this server for this query's filters and owner."""
+    def open(self, cursor: str, filters: Mapping[str, str | None], owner: str) -> Position:
+        """The position in a cursor ``seal`` made for these ``filters`` and this ``owner``."""
         if len(cursor) > _MAX_CURSOR_LENGTH or cursor.count(".") != 1:
             raise InvalidCursorError("malformed cursor")
         body, signature = cursor.split(".")
@@ -65,7 +75,7 @@ class CursorCodec:
         data = json.loads(payload)
         if data.get("o") != self._owner_digest(owner):
             raise ForeignCursorError("the cursor belongs to another caller's listing")
-        if data.get("f") != _filters_digest(query):
+        if data.get("f") != _filters_digest(filters):
             raise InvalidCursorError("the cursor belongs to a listing with other filters")
         return Position(str(data["at"]), str(data["id"]))
 
@@ -77,8 +87,8 @@ class CursorCodec:
         return hmac.new(self._secret, payload, hashlib.sha256).digest()
 
 
-def _filters_digest(query: LessonQuery) -> str:
-    canonical = json.dumps(query.filters(), sort_keys=True, separators=(",", ":"))
+def _filters_digest(filters: Mapping[str, str | None]) -> str:
+    canonical = json.dumps(dict(filters), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 

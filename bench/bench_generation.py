@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,8 +83,13 @@ def model_server(delay: float) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def app_server(tree: Path, model_url: str, scratch: Path) -> Iterator[App]:
-    """DGS from ``tree`` on a fresh SQLite file, its steps served by ``model_url``."""
+def app_server(
+    tree: Path, model_url: str, scratch: Path, settings: Mapping[str, str] | None = None
+) -> Iterator[App]:
+    """DGS from ``tree`` on a fresh SQLite file, its steps served by ``model_url``.
+
+    ``settings``: more DGS_ settings (e.g. the job workers' concurrency).
+    """
     port = free_port()
     lag_file = scratch / "lag.json"
     env = {
@@ -103,6 +108,7 @@ def app_server(tree: Path, model_url: str, scratch: Path) -> Iterator[App]:
         "DGS_STRUCTURER_PROVIDER": "compatible",
         "DGS_GATHERER_MODEL": "scripted-gatherer",
         "DGS_STRUCTURER_MODEL": "scripted-structurer",
+        **(settings or {}),
     }
     with (scratch / "app.log").open("wb") as log:
         process = subprocess.Popen(

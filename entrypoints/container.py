@@ -11,6 +11,8 @@ from datetime import timedelta
 
 from dependency_injector import containers, providers
 
+from adapters.http.error_table import job_problem
+from adapters.http.job_event_timing import JobEvents
 from adapters.http.readiness import Readiness, ReadinessWindow
 from adapters.jobs.pool import InProcessJobQueue, WorkerPool
 from adapters.llm.chat_examples import OpenAiChatExamples
@@ -36,7 +38,7 @@ from application.use_cases.export_repairs import ExportRepairs
 from application.use_cases.generate_lesson import GenerateLesson
 from application.use_cases.guarded_generation import GuardedGeneration, GuardPolicy
 from application.use_cases.jobs.manage import CancelJob, GetJob, ListJobs, StartJob
-from application.use_cases.jobs.run_job import RunJob
+from application.use_cases.jobs.run_job import JobTiming, RunJob
 from application.use_cases.lessons import DeleteLesson, GetLesson, ListLessons, PatchLesson
 from application.use_cases.rate_limits import GenerationQuotas, MonthlyQuota
 from entrypoints import auth_wiring, llm_wiring, observability, queue_wiring
@@ -68,6 +70,12 @@ def cache_ttl(settings: Settings) -> timedelta:
 def deleted_retention(settings: Settings) -> timedelta:
     """How long a deleted lesson is kept before it is purged."""
     return timedelta(days=settings.deleted_retention_days)
+
+
+def job_timing(settings: Settings) -> JobTiming:
+    """A running job's lease, renewed every third of it (so two heartbeats may be late)."""
+    lease = timedelta(seconds=settings.job_lease_seconds)
+    return JobTiming(lease=lease, heartbeat=min(lease / 3, JobTiming().heartbeat))
 
 
 def generation_deadline(settings: Settings) -> timedelta:
@@ -156,11 +164,14 @@ class Container(containers.DeclarativeContainer):
         RunJob,
         jobs,
         generate_lesson,
+        providers.Callable(job_timing, settings),
         cache=cache,
         cache_ttl=providers.Callable(cache_ttl, settings),
         quotas=generation_quotas,
         monthly=monthly_quota,
         events=job_events,
+        # A failed job records what the synchronous route would answer (one error table).
+        describe=providers.Object(job_problem),
     )
     worker_pool = providers.Singleton(
         WorkerPool,
@@ -168,7 +179,10 @@ class Container(containers.DeclarativeContainer):
         in_process_queue,
         jobs,
         concurrency=settings.provided.worker_concurrency,
+        sweep_every=settings.provided.job_sweep_seconds,
     )
+    # How the SSE stream of a job reads its record, and keeps an idle connection open.
+    job_events_timing = providers.Object(JobEvents())
     # Estimates read routes from the settings (no SDK import), never call a model.
     usage_history = providers.Singleton(RecentGenerations, lessons)
     estimate_generation = providers.Factory(

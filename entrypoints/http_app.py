@@ -43,6 +43,12 @@ def use_cases(container: Container) -> dict[str, Provide]:
         "exporter": provide(container.export_account),
         "eraser": provide(container.erase_account),
         "readiness": provide(container.readiness),
+        "job_starter": provide(container.start_job),
+        "job_getter": provide(container.get_job),
+        "job_lister": provide(container.list_jobs),
+        "job_canceler": provide(container.cancel_job),
+        "cursors": provide(container.cursors),
+        "job_events_timing": provide(container.job_events_timing),
     }
 
 
@@ -55,7 +61,18 @@ def build_app(container: Container) -> ObservedRequests:
             "(dgs serve generates one when unset)"
         )
 
+    # The in-process job workers run with the app's lifespan (``dgs serve``, any ASGI
+    # server); not when jobs go to SQS (``dgs worker`` or the worker Lambda runs them),
+    # and never on Lambda, where Mangum's lifespan is off.
+    workers = None if settings.job_queue_url else container.worker_pool
+
+    async def start() -> None:
+        if workers is not None:
+            await workers().start()
+
     async def close() -> None:
+        if workers is not None:
+            await workers().stop()
         await shutdown(container)
 
     metrics = container.metrics()
@@ -76,6 +93,7 @@ def build_app(container: Container) -> ObservedRequests:
             auth_mode=settings.auth_mode,
             verifier=container.token_verifier(),
         ),
+        on_startup=[start],
         on_shutdown=[close],
         metrics=metrics,
         exposition=exposition,

@@ -127,6 +127,11 @@ class Settings(BaseModel):
     # for `dgs worker` or the worker Lambda, instead of its in-process worker.
     job_queue_url: str | None = None
     worker_concurrency: int = Field(default=4, ge=1, le=100)  # jobs one worker runs at once
+    # How long a worker's claim on a running job lasts without a heartbeat (renewed every
+    # third of it): a killed worker's job is taken over or failed once it has expired.
+    job_lease_seconds: float = Field(default=30.0, ge=1, le=900)
+    # How often the in-process pool looks for jobs whose lease expired or that nobody claimed.
+    job_sweep_seconds: float = Field(default=10.0, gt=0, le=600)
 
     @field_validator(
         "dynamodb_endpoint_url",

@@ -24,6 +24,7 @@ from adapters.http.config import HttpConfig
 from adapters.http.docs import ASSET_PATHS, OfflineSwagger, asset_routes
 from adapters.http.edge import DOCS_PATH, EdgeConfig, EdgeMiddleware
 from adapters.http.estimate import ESTIMATE_ROUTES
+from adapters.http.jobs import JOB_ROUTES
 from adapters.http.lessons import LESSON_ROUTES
 from adapters.http.me import ME_ROUTES
 from adapters.http.metrics_route import METRICS_PATH, Exposition, metrics_route
@@ -72,6 +73,7 @@ def create_app(
     use_cases: Mapping[str, Provide],
     config: HttpConfig,
     edge: EdgeConfig,
+    on_startup: Sequence[Callable[[], Awaitable[None]]] = (),
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     version: str = "1.0.0",
     metrics: Metrics | None = None,
@@ -80,8 +82,10 @@ def create_app(
     """The ASGI app: Litestar in the edge layer (keys, CORS, headers) in the observer.
 
     ``use_cases`` provides each handler's use case by the name of its parameter
-    (``generation``, ``getter``, ``deleter``, ``account_of``, ``readiness``, ...):
-    one ``Provide`` each, resolved per request. The app is not built without all of them.
+    (``generation``, ``getter``, ``deleter``, ``account_of``, ``job_starter``, ``cursors``,
+    ``job_events_timing``, ...: ``entrypoints.http_app.use_cases``): one ``Provide``
+    each, resolved per request. The app is not built without all of them.
+    ``on_startup`` runs with the lifespan (the in-process job workers start there).
     The observer gives each request its id and trace, one log line and its metrics.
     ``exposition`` serves ``/metrics`` (containers; public with ``config.metrics_public``).
     """
@@ -106,12 +110,12 @@ def create_app(
     # The routes behind the key declare it in the document (the edge enforces it).
     secured = [
         h
-        for h in (*LESSON_ROUTES, *OTHER_ROUTES, *ESTIMATE_ROUTES, *ME_ROUTES)
+        for h in (*LESSON_ROUTES, *JOB_ROUTES, *OTHER_ROUTES, *ESTIMATE_ROUTES, *ME_ROUTES)
         if not h.paths <= edge.public_paths
     ]
     public = [
         h
-        for h in (*LESSON_ROUTES, *OTHER_ROUTES, *ESTIMATE_ROUTES, *ME_ROUTES)
+        for h in (*LESSON_ROUTES, *JOB_ROUTES, *OTHER_ROUTES, *ESTIMATE_ROUTES, *ME_ROUTES)
         if h.paths <= edge.public_paths
     ]
     handlers: list[Any] = [
@@ -133,6 +137,7 @@ def create_app(
             "client": Provide(_client_of(config)),
             "owner": Provide(_owner_of),
         },
+        on_startup=list(on_startup),
         on_shutdown=list(on_shutdown),
         logging_config=None,  # the entry point configures logging (hypercorn's lines not echoed)
         debug=False,

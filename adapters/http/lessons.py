@@ -131,6 +131,7 @@ def generate_request(
         schema_version=data.schema_version or DEFAULT_CATALOG_VERSION,
         idempotency_key=data.idempotency_key or idempotency_header,
         owner=owner,
+        prompt=data.prompt,
     )
 
 

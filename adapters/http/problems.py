@@ -23,74 +23,22 @@ from litestar.exceptions import (
 )
 from litestar.types import ExceptionHandlersMap
 
+from adapters.http.error_table import STORE_UNAVAILABLE_DETAIL, TITLES, status_of
 from adapters.http.rate_limit_headers import rate_limit_headers
 from adapters.http.wire import Issue, Problem
 from application.errors import (
-    AlreadyExistsError,
     ApplicationError,
-    BadModelOutputError,
-    FencedError,
-    InvalidCursorError,
     InvalidLessonError,
-    InvalidModelOutputError,
-    InvalidRequestError,
-    LessonTooLargeError,
-    ModelRefusedError,
-    NotFoundError,
-    OutputTruncatedError,
-    PreconditionFailedError,
     ProviderRateLimitedError,
-    ProviderRejectedSchemaError,
-    ProviderTimeoutError,
-    ProviderUnavailableError,
     StoreUnavailableError,
-    StructuredOutputUnavailableError,
-    VersionConflictError,
 )
-from application.use_cases.guarded_generation import (
-    IdempotencyInProgressError,
-    IdempotencyMismatchError,
-)
+from application.use_cases.guarded_generation import IdempotencyInProgressError
 from application.use_cases.rate_limits import RateLimitedError
 
 log = logging.getLogger("dgs.http")
 PROBLEM_JSON = "application/problem+json"
 
-STATUS: dict[type[ApplicationError], int] = {
-    InvalidRequestError: 422,
-    InvalidCursorError: 400,
-    NotFoundError: 404,
-    PreconditionFailedError: 412,
-    VersionConflictError: 409,
-    AlreadyExistsError: 409,
-    FencedError: 409,
-    IdempotencyInProgressError: 409,
-    IdempotencyMismatchError: 422,
-    LessonTooLargeError: 413,
-    RateLimitedError: 429,
-    BadModelOutputError: 502,
-    ModelRefusedError: 502,
-    OutputTruncatedError: 502,
-    InvalidModelOutputError: 502,
-    InvalidLessonError: 502,
-    ProviderRejectedSchemaError: 502,
-    StoreUnavailableError: 503,
-    ProviderUnavailableError: 503,
-    ProviderRateLimitedError: 503,
-    StructuredOutputUnavailableError: 503,
-    ProviderTimeoutError: 504,
-}
-TITLES = {
-    400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed",
-    408: "Request timeout", 409: "Conflict", 412: "Precondition failed", 413: "Payload too large",
-    415: "Unsupported media type", 422: "Unprocessable content", 429: "Too many requests",
-    500: "Internal server error", 502: "Bad model output", 503: "Service unavailable",
-    504: "Model timeout",
-}  # fmt: skip
 _DEFAULT_RETRY_AFTER = 5
-# What a client learns of a store failure; which store failed and how goes to the log.
-STORE_UNAVAILABLE_DETAIL = "the store is unavailable; try again later"
 _BODY_METHODS = frozenset({"POST", "PATCH", "PUT"})
 
 
@@ -135,11 +83,6 @@ def problem_response(
     """The problem+json response."""
     body = msgspec.json.encode(problem(status, code, detail, request_id_of(request), errors))
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
-
-
-def status_of(exc: ApplicationError) -> int:
-    """The HTTP status of an application error: its own class's, else its nearest base's."""
-    return next((STATUS[kind] for kind in type(exc).__mro__ if kind in STATUS), 500)
 
 
 def _retry_after(value: timedelta | float | None) -> dict[str, str]:

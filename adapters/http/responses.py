@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from litestar.openapi.datastructures import ResponseSpec
 
-from adapters.http.problems import PROBLEM_JSON, TITLES
+from adapters.http.error_table import TITLES
+from adapters.http.problems import PROBLEM_JSON
 from adapters.http.wire import Problem
 
 _ALWAYS = (500,)

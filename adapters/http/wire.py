@@ -8,8 +8,12 @@ from typing import Annotated, Any
 from msgspec import Meta, Struct
 
 from domain.limits import MAX_REPORTED_ISSUES
-from domain.values.catalog_version import CatalogVersion
+from domain.values.catalog_version import DEFAULT_CATALOG_VERSION, CatalogVersion
 from domain.values.constraints import (
+    DEFAULT_LANGUAGE,
+    DEFAULT_LEARNER_LEVEL,
+    DEFAULT_LESSON_LENGTH,
+    DEFAULT_MODE,
     LANGUAGE_MAX_LENGTH,
     LANGUAGE_MIN_LENGTH,
     LANGUAGE_PATTERN,
@@ -17,15 +21,26 @@ from domain.values.constraints import (
     LessonLength,
     Mode,
 )
-from domain.values.lines import LINE_PATTERN, MAX_TAGS, TAG, TITLE, TOPIC, LineValue
+from domain.values.lines import LINE_PATTERN, MAX_TAGS, PROMPT, TAG, TITLE, TOPIC, LineValue
 
 
-def line(value: LineValue) -> Meta:
+def line(value: LineValue, description: str | None = None) -> Meta:
     """The wire's share of a one-line value's rule: its length, some visible text, no control.
 
     The length counts before trimming (the use case trims, and checks the whole rule).
     """
-    return Meta(min_length=1, max_length=value.max_length, pattern=LINE_PATTERN)
+    return Meta(
+        min_length=1, max_length=value.max_length, pattern=LINE_PATTERN, description=description
+    )
+
+
+def field(description: str, default: object) -> Meta:
+    """A form field's one-line description and the value used when it is left out.
+
+    DLE renders its generation form from the OpenAPI document (issue 13): the default is
+    what the service applies, not the wire's ``null``.
+    """
+    return Meta(description=description, extra_json_schema={"extra": {"default": default}})
 
 
 Tag = Annotated[str, line(TAG)]
@@ -47,28 +62,65 @@ IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9._:\-]+$"
 IdempotencyKey = Annotated[
     str, Meta(min_length=1, max_length=IDEMPOTENCY_KEY_MAX_LENGTH, pattern=IDEMPOTENCY_KEY_PATTERN)
 ]
-Language = Annotated[
-    str,
-    Meta(min_length=LANGUAGE_MIN_LENGTH, max_length=LANGUAGE_MAX_LENGTH, pattern=LANGUAGE_PATTERN),
-]
 
 
 class Constraints(Struct, forbid_unknown_fields=True, kw_only=True):
     """Who the lesson is for, and how long it is."""
 
-    learnerLevel: LearnerLevel | None = None
-    language: Language | None = None
-    length: LessonLength | None = None
+    learnerLevel: Annotated[
+        LearnerLevel | None,
+        field("how much the learner already knows of the topic", DEFAULT_LEARNER_LEVEL),
+    ] = None
+    language: (
+        Annotated[
+            str,
+            Meta(
+                min_length=LANGUAGE_MIN_LENGTH,
+                max_length=LANGUAGE_MAX_LENGTH,
+                pattern=LANGUAGE_PATTERN,
+                description="the lesson's language, a BCP 47 tag such as en or pt-BR",
+                extra_json_schema={"extra": {"default": DEFAULT_LANGUAGE}},
+            ),
+        ]
+        | None
+    ) = None
+    length: Annotated[
+        LessonLength | None,
+        field(
+            "Highlights: short; Detailed: a full lesson; Training: the longest",
+            DEFAULT_LESSON_LENGTH,
+        ),
+    ] = None
 
 
 class GenerateBody(Struct, forbid_unknown_fields=True, kw_only=True):
-    """``POST /v1/lessons/generate``."""
+    """``POST /v1/lessons/generate`` and ``POST /v1/jobs``."""
 
-    topic: Annotated[str, line(TOPIC)]
-    constraints: Constraints | None = None
-    schema_version: CatalogVersion | None = None
-    idempotency_key: IdempotencyKey | None = None
-    mode: Mode | None = None
+    topic: Annotated[str, line(TOPIC, "what the lesson is about (one line)")]
+    constraints: Annotated[
+        Constraints | None, Meta(description="who the lesson is for, and how long it is")
+    ] = None
+    schema_version: Annotated[
+        CatalogVersion | None,
+        field("the widget catalog version of the lesson", DEFAULT_CATALOG_VERSION),
+    ] = None
+    idempotency_key: (
+        Annotated[
+            IdempotencyKey,
+            Meta(description="the same key (or Idempotency-Key header) returns the same result"),
+        ]
+        | None
+    ) = None
+    mode: Annotated[
+        Mode | None, field("fast: cheapest models; balanced; best: strongest models", DEFAULT_MODE)
+    ] = None
+    prompt: (
+        Annotated[
+            str,
+            line(PROMPT, "extra guidance for the lesson, beside the topic (optional, one line)"),
+        ]
+        | None
+    ) = None
 
 
 class PatchBody(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -230,3 +282,62 @@ class Problem(Struct, kw_only=True, omit_defaults=True):
     code: str
     request_id: str
     errors: list[Issue] | None = None
+
+
+class JobCall(Struct, kw_only=True):
+    """One model call of a job."""
+
+    index: Annotated[int, Meta(ge=1, description="1-based, in the order the calls were made")]
+    purpose: Annotated[str, Meta(description="gather, structure or repair")]
+    provider: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    reasoning_tokens: int
+    cost_usd: float
+    latency_ms: int
+    outcome: str
+
+
+class JobTotals(Struct, kw_only=True):
+    """Tokens and cost of every call of a job."""
+
+    input_tokens: int
+    output_tokens: int
+    reasoning_tokens: int
+    tokens: int
+    cost_usd: float
+
+
+class Job(Struct, kw_only=True):
+    """A generation job (``GET /v1/jobs/{job_id}``).
+
+    ``lesson`` once done, ``problem`` once failed.
+    """
+
+    job_id: str
+    status: Annotated[str, Meta(description="queued, running, done, failed or canceled")]
+    phase: Annotated[str | None, Meta(description="collect, transform, validate, repair or store")]
+    subphase: Annotated[str | None, Meta(description="e.g. ai_call_2_of_3 while a model runs")]
+    completed_steps: int
+    total_steps: int
+    progress: Annotated[int, Meta(ge=0, le=100)]
+    cancel_requested: bool
+    calls: list[JobCall]
+    totals: JobTotals
+    logs: Annotated[list[str], Meta(description="the last 100 lines")]
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    version: Annotated[int, Meta(description="grows with every change (the ETag)")]
+    lesson_id: str | None = None
+    lesson: Lesson | None = None
+    problem: Problem | None = None
+
+
+class JobPage(Struct, kw_only=True):
+    """``GET /v1/jobs``: newest first."""
+
+    items: list[Job]
+    next_cursor: str | None

@@ -76,8 +76,15 @@ class WorkerPool:
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        """Start the workers and the sweeper (sweeping once first: recovery at startup)."""
-        await self.sweep()
+        """Start the workers and the sweeper (sweeping once first: recovery at startup).
+
+        A store that does not answer yet does not stop the app from starting (its routes
+        answer 503 meanwhile): the sweeper tries again at its interval.
+        """
+        try:
+            await self.sweep()
+        except Exception:
+            log.exception("the job sweeper failed at startup; it tries again")
         self._tasks = [
             asyncio.create_task(self._work(f"{self._name}-{n}")) for n in range(self._concurrency)
         ]

@@ -36,6 +36,8 @@ from tests.http.wire_calls import (
     function_url_event,
 )
 
+NO_JOB = "7f1c9a52-3c1e-4a53-9f43-2f8e1c4d5b6a"
+
 
 @dataclass(frozen=True)
 class Route:
@@ -62,6 +64,13 @@ ROUTES = [
     Route("DELETE", "/v1/lessons/{id}", 412, headers=(("If-Match", '"{id}.0"'),)),
     Route("POST", "/v1/lessons/validate", 200, body={"title": "T", "blocks": []}),
     Route("POST", "/v1/lessons/estimate", 200, body={"topic": "Tides"}),  # no model call
+    Route("GET", "/v1/jobs", 200),
+    Route("HEAD", "/v1/jobs", 200),
+    Route("POST", "/v1/jobs", 422, body={"topic": ""}),  # refused: makes nothing
+    # No such job (the sweep makes none): the job routes answer 404 like a missing lesson.
+    Route("GET", "/v1/jobs/" + NO_JOB, 404),
+    Route("GET", f"/v1/jobs/{NO_JOB}/events", 404),
+    Route("POST", f"/v1/jobs/{NO_JOB}/cancel", 404),
     Route("GET", "/v1/catalog", 200),
     Route("GET", "/v1/schemas/lesson/1.1", 200),
     Route("GET", "/v1/me", 200),
@@ -194,6 +203,7 @@ async def test_the_table_covers_every_route_of_the_app(api: Api) -> None:
     served = {(r.method, r.path) for r in ROUTES}
     for path, item in documented.items():
         path = path.replace("{lesson_id}", "{id}").replace("{version}", "1.1")
+        path = path.replace("{job_id}", NO_JOB)
         for method in item:
             assert (method.upper(), path) in served, (method, path)
     assert len(ROUTES) * len(SPELLINGS) * 2 >= 700

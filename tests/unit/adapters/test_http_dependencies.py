@@ -17,17 +17,10 @@ from entrypoints.settings import Settings
 
 EDGE = EdgeConfig(dev_key="k" * 32)
 USE_CASES = (
-    "generation",
-    "estimator",
-    "getter",
-    "lister",
-    "patcher",
-    "deleter",
-    "account_of",
-    "exporter",
-    "eraser",
-    "readiness",
-)
+    "generation", "estimator", "getter", "lister", "patcher", "readiness",
+    "deleter", "account_of", "exporter", "eraser",
+    "job_starter", "job_getter", "job_lister", "job_canceler", "cursors", "job_events_timing",
+)  # fmt: skip
 
 
 def test_the_container_provides_one_use_case_per_handler_parameter(tmp_path: Path) -> None:
