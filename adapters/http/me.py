@@ -16,9 +16,9 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from msgspec import Struct
 
-from adapters.http import presenters, wire
+from adapters.http import job_views, presenters, wire
 from adapters.http.authn import principal_of
-from adapters.http.problems import HttpProblem
+from adapters.http.problems import HttpProblem, request_id_of
 from adapters.http.responses import problems
 from application.principal import AuthMethod
 from application.records import DEFAULT_LIMIT, MAX_LIMIT
@@ -71,6 +71,7 @@ class Export(Struct, kw_only=True):
     lessons: list[wire.Lesson]  # whole, in DGS's full form, newest first
     usage: Usage
     next_cursor: str | None
+    jobs: list[wire.Job]  # on the first page: every job kept (jobs expire after 7 days)
 
 
 class Erased(Struct, kw_only=True):
@@ -135,6 +136,7 @@ async def export(
         lessons=[presenters.lesson(view_of(record), "full") for record in page.lessons],
         usage=_usage(page.usage),
         next_cursor=page.next_cursor,
+        jobs=[job_views.job(job, request_id_of(request)) for job in page.jobs],
     )
 
 

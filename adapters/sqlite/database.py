@@ -21,6 +21,8 @@ from application.principal import DEV_TENANT
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
+# How long close() waits for running calls: a statement waits at most the busy timeout.
+CLOSE_WAIT_SECONDS = BUSY_TIMEOUT_MS / 1000 + 5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS lessons (
@@ -123,14 +125,26 @@ class SqliteDatabase:
         self._schema_ready = False
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
+        # Calls running in worker threads. A call whose awaiting task was cancelled (a
+        # client gone, a worker pool stopped at shutdown) still runs in its thread: close()
+        # waits for it, as closing a connection under a running statement can crash the
+        # process (sqlite3 with check_same_thread=False leaves that to the caller).
+        self._calls = threading.Condition()
+        self._running = 0
 
-    def close(self) -> None:
-        """Close every connection (at shutdown; no call may be running)."""
-        with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
-            self._local = threading.local()
+    def close(self, wait: float = CLOSE_WAIT_SECONDS) -> None:
+        """Close every connection at shutdown, once the calls running now have ended.
+
+        Waits at most ``wait`` seconds (a statement waits at most the busy timeout); calls
+        made meanwhile wait for the close and then open new connections.
+        """
+        with self._calls:
+            self._calls.wait_for(lambda: self._running == 0, timeout=wait)
+            with self._lock:
+                for connection in self._connections:
+                    connection.close()
+                self._connections.clear()
+                self._local = threading.local()
 
     async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` on a connection, outside any explicit transaction."""
@@ -141,6 +155,16 @@ class SqliteDatabase:
         return await asyncio.to_thread(self._run, work, write=True)
 
     def _run(self, work: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
+        with self._calls:
+            self._running += 1
+        try:
+            return self._run_counted(work, write=write)
+        finally:
+            with self._calls:
+                self._running -= 1
+                self._calls.notify_all()
+
+    def _run_counted(self, work: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
         try:
             connection = self._connection()
             if not write:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -100,4 +103,27 @@ async def test_a_file_made_before_pruning_keeps_its_buckets_working(tmp_path: Pa
     assert (await limiter.take("client:other", policy)).allowed
     clock.advance(timedelta(minutes=30))
     assert (await limiter.take("client:old", policy)).allowed
+    database.close()
+
+
+async def test_close_waits_for_a_call_still_running_in_its_thread(tmp_path: Path) -> None:
+    """A call whose task was cancelled still runs in its thread: closing under it crashed.
+
+    Found as a segfault of the test process when an app shut down with a request's cache
+    read still running (the pool of job workers now stops at the same moment).
+    """
+    database = SqliteDatabase(tmp_path / "dgs.sqlite3")
+    started = threading.Event()
+
+    def slow(connection: sqlite3.Connection) -> tuple[int]:
+        started.set()
+        time.sleep(0.3)
+        (value,) = connection.execute("SELECT 1").fetchone()
+        return (value,)
+
+    running = asyncio.create_task(database.read(slow))
+    await asyncio.to_thread(started.wait)
+    database.close()  # at shutdown, with the call still running in its thread
+    assert await running == (1,)  # it ended on its connection, then the close came
+    assert tuple(await database.read(lambda c: c.execute("SELECT 2").fetchone())) == (2,)
     database.close()
