@@ -18,27 +18,23 @@ import base64
 import binascii
 import json
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from application.errors import ApplicationError, InvalidCursorError, StoreUnavailableError
+from application.errors import InvalidCursorError
 from application.jobs.records import JobPosition, JobRecord
 from application.principal import Principal
 from application.use_cases.generation_request import GenerateRequest
 from entrypoints.commands import (
-    EXIT_BAD_INPUT,
     EXIT_CANCELED,
-    EXIT_FAILED,
     EXIT_OK,
     EXIT_PROVIDER,
-    EXIT_UNAVAILABLE,
 )
 from entrypoints.commands.generation_options import CommandFailed, run_generation_command
 from entrypoints.commands.job_view import job_json, job_line, job_summary
-from entrypoints.commands.terminal import fail, json_text, reason
-from entrypoints.container import Container, build_container, shutdown
-from entrypoints.settings import SettingsError, load_settings
+from entrypoints.commands.terminal import json_text
+from entrypoints.commands.with_container import run_with_container
+from entrypoints.container import Container
 
 # The exit code of a job's final state (README, "Exit codes").
 EXIT_OF_STATUS = {"done": EXIT_OK, "failed": EXIT_PROVIDER, "canceled": EXIT_CANCELED}
@@ -94,7 +90,7 @@ def jobs_list(args: argparse.Namespace) -> int:
             print(f"next: --cursor {cursor}")
         return EXIT_OK
 
-    return _run("jobs list", work)
+    return run_with_container("jobs list", work)
 
 
 def jobs_get(args: argparse.Namespace) -> int:
@@ -108,7 +104,7 @@ def jobs_get(args: argparse.Namespace) -> int:
             print("\n".join(job_summary(job, container.clock().now())))
         return EXIT_OK
 
-    return _run("jobs get", work)
+    return run_with_container("jobs get", work)
 
 
 def jobs_cancel(args: argparse.Namespace) -> int:
@@ -124,7 +120,7 @@ def jobs_cancel(args: argparse.Namespace) -> int:
             print(f"{job.job_id} asked to cancel: it stops at its next step")
         return EXIT_OK
 
-    return _run("jobs cancel", work)
+    return run_with_container("jobs cancel", work)
 
 
 def jobs_watch(args: argparse.Namespace) -> int:
@@ -155,30 +151,7 @@ def jobs_watch(args: argparse.Namespace) -> int:
                 return EXIT_OF_STATUS[job.status]
             await asyncio.sleep(args.interval)
 
-    return _run("jobs watch", work)
-
-
-def _run(name: str, work: Callable[[Container], Awaitable[int]]) -> int:
-    """Build the container from the settings and run ``work``; map errors to exit codes."""
-    try:
-        container = build_container(load_settings())
-    except SettingsError as exc:
-        return fail(name, str(exc), EXIT_BAD_INPUT)
-
-    async def run() -> int:
-        try:
-            return await work(container)
-        finally:
-            await shutdown(container)
-
-    try:
-        return asyncio.run(run())
-    except InvalidCursorError as exc:
-        return fail(name, str(exc), EXIT_BAD_INPUT)
-    except StoreUnavailableError as exc:
-        return fail(name, reason(exc), EXIT_UNAVAILABLE)
-    except ApplicationError as exc:  # not found, a job already finished
-        return fail(name, f"{exc.code}: {exc}", EXIT_FAILED)
+    return run_with_container("jobs watch", work)
 
 
 def _cursor(position: JobPosition) -> str:

@@ -23,8 +23,8 @@ from adapters.llm.chat_examples import FORMAT
 from application.evaluation.token_model import CHARS_PER_TOKEN
 from application.use_cases.export_repairs import SKIP_REASONS, ExportCounts, ExportOptions, Split
 from entrypoints.commands import EXIT_BAD_INPUT, EXIT_OK
-from entrypoints.commands.store import _run
 from entrypoints.commands.terminal import fail
+from entrypoints.commands.with_container import run_with_container
 from entrypoints.container import Container
 
 _NAME = "repairs export"
@@ -59,7 +59,7 @@ def export(args: argparse.Namespace) -> int:
         print("\n".join(summary(counts, options, out)), file=report)
         return EXIT_OK
 
-    return _run(_NAME, work)
+    return run_with_container(_NAME, work)
 
 
 def _write(files: dict[Split, TextIO], split: Split, line: str) -> None:

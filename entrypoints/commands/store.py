@@ -7,48 +7,17 @@ does; ``dgs store assign-owner`` hands them to a user.
 from __future__ import annotations
 
 import argparse
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import msgspec
 
 from adapters.http import presenters, wire
-from application.errors import (
-    ApplicationError,
-    InvalidCursorError,
-    InvalidRequestError,
-    StoreUnavailableError,
-)
 from application.principal import DEV_TENANT
 from application.records import LessonQuery
-from entrypoints.commands import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE
-from entrypoints.commands.terminal import fail, json_text, printable, reason
-from entrypoints.container import Container, build_container, shutdown
-from entrypoints.settings import SettingsError, load_settings
-
-
-def _run(name: str, work: Callable[[Container], Awaitable[int]]) -> int:
-    """Build the container from the settings and run ``work``; map errors to exit codes."""
-    try:
-        container = build_container(load_settings())
-    except SettingsError as exc:
-        return fail(name, str(exc), EXIT_BAD_INPUT)
-
-    async def run() -> int:
-        try:
-            return await work(container)
-        finally:
-            await shutdown(container)
-
-    try:
-        return asyncio.run(run())
-    except (SettingsError, InvalidCursorError, InvalidRequestError) as exc:
-        return fail(name, str(exc), EXIT_BAD_INPUT)
-    except StoreUnavailableError as exc:
-        return fail(name, reason(exc), EXIT_UNAVAILABLE)
-    except ApplicationError as exc:  # not found, and any other refusal
-        return fail(name, str(exc), EXIT_FAILED)
+from entrypoints.commands import EXIT_OK
+from entrypoints.commands.terminal import json_text, printable
+from entrypoints.commands.with_container import run_with_container
+from entrypoints.container import Container
 
 
 def store_init(args: argparse.Namespace) -> int:
@@ -71,7 +40,7 @@ def store_init(args: argparse.Namespace) -> int:
                 print(f"DynamoDB index {index!r} added")
         return EXIT_OK
 
-    return _run("store init", init)
+    return run_with_container("store init", init)
 
 
 def assign_owner(args: argparse.Namespace) -> int:
@@ -85,7 +54,7 @@ def assign_owner(args: argparse.Namespace) -> int:
             print(f"moved {done.moved} of {done.found} lessons of {DEV_TENANT} to {done.to_owner}")
         return EXIT_OK
 
-    return _run("store assign-owner", assign)
+    return run_with_container("store assign-owner", assign)
 
 
 def parse_moment(text: str) -> datetime:
@@ -136,7 +105,7 @@ def lessons_list(args: argparse.Namespace) -> int:
             print(f"next: --cursor {page.next_cursor}")
         return EXIT_OK
 
-    return _run("lessons list", list_page)
+    return run_with_container("lessons list", list_page)
 
 
 def lessons_get(args: argparse.Namespace) -> int:
@@ -156,7 +125,7 @@ def lessons_get(args: argparse.Namespace) -> int:
             print(printable(record.lesson_json, multiline=True))
         return EXIT_OK
 
-    return _run("lessons get", get)
+    return run_with_container("lessons get", get)
 
 
 def lessons_delete(args: argparse.Namespace) -> int:
@@ -167,7 +136,7 @@ def lessons_delete(args: argparse.Namespace) -> int:
         print(f"deleted {args.lesson_id}")
         return EXIT_OK
 
-    return _run("lessons delete", remove)
+    return run_with_container("lessons delete", remove)
 
 
 def _print_json(value: object) -> None:
