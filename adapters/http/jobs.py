@@ -80,7 +80,11 @@ async def start_job(
     """Accept a job: 202 with its state and ``Location``; charged once, when created."""
     owner = principal_of(request.scope).owner
     started = await job_starter(
-        generate_request(data, idempotency_header), owner, client, format, use_cache=cache
+        generate_request(data, idempotency_header, owner=owner),
+        owner,
+        client,
+        format,
+        use_cache=cache,
     )
     record = started.job
     headers = {
