@@ -18,6 +18,7 @@ from entrypoints.settings import load_settings
 from tests.http.conftest import DEV_KEY, Calls, api_settings, count_model_calls, lambda_settings
 from tests.http.wire_calls import Answer, HeaderValue, call_asgi, call_lambda, function_url_event
 from tests.support.fakes import FakeClock
+from tests.support.jobs import IdlePool
 
 PROBLEM = "application/problem+json"
 BEARER_CHALLENGE = 'Bearer error="invalid_token"'
@@ -60,6 +61,10 @@ def open_token_api(
     clock = clock or FakeClock(datetime.now(UTC))
     container.clock.override(providers.Object(clock))  # before the verifier is built
     calls = count_model_calls(container)
+    # No job workers: these tests start no jobs, and the test client runs the app's
+    # lifespan (where the pool's sweeper would run) in another event loop than its
+    # requests, while a DynamoDB client serves one loop. The job tests run the pool.
+    container.worker_pool.override(providers.Object(IdlePool()))
     return TokenApi(AsyncTestClient(app=build_app(container)), container, calls, clock)
 
 

@@ -17,6 +17,7 @@ from entrypoints.settings import load_settings
 from tests.http.conftest import KEY
 from tests.http.jobs_api import FINAL, jobs_api, scripted_settings, sse_events
 from tests.integration.test_generation_llm import IDM, LESSON
+from tests.support.jobs import IdlePool
 from tests.support.scripted_openai import ScriptedOpenAI, error, json_completion, slow
 
 pytestmark = pytest.mark.slow
@@ -124,7 +125,7 @@ async def test_a_queued_job_canceled_never_calls_the_model(
 ) -> None:
     container = build_container(load_settings(scripted_settings(server, tmp_path)))
     # No worker: the job stays queued until it is canceled.
-    container.worker_pool.override(providers.Object(_IdlePool()))
+    container.worker_pool.override(providers.Object(IdlePool()))
     async with jobs_api(server, tmp_path, container) as api:
         job_id = (await api.start()).json()["job_id"]
         canceled = await api.client.post(f"/v1/jobs/{job_id}/cancel", headers=KEY)
@@ -222,13 +223,3 @@ async def test_a_job_request_is_checked_like_a_generate_request(
     assert (unknown.status_code, unknown.json()["code"]) == (422, "invalid_body")
     assert listed["items"] == []  # nothing invalid is stored
     assert server.requests == []
-
-
-class _IdlePool:
-    """A worker pool that runs nothing (the job stays queued)."""
-
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None

@@ -15,20 +15,11 @@ from tests.http.auth_api import PROBLEM, bearer, lambda_call, open_token_api
 from tests.http.conftest import DEV_KEY, LAMBDA_KEY
 from tests.http.wire_calls import HeaderValue
 from tests.support.cognito import Pool
+from tests.support.jobs import IdlePool
 
 pytestmark = pytest.mark.slow
 KEY: dict[str, HeaderValue] = {"X-DGS-Dev-Key": DEV_KEY}
 MISSING = "/v1/jobs/7f1c9a52-3c1e-4a53-9f43-2f8e1c4d5b6a"
-
-
-class _IdlePool:
-    """No worker: jobs stay queued (these tests read records, they do not run them)."""
-
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
 
 
 async def test_another_owners_job_is_not_found_on_every_route(
@@ -36,7 +27,7 @@ async def test_another_owners_job_is_not_found_on_every_route(
 ) -> None:
     tokens = cognito_pool.user()
     api = open_token_api(tmp_path, cognito_pool.settings(mode="both"), dev_key=True)
-    api.container.worker_pool.override(providers.Object(_IdlePool()))
+    api.container.worker_pool.override(providers.Object(IdlePool()))
     body = b'{"topic": "Tides"}'
     async with api.client:
         mine = await api.call("POST", "/v1/jobs", KEY, body)
@@ -71,7 +62,7 @@ async def test_jobs_are_listed_newest_first_in_pages_bound_to_their_owner(
 ) -> None:
     tokens = cognito_pool.user()
     api = open_token_api(tmp_path, cognito_pool.settings(mode="both"), dev_key=True)
-    api.container.worker_pool.override(providers.Object(_IdlePool()))
+    api.container.worker_pool.override(providers.Object(IdlePool()))
     async with api.client:
         made = []
         for n in range(5):
@@ -130,7 +121,7 @@ def test_the_generate_schema_describes_every_field_for_dles_form(tmp_path: Path)
     from tests.http.conftest import api_settings
 
     container = build_container(load_settings(api_settings(tmp_path)))
-    container.worker_pool.override(providers.Object(_IdlePool()))
+    container.worker_pool.override(providers.Object(IdlePool()))
     with TestClient(build_app(container)) as client:
         document = client.get("/docs/openapi.json").json()
     schemas = document["components"]["schemas"]

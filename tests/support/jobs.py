@@ -26,3 +26,13 @@ def make_job(
         idempotency_key=key,
         lease_until=now + timedelta(minutes=1),
     )
+
+
+class IdlePool:
+    """A worker pool that runs nothing: jobs stay queued (tests that do not run jobs)."""
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
