@@ -19,7 +19,13 @@ from adapters.http import job_views, presenters, wire
 from adapters.http.authn import principal_of
 from adapters.http.job_event_timing import JobEvents
 from adapters.http.job_events import job_events
-from adapters.http.lessons import FormatQuery, generate_request, require_json
+from adapters.http.lessons import (
+    CacheQuery,
+    FormatQuery,
+    IdempotencyHeader,
+    generate_request,
+    require_json,
+)
 from adapters.http.problems import request_id_of
 from adapters.http.rate_limit_headers import RateLimitedOperation, rate_limit_headers
 from adapters.http.responses import problems
@@ -64,18 +70,8 @@ async def start_job(
     job_starter: NamedDependency[StartJob],
     client: NamedDependency[str],
     format: FormatQuery = "shorthand",
-    cache: Annotated[
-        bool, QueryParameter(name="cache", description="false: skip the cache")
-    ] = True,
-    idempotency_header: Annotated[
-        str | None,
-        HeaderParameter(
-            name="Idempotency-Key",
-            max_length=wire.IDEMPOTENCY_KEY_MAX_LENGTH,
-            pattern=wire.IDEMPOTENCY_KEY_PATTERN,
-            required=False,
-        ),
-    ] = None,
+    cache: CacheQuery = True,
+    idempotency_header: IdempotencyHeader = None,
 ) -> Response[wire.Job]:
     """Accept a job: 202 with its state and ``Location``; charged once, when created."""
     owner = principal_of(request.scope).owner

@@ -51,6 +51,17 @@ FormatQuery = Annotated[
         ),
     ),
 ]
+# Shared by the generate and job-start routes (the same request, now or as a job).
+CacheQuery = Annotated[bool, QueryParameter(name="cache", description="false: skip the cache")]
+IdempotencyHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        max_length=wire.IDEMPOTENCY_KEY_MAX_LENGTH,
+        pattern=wire.IDEMPOTENCY_KEY_PATTERN,
+        required=False,
+    ),
+]
 
 
 async def require_json(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
@@ -81,18 +92,8 @@ async def generate(
     client: NamedDependency[str],
     owner: NamedDependency[str],
     format: FormatQuery = "shorthand",
-    cache: Annotated[
-        bool, QueryParameter(name="cache", description="false: skip the cache")
-    ] = True,
-    idempotency_header: Annotated[
-        str | None,
-        HeaderParameter(
-            name="Idempotency-Key",
-            max_length=wire.IDEMPOTENCY_KEY_MAX_LENGTH,
-            pattern=wire.IDEMPOTENCY_KEY_PATTERN,
-            required=False,
-        ),
-    ] = None,
+    cache: CacheQuery = True,
+    idempotency_header: IdempotencyHeader = None,
 ) -> Response[bytes]:
     """Topic in, stored lesson out; the same idempotency key replays the same response."""
     result = await generation(
