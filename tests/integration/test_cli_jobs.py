@@ -12,7 +12,6 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,10 +19,9 @@ import pytest
 from entrypoints.cli import main
 from entrypoints.container import build_container, shutdown
 from entrypoints.settings import load_settings
+from tests.integration.conftest import COMPATIBLE_KEY
 from tests.integration.test_generation_llm import IDM, LESSON
 from tests.support.scripted_openai import ScriptedOpenAI, error, json_completion, slow
-
-SECRET = "sk-never-print-this-0123456789"
 
 
 @pytest.fixture(autouse=True)
@@ -32,21 +30,6 @@ def local_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DGS_JOB_QUEUE_URL", raising=False)
     for name in ("GEMINI_API_KEY", "OPENROUTER_API_KEY", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedOpenAI]:
-    server = ScriptedOpenAI()
-    server.start()
-    for name, value in {
-        "DGS_GATHERER_PROVIDER": "compatible", "DGS_STRUCTURER_PROVIDER": "compatible",
-        "DGS_GATHERER_MODEL": "g", "DGS_STRUCTURER_MODEL": "s",
-        "DGS_COMPATIBLE_BASE_URL": server.base_url, "DGS_COMPATIBLE_API_KEY": SECRET,
-        "DGS_MODEL_MAX_ATTEMPTS": "1",
-    }.items():  # fmt: skip
-        monkeypatch.setenv(name, value)
-    yield server
-    server.stop()
 
 
 class ServingPool:
@@ -90,9 +73,9 @@ def started(capsys: pytest.CaptureFixture[str], topic: str = "Tides") -> str:
 
 
 def test_a_cli_job_runs_on_the_serving_pool_and_watch_exits_0(
-    provider: ScriptedOpenAI, capsys: pytest.CaptureFixture[str]
+    compatible_row: ScriptedOpenAI, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    provider.script(slow(json_completion(IDM), 0.4), slow(json_completion(LESSON), 0.4))
+    compatible_row.script(slow(json_completion(IDM), 0.4), slow(json_completion(LESSON), 0.4))
     code, out, _ = run(capsys, "generate", "Photosynthesis", "--async", "--json")
     assert code == 0
     job = json.loads(out)
@@ -109,26 +92,26 @@ def test_a_cli_job_runs_on_the_serving_pool_and_watch_exits_0(
     assert (final["status"], final["progress"], len(final["calls"])) == ("done", 100, 2)
     code, out, _ = run(capsys, "lessons", "get", final["lesson_id"], "--json")
     assert code == 0
-    assert len(provider.requests) == 2
+    assert len(compatible_row.requests) == 2
     code, out, _ = run(capsys, "jobs", "get", final["job_id"])
     assert code == 0
     assert f"done     lesson {final['lesson_id']}" in out
 
 
 def test_a_failed_job_exits_4_with_its_code(
-    provider: ScriptedOpenAI, capsys: pytest.CaptureFixture[str]
+    compatible_row: ScriptedOpenAI, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    provider.script(error(503))
+    compatible_row.script(error(503))
     job_id = started(capsys)
     with ServingPool():
         code, out, _ = run(capsys, "jobs", "watch", job_id, "--interval", "0.05")
     assert code == 4
     assert "failed   provider_unavailable" in out
-    assert SECRET not in out
+    assert COMPATIBLE_KEY not in out
 
 
 def test_a_canceled_job_never_runs_and_watch_exits_5(
-    provider: ScriptedOpenAI, capsys: pytest.CaptureFixture[str]
+    compatible_row: ScriptedOpenAI, capsys: pytest.CaptureFixture[str]
 ) -> None:
     job_id = started(capsys)
     code, out, _ = run(capsys, "jobs", "cancel", job_id)
@@ -139,7 +122,7 @@ def test_a_canceled_job_never_runs_and_watch_exits_5(
     code, _, err = run(capsys, "jobs", "cancel", job_id)
     assert code == 1
     assert "job_finished" in err
-    assert provider.requests == []
+    assert compatible_row.requests == []
 
 
 def test_list_pages_newest_first_and_unknown_jobs_exit_1(
