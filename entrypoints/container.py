@@ -48,11 +48,10 @@ from entrypoints.stores import STORES
 
 
 def guard_policy(settings: Settings) -> GuardPolicy:
-    """Rate limits, budget and cache lifetime from the settings."""
+    """Rate limits and budget from the settings."""
     return GuardPolicy(
         per_client=BucketPolicy(settings.rate_limit_per_hour, settings.rate_limit_per_hour / 3600),
         daily_budget=settings.daily_generation_budget,
-        cache_ttl=timedelta(seconds=settings.cache_ttl_seconds),
     )
 
 
@@ -64,7 +63,7 @@ def quotas_of(limiter: RateLimiter, settings: Settings) -> GenerationQuotas:
 
 def cache_ttl(settings: Settings) -> timedelta:
     """How long a generated lesson and its material are served from the cache."""
-    return guard_policy(settings).cache_ttl
+    return timedelta(seconds=settings.cache_ttl_seconds)
 
 
 def deleted_retention(settings: Settings) -> timedelta:
@@ -130,15 +129,6 @@ class Container(containers.DeclarativeContainer):
     monthly_quota = providers.Factory(
         MonthlyQuota, rate_limiter, clock, settings.provided.monthly_quota
     )
-    guarded_generation = providers.Factory(
-        GuardedGeneration,
-        generate_lesson,
-        idempotency,
-        cache,
-        rate_limiter,
-        providers.Callable(guard_policy, settings),
-        monthly_quota,
-    )
     # Generation jobs: accepted here, run by a worker (this process's pool, or SQS workers
     # when DGS_JOB_QUEUE_URL names a queue).
     in_process_queue = providers.Singleton(InProcessJobQueue, metrics)
@@ -165,6 +155,8 @@ class Container(containers.DeclarativeContainer):
         jobs,
         generate_lesson,
         providers.Callable(job_timing, settings),
+        clock=clock,
+        ids=ids,
         cache=cache,
         cache_ttl=providers.Callable(cache_ttl, settings),
         quotas=generation_quotas,
@@ -172,6 +164,16 @@ class Container(containers.DeclarativeContainer):
         events=job_events,
         # A failed job records what the synchronous route would answer (one error table).
         describe=providers.Object(job_problem),
+    )
+    guarded_generation = providers.Factory(
+        GuardedGeneration,
+        generate_lesson,
+        run_job,
+        idempotency,
+        cache,
+        rate_limiter,
+        providers.Callable(guard_policy, settings),
+        monthly_quota,
     )
     worker_pool = providers.Singleton(
         WorkerPool,

@@ -31,11 +31,12 @@ from application.errors import (
     VersionConflictError,
 )
 from application.jobs.records import JobProblem
-from application.jobs.transitions import JobFinishedError
+from application.jobs.transitions import JobFinishedError, LeaseLostError
 from application.use_cases.guarded_generation import (
     IdempotencyInProgressError,
     IdempotencyMismatchError,
 )
+from application.use_cases.jobs.run_job import GenerationCanceledError
 from application.use_cases.rate_limits import RateLimitedError
 
 log = logging.getLogger("dgs.http")
@@ -64,6 +65,10 @@ STATUS: dict[type[ApplicationError], int] = {
     StructuredOutputUnavailableError: 503,
     ProviderTimeoutError: 504,
     JobFinishedError: 409,
+    # A synchronous generation's job canceled through POST /v1/jobs/{id}/cancel.
+    GenerationCanceledError: 409,
+    # A job run inline whose lease another worker took over (its loop stalled a lease long).
+    LeaseLostError: 503,
 }
 TITLES = {
     400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
@@ -101,5 +106,6 @@ def job_problem(exc: BaseException) -> JobProblem:
                 STORE_UNAVAILABLE_DETAIL if isinstance(exc, StoreUnavailableError) else str(exc)
             )
             return JobProblem(code, status, TITLES[status], detail)
-    log.error("a job failed unexpectedly", exc_info=exc)
+    # Not logged here: the runner logs a worker's job once, and an inline job's error
+    # reaches the route's handler, which logs it with the request's id.
     return JobProblem("internal_error", 500, TITLES[500], "something went wrong on our side")

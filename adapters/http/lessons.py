@@ -95,7 +95,12 @@ async def generate(
     cache: CacheQuery = True,
     idempotency_header: IdempotencyHeader = None,
 ) -> Response[bytes]:
-    """Topic in, stored lesson out; the same idempotency key replays the same response."""
+    """Topic in, stored lesson out; the same idempotency key replays the same response.
+
+    The generation runs as a job held by this request (its id is the lesson's): listed
+    by `GET /v1/jobs` while it runs, and canceled by `POST /v1/jobs/{id}/cancel`, which
+    makes this request answer 409 `generation_canceled`.
+    """
     result = await generation(
         generate_request(data, idempotency_header, owner=owner), client, format, use_cache=cache
     )

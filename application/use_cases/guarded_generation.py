@@ -4,10 +4,12 @@ The API (``POST /v1/lessons/generate``) and ``dgs generate`` both run this use c
 Order matters. The request is prepared first (checked, routed, its deadline started: a
 bad request costs nothing), then the idempotency key is claimed (a replay returns the
 stored response: no token, no model call), then a rate-limit token is taken per client
-and from the global daily budget while the cache is asked, then the pipeline runs. The
-response body is serialised once; it is what is returned and, with a key, what is
-stored for replays, in one step with the lesson. Any failure after the claim releases
-it; nothing is stored unless the lesson is valid.
+and from the global daily budget while the cache is asked, then the generation runs as
+a job inline (``RunJob.inline``: the same steps, progress, cancel and errors as a job
+started with ``POST /v1/jobs``; the lesson's id is the job's). The response body is
+serialised once; it is what is returned and, with a key, what is stored for replays, in
+one step with the lesson. Any failure after the claim releases it; nothing is stored
+unless the lesson is valid.
 
 The deadline starts before the claim, and the claim's lease is that deadline plus the
 write margin (``application.deadline``): an attempt has answered, or failed with 504,
@@ -17,7 +19,6 @@ before anyone can take its key over, so a finished lesson is never fenced out.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -36,15 +37,14 @@ from application.ports.idempotency import (
     InProgress,
 )
 from application.ports.rate_limit import BucketPolicy, RateLimiter
-from application.ports.telemetry import GenerationReport
-from application.records import GenerationMeta, LessonRecord
+from application.records import LessonRecord
 from application.responses import LessonFormat, generate_body_json
 from application.use_cases.generate_lesson import GenerateLesson
 from application.use_cases.generation_request import GenerateRequest, PreparedRequest
 from application.use_cases.generation_request import fingerprint as fingerprint
+from application.use_cases.jobs.run_job import RunJob
 from application.use_cases.lesson_draft import off_loop
 from application.use_cases.rate_limits import GenerationQuotas, MonthlyQuota, Quotas
-from domain.generation import IntermediateDataModel
 
 GENERATE_ROUTE = "POST /v1/lessons/generate"
 
@@ -71,7 +71,6 @@ class GuardPolicy:
 
     per_client: BucketPolicy = field(default_factory=lambda: BucketPolicy(10, 10 / 3600))
     daily_budget: int = 500  # generations per UTC calendar day, all clients together
-    cache_ttl: timedelta = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +98,7 @@ class GuardedGeneration:
     def __init__(
         self,
         generate: GenerateLesson,
+        run: RunJob,
         idempotency: IdempotencyStore,
         cache: Cache,
         rate_limiter: RateLimiter,
@@ -106,6 +106,7 @@ class GuardedGeneration:
         monthly: MonthlyQuota | None = None,
     ) -> None:
         self._generate = generate
+        self._run = run
         self._monthly = monthly
         self._idempotency = idempotency
         self._cache = cache
@@ -133,6 +134,13 @@ class GuardedGeneration:
                 quotas = await self._quotas.peek(client) if client is not None else ()
                 return GuardedResult(claimed.response, claimed.lesson_id, True, quotas)
             held = claimed
+        answer: list[tuple[LessonRecord, str]] = []  # what ``keep`` stored
+
+        async def keep(record: LessonRecord, lesson: dict[str, Any]) -> None:
+            body = await off_loop(lesson, generate_body_json, record, lesson, fmt)
+            await self._generate.store(record, progress, save=self._keeper(held, body))
+            answer.append((record, body))
+
         try:
             # The token is taken whether or not the cache has the lesson: both at once.
             quotas, cached = await asyncio.gather(
@@ -141,13 +149,14 @@ class GuardedGeneration:
             if cached is None and client is not None and self._monthly is not None:
                 # Only a generation that runs spends the owner's month (not a cache hit).
                 await self._monthly.spend(request.owner)
-            record, lesson = await self._lesson(prepared, cached, use_cache, progress)
-            body = await off_loop(lesson, generate_body_json, record, lesson, fmt)
-            await self._generate.store(record, progress, save=self._keeper(held, body))
+            await self._run.inline(
+                prepared, keep, fmt=fmt, use_cache=use_cache, cached=cached, progress=progress
+            )
         except BaseException:
             if held is not None:
                 await self._idempotency.release(held.scope, held.owner)
             raise
+        record, body = answer[0]
         return GuardedResult(body, record.lesson_id, False, quotas, record)
 
     def _keeper(
@@ -188,29 +197,3 @@ class GuardedGeneration:
 
     async def _cached(self, key: str, use_cache: bool) -> str | None:
         return await self._cache.get(key) if use_cache else None
-
-    async def _lesson(
-        self,
-        prepared: PreparedRequest,
-        cached: str | None,
-        use_cache: bool,
-        progress: Progress | None,
-    ) -> tuple[LessonRecord, dict[str, Any]]:
-        """A new lesson (its record and full form): from the cached one, or generated."""
-        if cached is not None:
-            # A new lesson from the cached one: new id and times, no model call. The
-            # routes are part of the key, so the record's providers are the cached ones.
-            lesson = json.loads(cached)
-            meta = GenerationMeta(cache="lesson")
-            record = self._generate.record(prepared, lesson, meta, lesson_json=cached)
-            self._generate.report(GenerationReport.made(record))
-            return record, lesson
-        cached_idm = await self._cached(prepared.idm_key, use_cache)
-        idm = IntermediateDataModel.model_validate_json(cached_idm) if cached_idm else None
-        generated = await self._generate.produce(prepared, progress, idm)
-        ttl = self._policy.cache_ttl
-        await asyncio.gather(
-            self._cache.put(prepared.lesson_key, generated.record.lesson_json, ttl),
-            self._cache.put(prepared.idm_key, generated.idm.model_dump_json(), ttl),
-        )
-        return generated.record, generated.lesson

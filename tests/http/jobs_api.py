@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from litestar.testing import AsyncTestClient
 
-from entrypoints.container import Container, build_container
+from entrypoints.container import Container, build_container, shutdown
 from entrypoints.http_app import build_app
 from entrypoints.settings import load_settings
 from tests.http.conftest import KEY, api_settings
@@ -39,7 +40,7 @@ def scripted_settings(server: ScriptedOpenAI, tmp_path: Path, **extra: str) -> d
 
 @dataclass
 class JobsApi:
-    client: AsyncTestClient[Any]
+    client: httpx.AsyncClient
     container: Container
 
     async def start(
@@ -86,6 +87,22 @@ async def jobs_api(
     )
     async with AsyncTestClient(app=build_app(container)) as client:
         yield JobsApi(client, container)
+
+
+@asynccontextmanager
+async def concurrent_api(
+    server: ScriptedOpenAI, tmp_path: Path, **extra: str
+) -> AsyncIterator[JobsApi]:
+    """The app served in this event loop, so that requests run at once (Litestar's test
+    client serves one request at a time). No lifespan, as on Lambda: no worker pool, so
+    only the jobs generations run inline are run."""
+    container = build_container(load_settings(scripted_settings(server, tmp_path, **extra)))
+    transport = httpx.ASGITransport(app=build_app(container))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield JobsApi(client, container)
+    finally:
+        await shutdown(container)
 
 
 def sse_events(text: str) -> tuple[list[dict[str, Any]], list[str]]:

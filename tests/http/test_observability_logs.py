@@ -94,9 +94,12 @@ async def test_a_valid_request_id_is_kept_and_echoed_everywhere(
     assert refused.json()["request_id"] == given  # the problem body says it too
     assert served.headers["x-request-id"] == given
     assert {line["request_id"] for line in lines if "request_id" in line} == {given}
+    # The generation runs as a job inline: its job line is logged in the request's context.
     assert [line["event"] for line in lines if "event" in line] == [
-        "request", "generation", "request",
+        "request", "generation", "job", "request",
     ]  # fmt: skip
+    (job,) = events(lines, "job")
+    assert (job["request_id"], job["job_id"]) == (given, served.json()["lesson_id"])
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from adapters.llm.offline import sample_idm, sample_lesson
 from adapters.sqlite.cache import SqliteCache
 from adapters.sqlite.database import SqliteDatabase
 from adapters.sqlite.idempotency import SqliteIdempotencyStore
+from adapters.sqlite.jobs import SqliteJobStore
 from adapters.sqlite.lessons import SqliteLessonRepository
 from adapters.sqlite.rate_limit import SqliteRateLimiter
 from adapters.system import RandomIds
@@ -25,6 +26,7 @@ from application.cursor import CursorCodec
 from application.ports.generation import RepairLog
 from application.use_cases.generate_lesson import GenerateLesson
 from application.use_cases.guarded_generation import GuardedGeneration, GuardPolicy
+from application.use_cases.jobs.run_job import RunJob
 from domain.conversion.forms import expand
 from domain.generation import LessonConstraints
 from tests.support.fakes import (
@@ -134,8 +136,13 @@ class Guarded:
             *steps, self.lessons, self.repairs, self.clock, RandomIds(),
             prompt_version="v1-test", deadline=budget, monotonic=monotonic,
         )  # fmt: skip
+        self.jobs = SqliteJobStore(self.database, self.clock)
+        self.run_job = RunJob(
+            self.jobs, self.generate, clock=self.clock, ids=RandomIds(), cache=self.cache
+        )
         self.guarded = GuardedGeneration(
             self.generate,
+            self.run_job,
             self.idempotency,
             self.cache,
             SqliteRateLimiter(self.database, self.clock),

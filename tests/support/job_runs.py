@@ -84,5 +84,5 @@ def job_rig(
     )
     start = StartJob(jobs, queue, generate, quotas, clock, RandomIds())
     cache = SqliteCache(database, clock) if cached else None
-    run = RunJob(jobs, generate, TIMING, cache=cache, quotas=quotas)
+    run = RunJob(jobs, generate, TIMING, clock=clock, ids=RandomIds(), cache=cache, quotas=quotas)
     return JobRig(database, jobs, queue, start, run, quotas, clock)

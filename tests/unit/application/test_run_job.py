@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from adapters.system import RandomIds
 from application.ports.telemetry import GenerationReport
 from application.use_cases.generation_request import GenerateRequest
 from application.use_cases.jobs.run_job import RunJob
@@ -193,7 +194,9 @@ async def test_a_job_resumed_after_its_lesson_was_stored_does_not_store_a_second
     rig = job_rig(tmp_path, generate)
     try:
         started = await rig.start(GenerateRequest("Tides"), OWNER, None)
-        dying = RunJob(DiesBeforeFinishing(rig.jobs), generate, TIMING)
+        dying = RunJob(
+            DiesBeforeFinishing(rig.jobs), generate, TIMING, clock=rig.clock, ids=RandomIds()
+        )
         with pytest.raises(WorkerKilled):
             await dying(started.job.job_id, "killed-worker")
         assert len(made.lessons.saved) == 1
