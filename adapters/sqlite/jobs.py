@@ -9,10 +9,13 @@ every change is conditional on.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from datetime import datetime
 
 from adapters.jobs.codec import decode_job, encode_job
 from adapters.serialization import timestamp
 from adapters.sqlite.database import SqliteDatabase
+from application.errors import NotFoundError
 from application.jobs.records import JobPage, JobPosition, JobRecord, JobStatus
 from application.jobs.store import VersionedJobStore
 from application.ports.clock import Clock
@@ -149,6 +152,32 @@ class SqliteJobStore(VersionedJobStore):
 
         return await self._db.write(erase)
 
+    async def _change(
+        self, job_id: str, change: Callable[[JobRecord, datetime], JobRecord | None]
+    ) -> JobRecord | None:
+        """Read, change and write the record in one write transaction (one thread hop).
+
+        SQLite runs one write transaction at a time, so no other writer can come between
+        the read and the write: the conditional swap of other stores is not needed, and
+        an error ``change`` raises (a cancel asked for, a lease lost) writes nothing.
+        """
+        await self._schema()
+        now = self._clock.now()
+
+        def apply(connection: sqlite3.Connection) -> JobRecord | None:
+            row = connection.execute(
+                "SELECT record FROM jobs WHERE job_id = ?", (job_id,)
+            ).fetchone()
+            job = None if row is None else decode_job(row["record"])
+            if job is None or job.expires_at <= now:
+                raise NotFoundError(f"no job {job_id}")
+            changed = change(job, now)
+            if changed is not None:
+                _swap_row(connection, job.version, changed)
+            return changed
+
+        return await self._db.write(apply)
+
     async def _read(self, job_id: str) -> JobRecord | None:
         await self._schema()
 
@@ -162,15 +191,7 @@ class SqliteJobStore(VersionedJobStore):
         return None if row is None else decode_job(row["record"])
 
     async def _swap(self, old_version: int, job: JobRecord) -> bool:
-        def swap(connection: sqlite3.Connection) -> bool:
-            cursor = connection.execute(
-                "UPDATE jobs SET status = ?, lease_until = ?, expires_at = ?, version = ?,"
-                " record = ? WHERE job_id = ? AND version = ?",
-                (*_columns(job), job.job_id, old_version),
-            )
-            return cursor.rowcount == 1
-
-        return await self._db.write(swap)
+        return await self._db.write(lambda c: _swap_row(c, old_version, job))
 
     async def _schema(self) -> None:
         """The table, made on first use (kept here so the jobs stay one module)."""
@@ -183,6 +204,16 @@ class SqliteJobStore(VersionedJobStore):
 
         await self._db.write(create)
         self._ready = True
+
+
+def _swap_row(connection: sqlite3.Connection, old_version: int, job: JobRecord) -> bool:
+    """Write ``job`` over the row still at ``old_version``; whether it was."""
+    cursor = connection.execute(
+        "UPDATE jobs SET status = ?, lease_until = ?, expires_at = ?, version = ?,"
+        " record = ? WHERE job_id = ? AND version = ?",
+        (*_columns(job), job.job_id, old_version),
+    )
+    return cursor.rowcount == 1
 
 
 def _columns(job: JobRecord) -> tuple[str, str | None, str, int, str]:
