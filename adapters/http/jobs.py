@@ -168,8 +168,8 @@ async def watch_job(
     summary="Cancel a generation job",
     description=(
         "Best effort: a queued job never starts (200, canceled); a running one stops at "
-        "its next step boundary, stores nothing and ends canceled (202). A finished job "
-        "answers 409 job_finished."
+        "its next step boundary, stores nothing and ends canceled (202). A finished job, "
+        "or one storing its lesson (phase store; it ends done), answers 409 job_finished."
     ),
 )
 async def cancel_job(

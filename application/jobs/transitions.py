@@ -120,8 +120,10 @@ def canceled(job: JobRecord, now: datetime) -> JobRecord:
 
     ``JobFinishedError`` if it has ended, or is storing its lesson.
     """
-    if job.final or job.phase == "store":
-        raise JobFinishedError(f"job {job.job_id} has {job.status}; it cannot be canceled")
+    if job.final:
+        raise JobFinishedError(f"job {job.job_id} has ended ({job.status}); it cannot be canceled")
+    if job.phase == "store":
+        raise JobFinishedError(f"job {job.job_id} is storing its lesson; it cannot be canceled")
     if job.status == "queued":
         return _ended(job, now, "canceled")
     return _changed(job, now, cancel_requested=True)
