@@ -82,8 +82,10 @@ async def test_a_running_jobs_message_stays_hidden_past_its_visibility_timeout(
     sqs: SqsQueues,
 ) -> None:
     queue = sqs.queue()
-    jobs = FakeJobs(seconds=2.5)
-    settings = ConsumerSettings(concurrency=1, visibility_seconds=1, heartbeat_seconds=0.3)
+    # The job outlasts the visibility timeout; the heartbeat renews it well before it
+    # runs out even on a loaded machine (a 1 s timeout flaked when the loop was late).
+    jobs = FakeJobs(seconds=4.0)
+    settings = ConsumerSettings(concurrency=1, visibility_seconds=2, heartbeat_seconds=0.3)
     send(sqs, queue, "long")
     async with consuming(queue, jobs, settings):
         await until(lambda: jobs.running == 1)
