@@ -177,12 +177,14 @@ class SqliteJobStore(VersionedJobStore):
         if self._ready:
             return
 
-        def create(connection: sqlite3.Connection) -> None:
-            for statement in SCHEMA:
-                connection.execute(statement)
-
-        await self._db.write(create)
+        await self._db.write(create_table)
         self._ready = True
+
+
+def create_table(connection: sqlite3.Connection) -> None:
+    """The jobs table and its indexes, if missing (inside the caller's transaction)."""
+    for statement in SCHEMA:
+        connection.execute(statement)
 
 
 def _columns(job: JobRecord) -> tuple[str, str | None, str, int, str]:
