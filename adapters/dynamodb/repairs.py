@@ -114,8 +114,11 @@ class DynamoRepairLog:
             "ScanIndexForward": False,
         }
         if after is not None:
-            if after[0] < now - self._ttl:  # the rest expired since: and a start key below
-                return ()  # the key condition's range is refused (ValidationException)
+            # The rest expired since. DynamoDB refuses a start key outside the key
+            # condition's range ("The provided starting key is outside query boundaries
+            # based on provided condition", a ValidationException; moto does not check).
+            if after[0] < now - self._ttl:
+                return ()
             start = keys.repair_key(owner, f"{timestamp(after[0])}#{after[1]}")
             arguments["ExclusiveStartKey"] = codec.to_attributes(start)
         found: list[dict[str, Any]] = []

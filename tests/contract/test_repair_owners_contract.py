@@ -77,9 +77,12 @@ async def test_an_owner_reads_back_only_its_own_repairs_newest_first(stores: Sto
 
 
 async def test_expired_repairs_are_not_read_back(stores: Stores) -> None:
-    await keep(stores, repair(ALICE))
+    await keep(stores, repair(ALICE), repair(ALICE))
+    (newest,) = await owned(stores).kept(ALICE, 1)
     stores.clock.advance(REPAIR_TTL)
     assert await owned(stores).kept(ALICE, 10) == ()
+    # A page resumed after a record that expired since: the rest expired too.
+    assert await owned(stores).kept(ALICE, 10, (newest.created_at, newest.repair_id)) == ()
 
 
 async def test_forget_erases_the_owners_repairs_and_no_others(stores: Stores) -> None:
