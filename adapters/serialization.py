@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from application.errors import LessonTooLargeError
+from application.ports.account import KeptRepair
 from application.ports.generation import LoggedRepair, RepairRecord
 from application.records import GenerationMeta, LessonRecord, LessonSummary, StepUsage
 from domain.generation import IntermediateDataModel, LessonConstraints
@@ -154,9 +155,9 @@ def repair_document(stored: bytes | str) -> dict[str, Any]:
 
 
 def logged_repair(
-    repair_id: str, created_at: datetime, outcome: str, stored: bytes | str
+    repair_id: str, created_at: datetime, outcome: str, stored: bytes | str, owner: str
 ) -> LoggedRepair:
-    """A stored repair record read back: whole, or why it cannot be used whole.
+    """A stored repair record of ``owner``'s read back: whole, or why it cannot be used whole.
 
     A truncated record (some part cut to fit ``MAX_REPAIR_BYTES``) and one that does not
     read as a repair record (damaged, or of a shape this version does not know) come
@@ -176,10 +177,24 @@ def logged_repair(
             schema_version=document["schema_version"],
             prompt_version=document["prompt_version"],
             constraints=None if constraints is None else LessonConstraints(**constraints),
+            owner=owner,
         )
     except _UNREADABLE:
         return LoggedRepair(repair_id, created_at, outcome, None, "unreadable")
     return LoggedRepair(repair_id, created_at, outcome, record)
+
+
+def kept_repair(
+    repair_id: str, created_at: datetime, outcome: str, stored: bytes | str
+) -> KeptRepair:
+    """A stored repair record as its owner gets it back: the document as kept."""
+    try:
+        document: Any = repair_document(stored)
+    except _UNREADABLE:
+        document = None
+    if not isinstance(document, dict):  # damaged, or not a record this version wrote
+        document = {"unreadable": True}
+    return KeptRepair(repair_id, created_at, outcome, document)
 
 
 def _part_json(value: Any) -> str:

@@ -206,11 +206,32 @@ class Container(containers.DeclarativeContainer):
     list_lessons = providers.Factory(ListLessons, lessons)
     patch_lesson = providers.Factory(PatchLesson, lessons)
     describe_account = providers.Factory(DescribeAccount, lessons, monthly_quota, generation_quotas)
-    export_account = providers.Factory(ExportAccount, lessons, monthly_quota, jobs)
-    erase_account = providers.Factory(
-        EraseAccount, lessons, idempotency, monthly_quota, generation_quotas, jobs
+    # The lesson repository also reads the deleted lessons back, the repair log an owner's.
+    export_account = providers.Factory(
+        ExportAccount,
+        lessons,
+        monthly_quota,
+        jobs,
+        deleted=lessons,
+        repairs=repair_log,
+        cursors=cursors,
     )
-    assign_owner = providers.Factory(AssignOwner, lessons)
+    erase_account = providers.Factory(
+        EraseAccount,
+        lessons,
+        idempotency,
+        monthly_quota,
+        generation_quotas,
+        jobs,
+        repairs=repair_log,
+    )
+    assign_owner = providers.Factory(
+        AssignOwner,
+        lessons,
+        jobs=stores.job_handover,
+        idempotency=stores.idempotency_handover,
+        repairs=repair_log,
+    )
     delete_lesson = providers.Factory(
         DeleteLesson, lessons, clock, providers.Callable(deleted_retention, settings)
     )

@@ -17,6 +17,7 @@ from entrypoints.settings import Settings
 if TYPE_CHECKING:
     from adapters.dynamodb.cache import DynamoCache
     from adapters.dynamodb.client import DynamoTable
+    from adapters.dynamodb.handover import DynamoIdempotencyHandover, DynamoJobHandover
     from adapters.dynamodb.idempotency import DynamoIdempotencyStore
     from adapters.dynamodb.jobs import DynamoJobStore
     from adapters.dynamodb.lessons import DynamoLessonRepository
@@ -82,3 +83,17 @@ def jobs(table: DynamoTable, clock: Clock) -> DynamoJobStore:
     from adapters.dynamodb.jobs import DynamoJobStore
 
     return DynamoJobStore(table, clock)
+
+
+def idempotency_handover(table: DynamoTable, clock: Clock) -> DynamoIdempotencyHandover:
+    """Hands an owner's idempotency records to another (``dgs store assign-owner``)."""
+    from adapters.dynamodb.handover import DynamoIdempotencyHandover
+
+    return DynamoIdempotencyHandover(table, clock)
+
+
+def job_handover(table: DynamoTable, clock: Clock) -> DynamoJobHandover:
+    """Hands an owner's jobs to another (``dgs store assign-owner``)."""
+    from adapters.dynamodb.handover import DynamoJobHandover
+
+    return DynamoJobHandover(table, clock)

@@ -1,7 +1,8 @@
 """One adapters container per store; the settings' ``DGS_STORAGE`` picks one, once.
 
 Each gives every storage port (``lessons``, ``idempotency``, ``cache``, ``rate_limiter``,
-``repair_log``, ``jobs``) under the same names, from the parts the composition root shares with it
+``repair_log``, ``jobs``, and the ``idempotency_handover`` and ``job_handover`` of ``dgs
+store assign-owner``) under the same names, from the parts the composition root shares with it
 (settings, clock, ids, cursors, resources). The DynamoDB adapters come from
 ``dynamo_wiring`` factories, so their heavy imports (botocore, boto3) happen only when the
 settings select DynamoDB.
@@ -16,6 +17,7 @@ from dependency_injector import containers, providers
 
 from adapters.sqlite.cache import SqliteCache
 from adapters.sqlite.database import SqliteDatabase
+from adapters.sqlite.handover import SqliteIdempotencyHandover, SqliteJobHandover
 from adapters.sqlite.idempotency import SqliteIdempotencyStore
 from adapters.sqlite.jobs import SqliteJobStore
 from adapters.sqlite.lessons import SqliteLessonRepository
@@ -69,6 +71,10 @@ class SqliteAdapters(StoreParts):
         SqliteRepairLog, database, StoreParts.clock, StoreParts.ids, StoreParts.repair_ttl
     )
     jobs = providers.Singleton(SqliteJobStore, database, StoreParts.clock)
+    idempotency_handover = providers.Singleton(
+        SqliteIdempotencyHandover, database, StoreParts.clock
+    )
+    job_handover = providers.Singleton(SqliteJobHandover, database, StoreParts.clock)
 
 
 class DynamoAdapters(StoreParts):
@@ -87,6 +93,10 @@ class DynamoAdapters(StoreParts):
         dynamo_wiring.repair_log, table, StoreParts.clock, StoreParts.ids, StoreParts.repair_ttl
     )
     jobs = providers.Singleton(dynamo_wiring.jobs, table, StoreParts.clock)
+    idempotency_handover = providers.Singleton(
+        dynamo_wiring.idempotency_handover, table, StoreParts.clock
+    )
+    job_handover = providers.Singleton(dynamo_wiring.job_handover, table, StoreParts.clock)
 
 
 StoreAdapters = SqliteAdapters | DynamoAdapters

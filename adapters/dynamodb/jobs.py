@@ -39,12 +39,6 @@ class DynamoJobStore(VersionedJobStore):
             return job, True
         key = job_idempotency_key(job.owner, job.idempotency_key)
         now = timestamp(self._clock.now())
-        key_item = {
-            **key,
-            "job_id": job.job_id,
-            "expires_at": timestamp(job.expires_at),
-            "ttl": int(job.expires_at.timestamp()),
-        }
         try:
             await self._table.call(
                 "transact_write_items",
@@ -52,7 +46,7 @@ class DynamoJobStore(VersionedJobStore):
                     {
                         "Put": {
                             "TableName": self._table.name,
-                            "Item": codec.to_attributes(key_item),
+                            "Item": codec.to_attributes(key_item(job)),
                             # A key whose job expired is free again (TTL deletes lazily).
                             "ConditionExpression": "attribute_not_exists(pk) OR expires_at <= :now",
                             "ExpressionAttributeValues": {":now": codec.value(now)},
@@ -109,7 +103,7 @@ class DynamoJobStore(VersionedJobStore):
                 **({"ExclusiveStartKey": start} if start else {}),
             )
             # Expired items TTL has not deleted yet are skipped (rare: a day's lag at most).
-            items += [j for j in map(_record, page.get("Items", [])) if not self._expired(j)]
+            items += [j for j in map(job_record, page.get("Items", [])) if not self._expired(j)]
             start = page.get("LastEvaluatedKey")
             if not start:
                 break
@@ -131,7 +125,7 @@ class DynamoJobStore(VersionedJobStore):
             },
             Limit=limit,
         )
-        return tuple(j for j in map(_record, page.get("Items", [])) if not self._expired(j))
+        return tuple(j for j in map(job_record, page.get("Items", [])) if not self._expired(j))
 
     async def erase(self, owner: str, job_id: str) -> bool:
         """Delete the job's item on condition of its owner, then its idempotency key's."""
@@ -163,7 +157,7 @@ class DynamoJobStore(VersionedJobStore):
             Key=codec.to_attributes(job_key(job_id)),
             ConsistentRead=True,
         )
-        return _record(response["Item"]) if "Item" in response else None
+        return job_record(response["Item"]) if "Item" in response else None
 
     async def _swap(self, old_version: int, job: JobRecord) -> bool:
         try:
@@ -193,29 +187,46 @@ class DynamoJobStore(VersionedJobStore):
         return await self.load(str(codec.from_attributes(response["Item"])["job_id"]))
 
     def _item(self, job: JobRecord) -> dict[str, Any]:
-        at = _at(job.created_at, job.job_id)
-        item: dict[str, Any] = {
-            **job_key(job.job_id),
-            "version": job.version,
-            "expires_at": timestamp(job.expires_at),
-            "ttl": int(job.expires_at.timestamp()),
-            "jobs_owner": owner_partition(job.owner),
-            "jobs_owner_status": owner_partition(job.owner, job.status),
-            "jobs_at": at,
-        }
-        if job.lease_until is not None and not job.final:
-            item["jobs_active"] = ACTIVE
-            item["jobs_lease"] = timestamp(job.lease_until)
-        codec.pack_text(item, "record", encode_job(job), self._table.settings.compress_above)
-        codec.guard_size(item)
-        return codec.to_attributes(item)
+        return job_item(self._table, job)
+
+
+def key_item(job: JobRecord) -> dict[str, Any]:
+    """The item naming the job its owner's idempotency key made (the job must have a key)."""
+    assert job.idempotency_key is not None
+    return {
+        **job_idempotency_key(job.owner, job.idempotency_key),
+        "job_id": job.job_id,
+        "expires_at": timestamp(job.expires_at),
+        "ttl": int(job.expires_at.timestamp()),
+    }
+
+
+def job_item(table: DynamoTable, job: JobRecord) -> dict[str, Any]:
+    """The job's item, as attribute values: the record and the index keys it lists under."""
+    at = _at(job.created_at, job.job_id)
+    item: dict[str, Any] = {
+        **job_key(job.job_id),
+        "version": job.version,
+        "expires_at": timestamp(job.expires_at),
+        "ttl": int(job.expires_at.timestamp()),
+        "jobs_owner": owner_partition(job.owner),
+        "jobs_owner_status": owner_partition(job.owner, job.status),
+        "jobs_at": at,
+    }
+    if job.lease_until is not None and not job.final:
+        item["jobs_active"] = ACTIVE
+        item["jobs_lease"] = timestamp(job.lease_until)
+    codec.pack_text(item, "record", encode_job(job), table.settings.compress_above)
+    codec.guard_size(item)
+    return codec.to_attributes(item)
 
 
 def _at(created_at: Any, job_id: str) -> str:
     return f"{timestamp(created_at)}#{job_id}"
 
 
-def _record(attributes: dict[str, Any]) -> JobRecord:
+def job_record(attributes: dict[str, Any]) -> JobRecord:
+    """The record in a job's item (attribute values)."""
     text = codec.unpack_text(codec.from_attributes(attributes), "record")
     assert text is not None, "a job item carries its record"
     return decode_job(text)

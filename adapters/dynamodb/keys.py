@@ -12,6 +12,13 @@
 - ``pk={owner}, sk=IDEMP#{route}#{key}``: idempotency records, in the owner's partition
   beside its lessons (they hold a response: the lesson), so erasing an owner's data is
   Queries of one partition.
+- ``pk={owner}, sk=REPAIR#{created_at}#{repair_id}``: repair records, in the owner's
+  partition too (they hold the model's output about the owner's topic), so its export
+  and erasure are Queries of that partition. ``pk=REPAIR, sk={created_at}#{repair_id}``
+  names each record's owner: the fine-tuning export reads every owner's records in time
+  order through this one partition (a Query, then the records by key), never a Scan.
+  Items there that hold a record themselves were kept before owners: the dev tenant's
+  (``dgs store init`` moves them to its partition).
 - ``pk=CACHE#{key}``, ``pk=RATE#{identity}``, ``pk=DAY#{identity}#{period}`` (sk
   ``CACHE``, ``RATE``, ``DAY``): cache, token-bucket and day- or month-counter records.
   Every record but a lesson has a ``ttl`` attribute (epoch seconds) so DynamoDB's TTL
@@ -27,6 +34,9 @@ LESSON_PREFIX = "LESSON#"
 LESSON_RANGE_END = "LESSON$"  # "$" sorts right after "#": the end of the lesson keys
 BODY_SK = "BODY"
 IDEMPOTENCY_PREFIX = "IDEMP#"
+REPAIR_PREFIX = "REPAIR#"
+REPAIR_RANGE_END = "REPAIR$"  # "$" sorts right after "#": the end of the repair keys
+REPAIR_LOG_PK = "REPAIR"
 
 
 def summary_sk(created_at: str, lesson_id: str) -> str:
@@ -42,6 +52,16 @@ def body_key(lesson_id: str) -> dict[str, str]:
 def idempotency_key(scope: IdempotencyScope) -> dict[str, str]:
     """The key of an idempotency record."""
     return {"pk": scope.tenant, "sk": f"{IDEMPOTENCY_PREFIX}{scope.route}#{scope.key}"}
+
+
+def repair_key(owner: str, at: str) -> dict[str, str]:
+    """The key of an owner's repair record; ``at`` is ``{created_at}#{repair_id}``."""
+    return {"pk": owner, "sk": f"{REPAIR_PREFIX}{at}"}
+
+
+def repair_log_key(at: str) -> dict[str, str]:
+    """The key of the log's entry naming the owner of the record made ``at``."""
+    return {"pk": REPAIR_LOG_PK, "sk": at}
 
 
 def cache_key(key: str) -> dict[str, str]:

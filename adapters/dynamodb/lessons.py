@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from adapters.serialization import (
 )
 from application.cursor import CursorCodec, Position
 from application.errors import AlreadyExistsError, NotFoundError, VersionConflictError
+from application.ports.account import After, DeletedLesson
 from application.ports.clock import Clock
 from application.principal import DEV_TENANT
 from application.records import LessonChanges, LessonQuery, LessonRecord, LessonSummary, Page
@@ -95,6 +97,18 @@ class DynamoLessonRepository:
     async def count(self, owner: str) -> int:
         """The owner's lessons: Queries of its summary partition counting (no item returned)."""
         return await removal.count(self._table, owner)
+
+    async def deleted(
+        self, owner: str, limit: int, after: After | None = None
+    ) -> tuple[DeletedLesson, ...]:
+        """The owner's deleted lessons not purged yet, newest first, each body one GetItem."""
+        ids = await removal.deleted(self._table, owner, limit, after, self._clock.now())
+        bodies = await asyncio.gather(*(self._item(keys.body_key(i)) for i in ids))
+        return tuple(
+            DeletedLesson(_record(body), removal.purge_time(body))
+            for body in bodies
+            if body is not None and owner_of(body) == owner and body["status"] == "deleted"
+        )
 
     async def reassign(self, lesson_id: str, from_owner: str, to_owner: str) -> bool:
         """Move the lesson's summary to the new owner's partition and set its body's owner."""

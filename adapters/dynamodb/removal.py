@@ -1,5 +1,7 @@
 """Removing lessons from DynamoDB, listing an owner's ids, handing a lesson over.
 
+The deleted lessons not purged yet are read back too (the owner's export).
+
 A deleted lesson's body and summary items get ``status = deleted`` and a ``ttl`` (the
 end of its retention), in one transaction: reads and listings skip it at once, and
 DynamoDB's TTL deletes both items after the retention (AWS, DynamoDB developer guide,
@@ -9,13 +11,19 @@ the status, never the TTL alone).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from adapters.dynamodb import codec, keys
+from adapters.dynamodb.calls import query_count
 from adapters.dynamodb.client import DynamoTable, TransactionCanceled
-from adapters.serialization import timestamp
+from adapters.serialization import parse_timestamp, timestamp
+from application.ports.account import After
 from application.records import LessonRecord
+
+# Summaries examined per Query when looking for deleted ones: DynamoDB applies ``Limit``
+# before the filter, and summaries are small.
+FILTERED_READ = 100
 
 # The body is still the owner's and at the version read (an item from before users has
 # no owner: its reader checked it is the dev tenant's).
@@ -31,8 +39,12 @@ async def mark_deleted(
         ":next": codec.value(current.version + 1),
         ":now": codec.value(timestamp(now)),
         ":ttl": codec.value(int(purge_after.timestamp())),
+        ":purge": codec.value(timestamp(purge_after)),  # exact: ``ttl`` keeps whole seconds
     }
-    update = "SET #status = :deleted, version = :next, updated_at = :now, #ttl = :ttl"
+    update = (
+        "SET #status = :deleted, version = :next, updated_at = :now, #ttl = :ttl,"
+        " purge_after = :purge"
+    )
     names = {"#status": "status", "#ttl": "ttl"}  # both reserved words
     body = {
         "TableName": table.name,
@@ -142,6 +154,56 @@ async def reassign(
     return True
 
 
+async def deleted(
+    table: DynamoTable, owner: str, limit: int, after: After | None, now: datetime
+) -> list[str]:
+    """Ids of up to ``limit`` of the owner's deleted lessons not purged yet, newest first.
+
+    Queries of the owner's summary range from after ``after``, keeping the deleted
+    summaries whose ``ttl`` is still ahead (TTL deletes expired items some time later).
+    DynamoDB applies ``Limit`` before the filter, so each Query examines a full read.
+    """
+    arguments: dict[str, Any] = {
+        "TableName": table.name,
+        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
+        "FilterExpression": "#status = :deleted AND #ttl > :now",
+        "ExpressionAttributeNames": {"#status": "status", "#ttl": "ttl"},
+        "ExpressionAttributeValues": {
+            ":pk": codec.value(owner),
+            ":low": codec.value(keys.LESSON_PREFIX),
+            ":high": codec.value(keys.LESSON_RANGE_END),
+            ":deleted": codec.value("deleted"),
+            ":now": codec.value(int(now.timestamp())),
+        },
+        "ProjectionExpression": "lesson_id",
+        "ScanIndexForward": False,
+        "ConsistentRead": True,
+        "Limit": FILTERED_READ,
+    }
+    if after is not None:
+        start = {"pk": owner, "sk": keys.summary_sk(timestamp(after[0]), after[1])}
+        arguments["ExclusiveStartKey"] = codec.to_attributes(start)
+    found: list[str] = []
+    while len(found) < limit:
+        response = await table.call("query", **arguments)
+        found += [codec.from_attributes(i)["lesson_id"] for i in response.get("Items", [])]
+        if "LastEvaluatedKey" not in response:
+            break
+        arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    return found[:limit]
+
+
+def purge_time(body: dict[str, Any]) -> datetime:
+    """When a deleted lesson's body goes.
+
+    Lessons deleted before ``purge_after`` was kept alongside have their ``ttl`` only, in
+    whole seconds.
+    """
+    if "purge_after" in body:
+        return parse_timestamp(body["purge_after"])
+    return datetime.fromtimestamp(int(body["ttl"]), UTC)
+
+
 def _summary_key(record: LessonRecord) -> dict[str, str]:
     return {
         "pk": record.owner,
@@ -161,12 +223,5 @@ async def count(table: DynamoTable, owner: str) -> int:
             ":lesson": codec.value(keys.LESSON_PREFIX),
             ":ok": codec.value("ok"),
         },
-        "Select": "COUNT",
     }
-    total = 0
-    while True:
-        response = await table.call("query", **arguments)
-        total += int(response.get("Count", 0))
-        if "LastEvaluatedKey" not in response:
-            return total
-        arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    return await query_count(table, arguments)

@@ -2,24 +2,26 @@
 
 ``GET /v1/me`` adds to the token's claims the caller's lesson count, its generations this
 UTC month against its quota (``DGS_MONTHLY_QUOTA``) and the rate limits a generation
-would meet now. ``GET /v1/me/export`` pages through everything held for the caller;
+would meet now. ``GET /v1/me/export`` pages through everything held for the caller
+(lessons, deleted lessons not purged yet, jobs, usage and repair records);
 ``DELETE /v1/me?confirm=true`` erases it all (idempotent: a repeat erases nothing more).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import HttpMethod, Request, Response, delete, get, route
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
-from msgspec import Struct
+from msgspec import Struct, structs
 
 from adapters.http import job_views, presenters, wire
 from adapters.http.authn import principal_of
 from adapters.http.problems import HttpProblem, request_id_of
 from adapters.http.responses import problems
+from application.ports import account
 from application.principal import AuthMethod
 from application.records import DEFAULT_LIMIT, MAX_LIMIT
 from application.use_cases.account import DescribeAccount, EraseAccount, ExportAccount
@@ -64,14 +66,41 @@ class Me(Struct, kw_only=True):
     rate_limits: list[RateLimit]
 
 
+class DeletedLesson(wire.Lesson, kw_only=True):
+    """A lesson the caller deleted, still held until ``purge_after`` (then purged)."""
+
+    status: Literal["deleted"]
+    purge_after: datetime
+
+
+class Repair(Struct, kw_only=True):
+    """A repair record of one of the caller's generations, as DGS keeps it.
+
+    ``record`` holds the material, the model's invalid output, its errors, the repaired
+    output and the request's constraints (a part too large to keep whole is cut and
+    marked ``"truncated"``).
+    """
+
+    repair_id: str
+    created_at: datetime
+    outcome: str  # "valid" or "invalid": how the one repair ended
+    record: dict[str, Any]
+
+
 class Export(Struct, kw_only=True):
-    """One page of everything DGS holds for the caller; follow ``next_cursor``."""
+    """One page of everything DGS holds for the caller; follow ``next_cursor``.
+
+    The pages hold the caller's lessons, then its deleted lessons not purged yet, then the
+    repair records of its generations; a part that is empty on a page may fill later ones.
+    """
 
     sub: str | None
     lessons: list[wire.Lesson]  # whole, in DGS's full form, newest first
     usage: Usage
     next_cursor: str | None
     jobs: list[wire.Job]  # on the first page: every job kept (jobs expire after 7 days)
+    deleted_lessons: list[DeletedLesson]  # after the lessons, newest first
+    repairs: list[Repair]  # last, newest first (kept for DGS_REPAIR_LOG_TTL_DAYS)
 
 
 class Erased(Struct, kw_only=True):
@@ -137,7 +166,22 @@ async def export(
         usage=_usage(page.usage),
         next_cursor=page.next_cursor,
         jobs=[job_views.job(job, request_id_of(request)) for job in page.jobs],
+        deleted_lessons=[_deleted(held) for held in page.deleted],
+        repairs=[
+            Repair(
+                repair_id=kept.repair_id,
+                created_at=kept.created_at,
+                outcome=kept.outcome,
+                record=kept.document,
+            )
+            for kept in page.repairs
+        ],
     )
+
+
+def _deleted(held: account.DeletedLesson) -> DeletedLesson:
+    lesson = presenters.lesson(view_of(held.record), "full")
+    return DeletedLesson(**structs.asdict(lesson), status="deleted", purge_after=held.purge_after)
 
 
 @delete(
@@ -154,7 +198,7 @@ async def erase(
         bool, QueryParameter(description="must be true: the erasure cannot be undone")
     ] = False,
 ) -> Erased:
-    """Delete every lesson, idempotency record and counter of the caller, now.
+    """Delete every lesson, job, idempotency record, repair record and counter of the caller.
 
     Idempotent and resumable: a repeat (or a retry after a failure) erases what is left.
     ``confirm=true`` is required, so that no stray request erases an account.

@@ -74,11 +74,13 @@ CREATE TABLE IF NOT EXISTS cache (
     expires_at TEXT NOT NULL
 );
 -- record: gzip-compressed JSON (a BLOB); rows written by older versions hold JSON text.
+-- owner: the owner of the generation repaired (USER#{sub} or TENANT#default).
 CREATE TABLE IF NOT EXISTS repairs (
     repair_id TEXT PRIMARY KEY,
     created_at TEXT NOT NULL,
     outcome TEXT NOT NULL,
-    record TEXT NOT NULL
+    record TEXT NOT NULL,
+    owner TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS rate_buckets (
     identity TEXT PRIMARY KEY,
@@ -111,6 +113,8 @@ CREATE INDEX IF NOT EXISTS lessons_purge ON lessons (purge_after) WHERE purge_af
 CREATE INDEX IF NOT EXISTS rate_buckets_full_at ON rate_buckets (full_at);
 -- Expiry deletes a range of it; the fine-tuning export pages through it in order.
 CREATE INDEX IF NOT EXISTS repairs_by_time ON repairs (created_at, repair_id);
+-- An owner's records: its export pages through them, its erasure and handover find them.
+CREATE INDEX IF NOT EXISTS repairs_by_owner ON repairs (owner, created_at, repair_id);
 DROP INDEX IF EXISTS repairs_created_at;
 {SEARCH_ROWID_INDEX}
 """
@@ -243,6 +247,9 @@ def _upgrade(connection: sqlite3.Connection) -> None:
 def _add_owners(connection: sqlite3.Connection) -> None:
     """Files made before users: every row belonged to the one tenant, ``TENANT#default``.
 
+    Lessons and idempotency records are given to it; so are repair records, kept before
+    they had owners.
+
     Renaming the column keeps its index (SQLite rewrites index definitions on rename).
     """
     columns = {row[1] for row in connection.execute("PRAGMA table_info(lessons)")}
@@ -254,6 +261,11 @@ def _add_owners(connection: sqlite3.Connection) -> None:
         )
     if "purge_after" not in columns:
         connection.execute("ALTER TABLE lessons ADD COLUMN purge_after TEXT")
+    repair_columns = {row[1] for row in connection.execute("PRAGMA table_info(repairs)")}
+    if "owner" not in repair_columns:  # repair records were kept before they had owners
+        connection.execute(
+            f"ALTER TABLE repairs ADD COLUMN owner TEXT NOT NULL DEFAULT '{DEV_TENANT}'"
+        )
 
 
 def _failed(path: Path, exc: BaseException) -> str:

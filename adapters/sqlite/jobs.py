@@ -198,11 +198,7 @@ class SqliteJobStore(VersionedJobStore):
         if self._ready:
             return
 
-        def create(connection: sqlite3.Connection) -> None:
-            for statement in SCHEMA:
-                connection.execute(statement)
-
-        await self._db.write(create)
+        await self._db.write(create_table)
         self._ready = True
 
 
@@ -214,6 +210,12 @@ def _swap_row(connection: sqlite3.Connection, old_version: int, job: JobRecord) 
         (*_columns(job), job.job_id, old_version),
     )
     return cursor.rowcount == 1
+
+
+def create_table(connection: sqlite3.Connection) -> None:
+    """The jobs table and its indexes, if missing (inside the caller's transaction)."""
+    for statement in SCHEMA:
+        connection.execute(statement)
 
 
 def _columns(job: JobRecord) -> tuple[str, str | None, str, int, str]:

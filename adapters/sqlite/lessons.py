@@ -22,6 +22,7 @@ from adapters.sqlite.listing import SUMMARY_COLUMNS, read_page
 from adapters.sqlite.search import index_text, next_search_rowid, reindex_text
 from application.cursor import CursorCodec, Position
 from application.errors import AlreadyExistsError, NotFoundError, VersionConflictError
+from application.ports.account import After, DeletedLesson
 from application.ports.clock import Clock
 from application.records import LessonChanges, LessonQuery, LessonRecord, LessonSummary, Page
 
@@ -139,6 +140,26 @@ class SqliteLessonRepository:
     async def reassign(self, lesson_id: str, from_owner: str, to_owner: str) -> bool:
         """Hand one lesson to another owner (one UPDATE)."""
         return await self._db.write(lambda c: removal.reassign(c, lesson_id, from_owner, to_owner))
+
+    async def deleted(
+        self, owner: str, limit: int, after: After | None = None
+    ) -> tuple[DeletedLesson, ...]:
+        """The owner's deleted lessons not purged yet, newest first, from after ``after``.
+
+        One range of the listing index (``lessons_newest_first``).
+        """
+        args: list[Any] = [owner, timestamp(self._clock.now())]
+        position = ""
+        if after is not None:
+            position = " AND (created_at, lesson_id) < (?, ?)"
+            args += [timestamp(after[0]), after[1]]
+        sql = (
+            f"SELECT {_RECORD_COLUMNS}, purge_after FROM lessons JOIN lesson_bodies"
+            f" USING (lesson_id) WHERE owner = ? AND status = 'deleted' AND purge_after > ?"
+            f"{position} ORDER BY created_at DESC, lesson_id DESC LIMIT ?"
+        )
+        rows = await self._db.read(lambda c: c.execute(sql, (*args, limit)).fetchall())
+        return tuple(DeletedLesson(_record(r), parse_timestamp(r["purge_after"])) for r in rows)
 
     async def count(self, owner: str) -> int:
         """The owner's lessons, counted on the listing index (no table rows read)."""

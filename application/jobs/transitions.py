@@ -134,6 +134,16 @@ def requeued(job: JobRecord, now: datetime, grace: timedelta) -> JobRecord:
     return _changed(job, now, lease_until=now + grace)
 
 
+def handed_over(job: JobRecord, owner: str, now: datetime, *, keep_key: bool) -> JobRecord:
+    """The job given to another owner (``dgs store assign-owner``), whatever its status.
+
+    Without its idempotency key when ``keep_key`` is false: the new owner holds the same
+    key already, and that key stays with the new owner's own job.
+    """
+    key = job.idempotency_key if keep_key else None
+    return _changed(job, now, owner=owner, idempotency_key=key)
+
+
 def _held(job: JobRecord, worker: str) -> None:
     if job.status != "running" or job.worker != worker:
         raise LeaseLostError(f"job {job.job_id} is not held by this worker")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -108,7 +108,9 @@ class RepairRecord:
 
     ``constraints`` are the request's (the Structurer's prompt is filled from them, not
     from the material's own metadata, which a reused IDM may not share); records made
-    before they were kept have ``None``.
+    before they were kept have ``None``. ``owner`` is the owner of the generation it
+    repaired (``application.principal``): the record is that owner's data, read back,
+    erased and handed over with its lessons. Stores keep it beside the record, not in it.
     """
 
     idm: IntermediateDataModel
@@ -119,6 +121,7 @@ class RepairRecord:
     schema_version: str
     prompt_version: str
     constraints: LessonConstraints | None = None
+    owner: str = field(kw_only=True)
 
     def invalid_output(self) -> Any:
         """The invalid output as the Repairer was given it: JSON, or ``UnreadableOutput``.
@@ -137,7 +140,7 @@ class RepairLog(Protocol):
     """Keeps repair records."""
 
     async def record(self, repair: RepairRecord) -> None:
-        """Store one repair record."""
+        """Store one repair record, as ``repair.owner``'s."""
         ...
 
 
@@ -159,7 +162,11 @@ class LoggedRepair:
 
 @runtime_checkable
 class RepairLogReader(Protocol):
-    """Reads the repair log back (the fine-tuning export), oldest first, page by page."""
+    """Reads the repair log back (the fine-tuning export), oldest first, page by page.
+
+    The operator's view: every owner's records (an owner's own are read through
+    ``application.ports.account.OwnedRepairs``).
+    """
 
     def read(self, since: datetime | None = None) -> AsyncIterator[LoggedRepair]:
         """Every record kept and not expired, made at or after ``since`` (all when ``None``)."""

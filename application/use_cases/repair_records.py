@@ -48,6 +48,7 @@ async def repair_once(
             schema_version=prepared.schema_version,
             prompt_version=prepared.prompt_version,
             constraints=prepared.constraints,
+            owner=prepared.request.owner,  # the record is the requester's data (issue 14)
         ),
     )
     report.step("repair", "done" if result.ok else "failed")

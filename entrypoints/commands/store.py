@@ -1,7 +1,8 @@
 """``dgs store init`` and ``dgs lessons list|get|delete``: the store the settings select.
 
 The local operator works on the dev tenant's lessons (``TENANT#default``), as the dev key
-does; ``dgs store assign-owner`` hands them to a user.
+does; ``dgs store assign-owner`` hands them, and the tenant's jobs, idempotency records
+and repair records, to a user.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import msgspec
 from adapters.http import presenters, wire
 from application.principal import DEV_TENANT
 from application.records import LessonQuery
+from application.use_cases.assign_owner import KINDS, Kind
 from entrypoints.commands import EXIT_OK
 from entrypoints.commands.terminal import json_text, printable
 from entrypoints.commands.with_container import run_with_container
@@ -29,6 +31,7 @@ def store_init(args: argparse.Namespace) -> int:
             await container.lessons().ping()
             print(f"SQLite store ready at {settings.sqlite_path}")
             return EXIT_OK
+        from adapters.dynamodb.repairs import DynamoRepairLog
         from adapters.dynamodb.schema import add_missing_indexes, create_table
 
         table = container.stores.table()
@@ -38,20 +41,38 @@ def store_init(args: argparse.Namespace) -> int:
         if not created:  # a table from before the jobs: the job indexes it lacks
             for index in await add_missing_indexes(table):
                 print(f"DynamoDB index {index!r} added")
+        repairs = container.repair_log()
+        assert isinstance(repairs, DynamoRepairLog)
+        if adopted := await repairs.adopt_unowned():  # kept before repair records had owners
+            print(f"{adopted} repair records kept before owners given to {DEV_TENANT}")
         return EXIT_OK
 
     return run_with_container("store init", init)
 
 
+# How each kind of record is named in the report, in the order they move.
+_KIND_NAMES: dict[Kind, str] = {
+    "lessons": "lessons",
+    "jobs": "jobs",
+    "idempotency": "idempotency records",
+    "repairs": "repair records",
+}
+
+
 def assign_owner(args: argparse.Namespace) -> int:
-    """Move the dev tenant's lessons to ``USER#{--to}`` (or count them: ``--dry-run``)."""
+    """Move the dev tenant's records to ``USER#{--to}`` (or count them: ``--dry-run``).
+
+    One line per kind: how many there are (a dry run), or how many of them moved.
+    """
 
     async def assign(container: Container) -> int:
         done = await container.assign_owner()(args.to, dry_run=args.dry_run)
-        if args.dry_run:
-            print(f"dry run: {done.found} lessons of {DEV_TENANT} would move to {done.to_owner}")
-        else:
-            print(f"moved {done.moved} of {done.found} lessons of {DEV_TENANT} to {done.to_owner}")
+        heading = "dry run: would move" if args.dry_run else "moved"
+        print(f"{heading} from {DEV_TENANT} to {done.to_owner}")
+        for kind in KINDS:
+            found = done.found[kind]
+            count = f"{found}" if args.dry_run else f"{done.moved[kind]} of {found}"
+            print(f"  {_KIND_NAMES[kind]:<21}{count}")
         return EXIT_OK
 
     return run_with_container("store assign-owner", assign)

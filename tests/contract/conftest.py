@@ -12,22 +12,28 @@ import pytest
 
 from adapters.dynamodb.cache import DynamoCache
 from adapters.dynamodb.client import DynamoSettings, DynamoTable
+from adapters.dynamodb.handover import DynamoIdempotencyHandover, DynamoJobHandover
 from adapters.dynamodb.idempotency import DynamoIdempotencyStore
+from adapters.dynamodb.jobs import DynamoJobStore
 from adapters.dynamodb.lessons import DynamoLessonRepository
 from adapters.dynamodb.rate_limit import DynamoRateLimiter
 from adapters.dynamodb.repairs import DynamoRepairLog
 from adapters.dynamodb.schema import create_table
 from adapters.sqlite.cache import SqliteCache
 from adapters.sqlite.database import SqliteDatabase
+from adapters.sqlite.handover import SqliteIdempotencyHandover, SqliteJobHandover
 from adapters.sqlite.idempotency import SqliteIdempotencyStore
+from adapters.sqlite.jobs import SqliteJobStore
 from adapters.sqlite.lessons import SqliteLessonRepository
 from adapters.sqlite.rate_limit import SqliteRateLimiter
 from adapters.sqlite.repairs import SqliteRepairLog
 from adapters.system import RandomIds
 from application.cursor import CursorCodec
+from application.ports.account import Handover
 from application.ports.cache import Cache
 from application.ports.generation import RepairLog
 from application.ports.idempotency import IdempotencyStore
+from application.ports.jobs import JobStore
 from application.ports.lessons import LessonRepository
 from application.ports.rate_limit import RateLimiter
 from tests.conftest import use_test_credentials
@@ -51,6 +57,10 @@ class Stores:
     rate: RateLimiter
     repairs: RepairLog
     clock: FakeClock
+    jobs: JobStore
+    # What `dgs store assign-owner` hands over besides lessons and repair records.
+    idempotency_handover: Handover
+    job_handover: Handover
     proxy: DynamoProxy | None = None
     table: DynamoTable | None = None
     database: SqliteDatabase | None = None
@@ -97,6 +107,9 @@ async def stores(
             SqliteRateLimiter(database, clock),
             SqliteRepairLog(database, clock, ids, REPAIR_TTL),
             clock,
+            SqliteJobStore(database, clock),
+            SqliteIdempotencyHandover(database, clock),
+            SqliteJobHandover(database, clock),
             database=database,
         )
         database.close()
@@ -124,6 +137,9 @@ async def stores(
         DynamoRateLimiter(table, clock),
         DynamoRepairLog(table, clock, ids, REPAIR_TTL),
         clock,
+        DynamoJobStore(table, clock),
+        DynamoIdempotencyHandover(table, clock),
+        DynamoJobHandover(table, clock),
         proxy,
         table,
     )

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from application.errors import NotFoundError, VersionConflictError
+from application.ports.account import DeletedLessons
 from application.principal import DEV_TENANT
 from application.records import LessonChanges, LessonQuery
 from tests.contract.conftest import Stores
@@ -64,3 +65,36 @@ async def test_reassign_hands_a_lesson_over_once(stores: Stores) -> None:
     assert (await stores.lessons.list_summaries(DEV_TENANT, LessonQuery())).items == ()
     updated = await stores.lessons.update(ALICE, record.lesson_id, 1, LessonChanges(title="Mine"))
     assert updated.title == "Mine"
+
+
+async def test_deleted_lessons_are_read_back_until_their_retention_ends(stores: Stores) -> None:
+    assert isinstance(stores.lessons, DeletedLessons)
+    now = stores.clock.now()
+    older, newer, kept = (make_record(now + timedelta(seconds=n), owner=ALICE) for n in range(3))
+    others = make_record(now, owner="USER#bob-sub")
+    for record in (older, newer, kept, others):
+        await stores.lessons.save(record)
+    day = timedelta(days=1)
+    await stores.lessons.delete(ALICE, older.lesson_id, None, now + day)
+    await stores.lessons.delete(ALICE, newer.lesson_id, None, now + 2 * day + timedelta(0, 0, 7))
+    await stores.lessons.delete("USER#bob-sub", others.lesson_id, None, now + day)
+
+    found = await stores.lessons.deleted(ALICE, 10)
+    assert [(d.record.lesson_id, d.record.status) for d in found] == [
+        (newer.lesson_id, "deleted"),
+        (older.lesson_id, "deleted"),
+    ]  # newest first, kept lessons and another owner's left out
+    assert [d.purge_after for d in found] == [now + 2 * day + timedelta(0, 0, 7), now + day]
+    assert found[0].record.lesson_json == newer.lesson_json  # whole, body included
+    assert found[0].record.version == newer.version + 1
+    (first,) = await stores.lessons.deleted(ALICE, 1)
+    after = (first.record.created_at, first.record.lesson_id)
+    assert [d.record.lesson_id for d in await stores.lessons.deleted(ALICE, 10, after)] == [
+        older.lesson_id
+    ]
+    stores.clock.advance(day)  # the older one's retention ended: it is as good as purged
+    assert [d.record.lesson_id for d in await stores.lessons.deleted(ALICE, 10)] == [
+        newer.lesson_id
+    ]
+    stores.clock.advance(day + timedelta(seconds=1))
+    assert await stores.lessons.deleted(ALICE, 10) == ()

@@ -36,7 +36,9 @@ def huge(size: int = 600_000) -> dict[str, Any]:
 
 
 def repair(invalid: Any = INVALID, repaired: Any = VALID) -> RepairRecord:
-    return RepairRecord(IDM, invalid, (ISSUE,), repaired, "valid", "1.1", "v1-test")
+    return RepairRecord(
+        IDM, invalid, (ISSUE,), repaired, "valid", "1.1", "v1-test", owner=DEV_TENANT
+    )
 
 
 async def stored(stores: Stores) -> list[dict[str, Any]]:
@@ -51,13 +53,16 @@ async def stored(stores: Stores) -> list[dict[str, Any]]:
 
 
 async def repair_items(stores: Stores) -> list[dict[str, Any]]:
-    """The DynamoDB items of the repair partition, as attribute values."""
+    """The DynamoDB items of the dev tenant's repair records, as attribute values."""
     assert stores.table is not None
     response = await stores.table.call(
         "query",
         TableName=stores.table.name,
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": codec.value("REPAIR")},
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :repair)",
+        ExpressionAttributeValues={
+            ":pk": codec.value(DEV_TENANT),
+            ":repair": codec.value("REPAIR#"),
+        },
     )
     items: list[dict[str, Any]] = response["Items"]
     return items
@@ -149,7 +154,7 @@ async def test_the_log_reads_back_whole_records_oldest_first_page_by_page(stores
     for n in range(5):
         record = RepairRecord(
             IDM, {**INVALID, "title": f"#{n}"}, (ISSUE,), VALID, "valid" if n % 2 else "invalid",
-            "1.1", "v1-test", CONSTRAINTS,
+            "1.1", "v1-test", CONSTRAINTS, owner=DEV_TENANT,
         )  # fmt: skip
         await stores.repairs.record(record)
         written.append((stores.clock.now(), record))

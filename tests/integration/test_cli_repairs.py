@@ -148,7 +148,15 @@ def seed_repairs(count: int) -> list[datetime]:
                 {**IDM, "learning_objectives": [f"Objective {n}"]}
             )
             record = RepairRecord(
-                idm, invalid_lesson(), (), LESSON, "valid", "1.1", prompt_version(), CONSTRAINTS
+                idm,
+                invalid_lesson(),
+                (),
+                LESSON,
+                "valid",
+                "1.1",
+                prompt_version(),
+                CONSTRAINTS,
+                owner="USER#alice",
             )
             await container.repair_log().record(record)
         await shutdown(container)

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import uuid
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from adapters.dynamodb import codec
+from adapters.serialization import repair_blob
+from application.ports.generation import RepairRecord
+from application.ports.idempotency import Claimed, Completed, IdempotencyScope
+from application.principal import DEV_TENANT
 from entrypoints.cli import main
 from entrypoints.container import build_container, shutdown
 from entrypoints.settings import load_settings
 from tests.conftest import use_test_credentials
 from tests.support.dynamo_proxy import DynamoProxy
+from tests.support.generation import IDM, INVALID, VALID
+from tests.support.jobs import make_job
 from tests.support.records import make_record
 
 
@@ -157,10 +166,8 @@ def test_assign_owner_moves_the_tenants_lessons_resumably(
     ids = seed(3)
     assert run(capsys, "lessons", "delete", ids[0])[0] == 0  # a deleted one moves too
     code, out, _ = run(capsys, "store", "assign-owner", "--to", "sub-1", "--dry-run")
-    assert (code, out.strip()) == (
-        0,
-        "dry run: 3 lessons of TENANT#default would move to USER#sub-1",
-    )
+    assert (code, counts(out)) == (0, {"lessons": "3"})
+    assert out.splitlines()[0] == "dry run: would move from TENANT#default to USER#sub-1"
     assert len(json.loads(run(capsys, "lessons", "list", "--json")[1])["items"]) == 2
 
     async def interrupted() -> None:  # a run stopped after its first lesson
@@ -172,9 +179,11 @@ def test_assign_owner_moves_the_tenants_lessons_resumably(
 
     asyncio.run(interrupted())
     code, out, _ = run(capsys, "store", "assign-owner", "--to", "sub-1")
-    assert (code, out.strip()) == (0, "moved 2 of 2 lessons of TENANT#default to USER#sub-1")
+    assert (code, counts(out)) == (0, {"lessons": "2 of 2"})
+    assert out.splitlines()[0] == "moved from TENANT#default to USER#sub-1"
     code, out, _ = run(capsys, "store", "assign-owner", "--to", "sub-1")  # nothing left
-    assert out.strip() == "moved 0 of 0 lessons of TENANT#default to USER#sub-1"
+    assert (code, counts(out)) == (0, {})
+    assert "  lessons              0 of 0" in out.splitlines()
     assert json.loads(run(capsys, "lessons", "list", "--json")[1])["items"] == []
 
     async def owned() -> tuple[list[str], int]:
@@ -191,6 +200,104 @@ def test_assign_owner_moves_the_tenants_lessons_resumably(
     code, _, err = run(capsys, "store", "assign-owner", "--to", "USER#x")
     assert code == 2
     assert "not a user's sub" in err
+
+
+def counts(out: str) -> dict[str, str]:
+    """The per-kind lines of assign-owner's report, kinds with nothing left out."""
+    kinds = ("lessons", "jobs", "idempotency records", "repair records")
+    found = {}
+    for line in out.splitlines()[1:]:
+        kind = next(k for k in kinds if line.strip().startswith(k))
+        found[kind] = line.strip()[len(kind) :].strip()
+    assert list(found) == list(kinds), out  # every kind, in this order
+    return {kind: n for kind, n in found.items() if n not in ("0", "0 of 0")}
+
+
+def test_assign_owner_moves_every_kind_the_tenant_owns(
+    store_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "store", "init")[0] == 0
+    user = "USER#sub-2"
+    scope = IdempotencyScope(DEV_TENANT, "POST /v1/lessons/generate", "key-1")
+
+    async def hold() -> tuple[str, str]:  # one of each kind, the tenant's
+        container = build_container(load_settings())
+        now = container.clock().now()
+        claim = await container.idempotency().claim(scope, "fp", timedelta(seconds=60))
+        assert isinstance(claim, Claimed)
+        lesson = make_record(now, idempotency_key=scope.key)
+        await container.idempotency().complete(scope, claim.owner, lesson, '{"replay": 1}')
+        job = make_job(now, owner=DEV_TENANT, key="job-key")
+        await container.jobs().create(job)
+        await container.repair_log().record(
+            RepairRecord(IDM, INVALID, (), VALID, "valid", "1.1", "v1", owner=DEV_TENANT)
+        )
+        await shutdown(container)
+        return lesson.lesson_id, job.job_id
+
+    lesson_id, job_id = asyncio.run(hold())
+    code, out, _ = run(capsys, "store", "assign-owner", "--to", "sub-2", "--dry-run")
+    every = {"lessons": "1", "jobs": "1", "idempotency records": "1", "repair records": "1"}
+    assert (code, counts(out)) == (0, every)
+    code, out, _ = run(capsys, "store", "assign-owner", "--to", "sub-2", "--dry-run")
+    assert counts(out) == every  # a dry run changed nothing
+    code, out, _ = run(capsys, "store", "assign-owner", "--to", "sub-2")
+    assert (code, counts(out)) == (0, {kind: f"{n} of {n}" for kind, n in every.items()})
+    code, out, _ = run(capsys, "store", "assign-owner", "--to", "sub-2")
+    assert counts(out) == {}  # resumed or repeated: nothing left to move
+
+    async def owned_by_the_user() -> None:
+        container = build_container(load_settings())
+        user_scope = IdempotencyScope(user, scope.route, scope.key)
+        replay = await container.idempotency().claim(user_scope, "fp", timedelta(seconds=60))
+        assert replay == Completed(lesson_id, '{"replay": 1}')
+        assert (await container.jobs().get(user, job_id)).owner == user
+        assert await container.jobs().find(user, "job-key") is not None
+        (kept,) = await container.repair_log().kept(user, 10)
+        assert kept.document["invalid_lesson"] == INVALID
+        assert (await container.lessons().get(user, lesson_id)).owner == user
+        await shutdown(container)
+
+    asyncio.run(owned_by_the_user())
+
+
+def test_repair_records_kept_before_owners_become_the_tenants(
+    store_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blob = repair_blob(RepairRecord(IDM, INVALID, (), VALID, "valid", "1.1", "v1", owner="-"))
+    at = "2026-11-20T10:00:00.000000Z"
+    if store_env == "sqlite":  # a file whose repairs table has no owner column yet
+        (tmp_path / "data").mkdir()
+        with closing(sqlite3.connect(tmp_path / "data" / "dgs.sqlite3")) as older:
+            older.executescript(
+                "CREATE TABLE repairs (repair_id TEXT PRIMARY KEY, created_at TEXT NOT NULL,"
+                " outcome TEXT NOT NULL, record TEXT NOT NULL)"
+            )
+            older.execute("INSERT INTO repairs VALUES ('r-old', ?, 'valid', ?)", (at, blob))
+            older.commit()
+        assert run(capsys, "store", "init")[0] == 0
+    else:  # a table holding a record as DGS kept them before owners
+        assert run(capsys, "store", "init")[0] == 0
+
+        async def put_legacy() -> None:
+            container = build_container(load_settings())
+            table = container.stores.table()
+            legacy = {"pk": "REPAIR", "sk": f"{at}#r-old", "outcome": "valid", "record_gz": blob}
+            await table.call(
+                "put_item", TableName=table.name, Item=codec.to_attributes(
+                    {**legacy, "ttl": int(datetime.now(UTC).timestamp()) + 86_400}
+                ),
+            )  # fmt: skip
+            await shutdown(container)
+
+        asyncio.run(put_legacy())
+        code, out, _ = run(capsys, "store", "init")
+        assert (code, out.splitlines()[1:]) == (
+            0,
+            ["1 repair records kept before owners given to TENANT#default"],
+        )
+    code, out, _ = run(capsys, "store", "assign-owner", "--to", "sub-3", "--dry-run")
+    assert (code, counts(out)) == (0, {"repair records": "1"})
 
 
 def test_store_init_adds_the_job_indexes_an_older_table_lacks(

@@ -41,7 +41,7 @@ def record(**changes: Any) -> RepairRecord:
     fields: dict[str, Any] = {
         "idm": IDM, "invalid_lesson": INVALID, "errors": (ISSUE,), "repaired_lesson": VALID,
         "outcome": "valid", "schema_version": "1.1", "prompt_version": prompt_version(),
-        "constraints": LessonConstraints(),
+        "constraints": LessonConstraints(), "owner": "USER#alice",
     }  # fmt: skip
     return RepairRecord(**{**fields, **changes})
 

@@ -46,6 +46,13 @@ async def test_one_repair_with_every_error_then_stored() -> None:
     assert len(parts.lessons.saved) == 1
 
 
+async def test_a_repair_record_belongs_to_the_requests_owner() -> None:
+    use_case, parts = pipeline([INVALID], [VALID])
+    generated = await use_case(GenerateRequest("Tides", owner="USER#alice"))
+    (record,) = parts.repairs.records
+    assert record.owner == generated.record.owner == "USER#alice"
+
+
 async def test_still_invalid_after_repair_stores_nothing() -> None:
     use_case, parts = pipeline([INVALID], [INVALID])
     with pytest.raises(InvalidLessonError):
