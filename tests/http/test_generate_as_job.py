@@ -10,7 +10,6 @@ answered, and canceled through ``POST /v1/jobs/{id}/cancel`` (the route then ans
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,24 +18,16 @@ import pytest
 from application.jobs.records import PHASES
 from tests.http.conftest import KEY
 from tests.http.jobs_api import FINAL, JobsApi, concurrent_api, jobs_api
-from tests.integration.test_generation_llm import IDM, LESSON
-from tests.support.scripted_openai import ScriptedOpenAI, error, json_completion, slow
+from tests.http.test_jobs import script_generation
+from tests.support.scripted_openai import ScriptedOpenAI, error
 
 pytestmark = pytest.mark.slow
 GENERATE = "/v1/lessons/generate"
 
 
 @pytest.fixture
-def server() -> Iterator[ScriptedOpenAI]:
-    scripted = ScriptedOpenAI()
-    scripted.start()
-    yield scripted
-    scripted.stop()
-
-
-def script_generation(server: ScriptedOpenAI, seconds: float = 0.0) -> None:
-    """One generation's two model calls, each answered after ``seconds``."""
-    server.script(slow(json_completion(IDM), seconds), slow(json_completion(LESSON), seconds))
+def server(scripted_model: ScriptedOpenAI) -> ScriptedOpenAI:
+    return scripted_model
 
 
 async def generate(api: JobsApi, **params: str) -> Any:
