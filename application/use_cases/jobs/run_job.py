@@ -66,6 +66,8 @@ INLINE_WORKER = "inline"
 # Stores a new lesson with its full form: a worker saves it; the synchronous route
 # serialises its answer and stores the lesson with its idempotency key's response.
 Keep = Callable[[LessonRecord, dict[str, Any]], Awaitable[None]]
+# The last writes of inline jobs whose callers went away, until they are done.
+_ENDING: set[asyncio.Task[JobRecord | None]] = set()
 
 
 class GenerationCanceledError(ApplicationError):
@@ -126,7 +128,6 @@ class RunJob:
         self._quotas = quotas
         self._monthly = monthly
         self._events = events or NoJobEvents()
-        self._ending: set[asyncio.Task[JobRecord | None]] = set()
 
     async def __call__(self, job_id: str, worker: str) -> JobRecord | None:
         """Claim and run the job; None if another worker has it (or it ended)."""
@@ -166,8 +167,8 @@ class RunJob:
             # this lesson and its idempotency key is released, so the job ends canceled
             # rather than being resumed. That write must outlive this cancelled task.
             ending = asyncio.ensure_future(self._end(job.job_id, INLINE_WORKER, canceled=True))
-            self._ending.add(ending)
-            ending.add_done_callback(self._ended_in_background)
+            _ENDING.add(ending)  # the loop keeps only a weak reference to a task
+            ending.add_done_callback(_ended_in_background)
             raise
         except Exception:
             if not attempt.kept:
@@ -199,11 +200,6 @@ class RunJob:
         held = claimed(queued, INLINE_WORKER, now, self._timing.lease)
         assert held is not None
         return held
-
-    def _ended_in_background(self, task: asyncio.Task[JobRecord | None]) -> None:
-        self._ending.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("an abandoned job could not end", exc_info=task.exception())
 
     async def _settle(
         self,
@@ -389,3 +385,9 @@ class RunJob:
             return None  # another worker took the job over: its record is its own
         self._events.job_finished(ended)
         return ended
+
+
+def _ended_in_background(task: asyncio.Task[JobRecord | None]) -> None:
+    _ENDING.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("an abandoned job could not end", exc_info=task.exception())
