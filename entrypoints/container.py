@@ -37,8 +37,9 @@ from application.use_cases.estimate_generation import EstimateGeneration
 from application.use_cases.export_repairs import ExportRepairs
 from application.use_cases.generate_lesson import GenerateLesson
 from application.use_cases.guarded_generation import GuardedGeneration, GuardPolicy
+from application.use_cases.jobs.job_steps import JobTiming
 from application.use_cases.jobs.manage import CancelJob, GetJob, ListJobs, StartJob
-from application.use_cases.jobs.run_job import JobTiming, RunJob
+from application.use_cases.jobs.run_job import RunJob
 from application.use_cases.lessons import DeleteLesson, GetLesson, ListLessons, PatchLesson
 from application.use_cases.rate_limits import GenerationQuotas, MonthlyQuota
 from entrypoints import auth_wiring, llm_wiring, observability, queue_wiring

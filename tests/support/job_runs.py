@@ -17,8 +17,9 @@ from adapters.system import RandomIds
 from application.ports.generation import Gathered
 from application.ports.rate_limit import BucketPolicy
 from application.use_cases.generate_lesson import GenerateLesson
+from application.use_cases.jobs.job_steps import JobTiming
 from application.use_cases.jobs.manage import StartJob
-from application.use_cases.jobs.run_job import JobTiming, RunJob
+from application.use_cases.jobs.run_job import RunJob
 from application.use_cases.rate_limits import GenerationQuotas
 from domain.generation import LessonConstraints
 from tests.support.fakes import FakeClock, FakeGatherer

@@ -28,7 +28,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -37,13 +37,10 @@ from application.errors import ApplicationError
 from application.jobs.problems import problem_of
 from application.jobs.records import (
     JOB_TTL,
-    PHASES,
     JobCall,
     JobProblem,
-    JobProgress,
     JobRecord,
     JobSpec,
-    Phase,
 )
 from application.jobs.transitions import CancelRequestedError, LeaseLostError, claimed
 from application.ports.cache import Cache
@@ -54,7 +51,13 @@ from application.ports.telemetry import GenerationReport, outcome_of
 from application.records import GenerationMeta, LessonRecord
 from application.use_cases.generate_lesson import GeneratedLesson, GenerateLesson
 from application.use_cases.generation_request import PreparedRequest, fingerprint
-from application.use_cases.jobs.job_steps import MODEL_STEPS, PHASE_OF, new_calls, subphase
+from application.use_cases.jobs.job_steps import (
+    MODEL_STEPS,
+    PHASE_OF,
+    JobTiming,
+    StepWatch,
+    new_calls,
+)
 from application.use_cases.lesson_draft import Draft
 from application.use_cases.rate_limits import GenerationQuotas, MonthlyQuota
 from domain.generation import IntermediateDataModel
@@ -74,14 +77,6 @@ class GenerationCanceledError(ApplicationError):
     """The synchronous generation's job was canceled (``POST /v1/jobs/{id}/cancel``)."""
 
     code = "generation_canceled"
-
-
-@dataclass(frozen=True, slots=True)
-class JobTiming:
-    """How long a claim holds, and how often a running job renews it (and looks for a cancel)."""
-
-    lease: timedelta = timedelta(seconds=30)
-    heartbeat: timedelta = timedelta(seconds=5)
 
 
 @dataclass(slots=True)
@@ -119,6 +114,7 @@ class RunJob:
         self._jobs = jobs
         self._generate = generate
         self._timing = timing or JobTiming()
+        self._watch = StepWatch(jobs, self._timing)
         self._clock = clock
         self._ids = ids
         self._cache = cache
@@ -280,7 +276,7 @@ class RunJob:
             lesson = json.loads(cached)
             record = self._generate.record(prepared, lesson, GenerationMeta(cache="lesson"), cached)
             draft = self._generate.start(prepared)
-            await self._report(job.job_id, worker, "store", len(PHASE_OF), draft, [])
+            await self._watch.report(job.job_id, worker, "store", len(PHASE_OF), draft, [])
         else:
             reads = job.spec.use_cache
             material = await cache.get(prepared.idm_key) if cache and reads else None
@@ -288,7 +284,7 @@ class RunJob:
             draft = self._generate.start(prepared, idm)
             generated, calls = await self._steps(job.job_id, worker, draft, attempt, progress)
             # The store phase is the point of no return: from this write on, cancel is refused.
-            await self._report(job.job_id, worker, "store", len(PHASE_OF), draft, calls)
+            await self._watch.report(job.job_id, worker, "store", len(PHASE_OF), draft, calls)
             if cache is not None:
                 ttl = self._cache_ttl
                 await asyncio.gather(
@@ -317,11 +313,11 @@ class RunJob:
         calls: list[JobCall] = []
         try:
             for done, name in enumerate(PHASE_OF):
-                await self._report(job_id, worker, PHASE_OF[name], done, draft, calls)
+                await self._watch.report(job_id, worker, PHASE_OF[name], done, draft, calls)
                 started = self._monotonic()
                 attempt.model_called |= name in MODEL_STEPS
                 step = self._generate.step(name, draft, progress)
-                draft = await self._watched(job_id, worker, step)
+                draft = await self._watch.watched(job_id, worker, step)
                 latency = round((self._monotonic() - started) * 1000)
                 calls += new_calls(draft, len(calls), latency)
             return await self._generate.finish(draft), calls
@@ -329,44 +325,6 @@ class RunJob:
             elapsed = round((self._monotonic() - draft.started) * 1000)
             self._generate.report(GenerationReport(outcome_of(exc), elapsed, draft.usage))
             raise
-
-    async def _report(
-        self, job_id: str, worker: str, phase: Phase, done: int, draft: Draft, calls: list[JobCall]
-    ) -> None:
-        """Record the phase about to run (the step boundary, where a cancel is obeyed)."""
-        report = JobProgress(
-            phase,
-            subphase(phase, draft, len(calls)),
-            done,
-            len(PHASES),
-            tuple(calls),
-            (f"{phase}: started",),
-        )
-        await self._jobs.progress(job_id, worker, report)
-
-    async def _watched(self, job_id: str, worker: str, step: Coroutine[Any, Any, Draft]) -> Draft:
-        """The step, abandoned if a cancel comes in (or the lease is lost) while it runs."""
-        running = asyncio.ensure_future(step)
-        watcher = asyncio.ensure_future(self._watch(job_id, worker))
-        try:
-            await asyncio.wait({running, watcher}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (running, watcher):
-                if not task.done():
-                    task.cancel()
-            await asyncio.gather(running, watcher, return_exceptions=True)
-        stopped = None if watcher.cancelled() else watcher.exception()
-        if stopped is not None:
-            raise stopped  # a cancel, or the lease lost: the step was abandoned
-        return running.result()
-
-    async def _watch(self, job_id: str, worker: str) -> None:
-        """Renew the lease every heartbeat; raise when a cancel was asked for."""
-        while True:
-            await asyncio.sleep(self._timing.heartbeat.total_seconds())
-            job = await self._jobs.heartbeat(job_id, worker, self._timing.lease)
-            if job.cancel_requested:
-                raise CancelRequestedError("the job was asked to cancel")
 
     async def _end(
         self,
