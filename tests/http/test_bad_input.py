@@ -1,8 +1,8 @@
 """A catalogue of bad requests: each gets its 4xx problem+json, no model call and no write.
 
-Every case runs twice: as an HTTP server hands it to the app (a raw ASGI scope: the bytes
-exactly as written, which an HTTP client would re-encode), and as a Lambda Function URL
-event through the handler.
+Every case runs twice: here as an HTTP server hands it to the app (a raw ASGI scope: the
+bytes exactly as written, which an HTTP client would re-encode), and as a Lambda Function
+URL event through the handler (``test_bad_input_lambda``).
 """
 
 from __future__ import annotations
@@ -20,16 +20,8 @@ import pytest_asyncio
 
 from application.principal import DEV_TENANT
 from domain.limits import MAX_JSON_DEPTH
-from tests.http.conftest import (
-    DEV_KEY,
-    KEY,
-    LAMBDA_KEY,
-    Api,
-    api_settings,
-    count_model_calls,
-    open_api,
-)
-from tests.http.wire_calls import Answer, HeaderValue, call_asgi, call_lambda, function_url_event
+from tests.http.conftest import DEV_KEY, KEY, Api, api_settings, open_api
+from tests.http.wire_calls import Answer, HeaderValue, call_asgi
 
 LESSON = "3f1c2b8e-0000-4000-8000-000000000000"  # replaced by a stored lesson's id
 
@@ -254,34 +246,3 @@ async def test_bad_input_gets_a_clear_problem_and_changes_nothing(
     assert await api.stored() == before, "a rejected request stored a lesson"
     assert (await api.container.lessons().get(DEV_TENANT, lesson_id)).version == version_before
     assert seeded.contents() == contents, "a rejected request wrote to the database"
-
-
-def _lambda(module: Any, method: str, target: str, body: bytes | None = None) -> Any:
-    headers = {"x-dgs-dev-key": LAMBDA_KEY, "content-type": "application/json"}
-    answer = call_lambda(module, function_url_event(method, target, headers, body))
-    assert answer.status < 300, answer.body
-    return answer.json()
-
-
-@pytest.mark.slow  # a fresh Lambda handler per case; the ASGI variant runs every case in make unit
-@pytest.mark.parametrize("bad", CASES, ids=[c.id for c in CASES])
-def test_bad_input_through_lambda_gets_the_same_problem_and_changes_nothing(
-    lambda_module: Any, bad: Case
-) -> None:
-    calls = count_model_calls(lambda_module.container)
-    lesson_id = _lambda(lambda_module, "POST", GEN, b'{"topic": "Seed"}')["lesson_id"]
-    for n in range(3):
-        _lambda(lambda_module, "POST", GEN, f'{{"topic": "Seed {n}"}}'.encode())
-    cursor = _lambda(lambda_module, "GET", "/v1/lessons?limit=1")["next_cursor"]
-    calls.count = 0
-    target, headers, body = request_of(bad, lesson_id, cursor)
-    headers = {
-        k: v.replace(DEV_KEY, LAMBDA_KEY) if isinstance(v, str) else v for k, v in headers.items()
-    }
-    answer = call_lambda(
-        lambda_module, function_url_event(bad.method, target, headers, body or None)
-    )
-    assert_refused(bad, answer)
-    assert calls.count == 0, "a rejected request made a model call"
-    assert len(_lambda(lambda_module, "GET", "/v1/lessons?limit=100")["items"]) == 4
-    assert _lambda(lambda_module, "GET", f"/v1/lessons/{lesson_id}")["version"] == 1
