@@ -3,14 +3,20 @@ credentials."""
 
 from __future__ import annotations
 
+import ast
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from moto.server import ThreadedMotoServer
 
 from tests.support.cognito import CognitoIdp, Pool, new_rsa_key
 from tests.support.dynamo_proxy import DynamoProxy
+from tests.support.loopback import LoopbackServer
 from tests.support.sqs import SqsQueues
 from tests.support.token_attacks import Arsenal, arm
 
@@ -23,6 +29,13 @@ TEST_CREDENTIALS = {
 }
 
 
+# Where this interpreter and the environment's commands (dgs, cfn-lint...) live.
+PYTHON_BIN = Path(sys.executable).parent
+
+# A test using one of these fixtures (or a fixture that uses one) is ``slow``: moto's server
+# (DynamoDB, Cognito, SQS) and the shared fixtures that start the scripted model server.
+SLOW_FIXTURES = frozenset({"moto_server", "scripted_model", "compatible_row"})
+
 # A property test asking for this many examples or more is a long run (``slow``).
 LONG_PROPERTY_RUN = 300
 
@@ -30,23 +43,101 @@ LONG_PROPERTY_RUN = 300
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark ``slow`` what ``make unit`` leaves out (``make test`` and CI run everything).
 
-    By rule, so a new test is placed without a list to keep: anything on moto's server
-    (DynamoDB, Cognito) or parametrised over a DynamoDB store, and long property runs.
-    Modules that start real servers or browsers carry ``pytestmark = pytest.mark.slow``.
+    ``make unit`` runs the tests that need nothing but this process. By rule, so a new test
+    is placed without a list to keep: anything using a fixture of ``SLOW_FIXTURES`` or
+    parametrised over a DynamoDB store, and long property runs. A test that starts a test
+    server or a process itself carries the marker (on the test or its module):
+    ``slow_work_is_marked`` fails one that does not, so none slips into the fast tier.
     """
     for item in items:
         if _slow(item):
             item.add_marker(pytest.mark.slow)
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With ``-m "not slow"`` (``make unit``) a module marked slow as a whole is not even
+    imported: its tests would all be deselected, and importing it (its libraries, pytest's
+    assertion rewriting) cost seconds of every fast run."""
+    if config.option.markexpr.split() == ["not", "slow"] and _slow_module(collection_path):
+        return True
+    return None  # let pytest decide
+
+
+def _slow_module(path: Path) -> bool:
+    """Whether the test module at ``path`` sets ``pytestmark`` to ``pytest.mark.slow`` (alone
+    or in a list)."""
+    if path.suffix != ".py" or not path.name.startswith("test_"):
+        return False
+    source = path.read_text(encoding="utf-8")
+    if "pytest.mark.slow" not in source:
+        return False
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "pytestmark" for target in node.targets
+        ):
+            marks = (
+                node.value.elts if isinstance(node.value, ast.List | ast.Tuple) else [node.value]
+            )
+            return any(ast.unparse(mark) == "pytest.mark.slow" for mark in marks)
+    return False
+
+
 def _slow(item: pytest.Item) -> bool:
-    if "moto_proxy" in getattr(item, "fixturenames", ()):  # includes fixtures' fixtures
+    if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):  # fixtures' fixtures too
         return True
     params = getattr(getattr(item, "callspec", None), "params", {})
     if any(isinstance(value, str) and value.startswith("dynamodb") for value in params.values()):
         return True
     settings = getattr(getattr(item, "obj", None), "_hypothesis_internal_use_settings", None)
     return settings is not None and settings.max_examples >= LONG_PROPERTY_RUN
+
+
+@pytest.fixture(autouse=True)
+def slow_work_is_marked(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """A test without the ``slow`` marker that starts a test server or a Python process
+    fails, naming what it started.
+
+    Test servers (the scripted model server, the JWKS relay: every ``LoopbackServer``) drive
+    real clients over HTTP, and a Python process (this interpreter, ``dgs`` or another of
+    the environment's commands) costs ~0.3-1 s before it does anything: both belong with the
+    slow tests, and no collection rule can see them coming. Other commands are let be:
+    libraries run some (the platform module runs ``uname -p`` once for openai's headers).
+    """
+    if request.node.get_closest_marker("slow") is not None:
+        yield
+        return
+    started: list[str] = []
+    execute_child = subprocess.Popen._execute_child  # type: ignore[attr-defined]
+    serve = LoopbackServer.start
+
+    def recorded(popen: subprocess.Popen[Any], args: Any, *rest: Any) -> None:
+        if _program(args).parent == PYTHON_BIN:
+            started.append(f"the process {args}")
+        execute_child(popen, args, *rest)
+
+    def served(server: LoopbackServer) -> None:
+        started.append(f"a test server, {type(server).__name__}")
+        serve(server)
+
+    # Every way to start a process (run, Popen, asyncio's subprocesses) goes through here.
+    monkeypatch.setattr(subprocess.Popen, "_execute_child", recorded)
+    monkeypatch.setattr(LoopbackServer, "start", served)
+    yield
+    if started:
+        pytest.fail(
+            f"this test started {started[0]}: mark it `@pytest.mark.slow` "
+            "(or its module: `pytestmark = pytest.mark.slow`)",
+            pytrace=False,
+        )
+
+
+def _program(args: Any) -> Path:
+    """The program ``subprocess.Popen(args)`` starts: a command line's first word."""
+    if isinstance(args, str | bytes | os.PathLike):
+        return Path(os.fsdecode(args).split(" ", 1)[0])
+    return Path(os.fsdecode(next(iter(args), "")))
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ import json
 import sys
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
 from tests.http.conftest import LAMBDA_KEY
@@ -73,6 +74,7 @@ def test_the_lambda_path_answers_as_the_http_path(lambda_module: Any) -> None:
         )
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_importing_the_handler_loads_neither_openai_nor_agents(lambda_module: Any) -> None:
     code = (
         "import os, sys, json\n"

@@ -39,6 +39,7 @@ def sent_traces(server: ScriptedOpenAI) -> list[tuple[str, str, str]]:
     return traces
 
 
+@pytest.mark.slow  # the scripted model server
 async def test_the_callers_trace_reaches_every_model_call(
     server: ScriptedOpenAI, tmp_path: Path
 ) -> None:
@@ -89,6 +90,7 @@ async def test_an_invalid_traceparent_starts_a_new_trace(
     assert all("tracestate" not in headers for headers in server.headers)  # W3C section 3.3
 
 
+@pytest.mark.slow  # the scripted model server
 async def test_without_a_traceparent_each_request_starts_its_own_trace(
     server: ScriptedOpenAI, tmp_path: Path
 ) -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.integration.test_import_weight import loaded_after
+
+pytestmark = pytest.mark.slow  # each test starts a fresh interpreter
 
 TOKEN_LIBRARIES = ["jwt", "cryptography", "httpx2"]
 

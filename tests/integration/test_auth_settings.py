@@ -78,6 +78,7 @@ def test_keys_come_over_https_or_from_this_machine(url: str) -> None:
     assert load_settings({**COGNITO, "DGS_COGNITO_JWKS_URL": url}).cognito_jwks_url == url
 
 
+@pytest.mark.slow  # a dgs process
 def test_serve_refuses_a_dev_key_with_cognito_before_making_anything(tmp_path: Path) -> None:
     code, output = refused(environment(tmp_path, **COGNITO, DGS_DEV_KEY="a-dev-key-0123456789"))
     assert code == 2

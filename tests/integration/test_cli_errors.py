@@ -109,6 +109,7 @@ def test_a_closed_stdout_is_one_line_and_exit_141(args: list[str]) -> None:
     )
 
 
+@pytest.mark.slow  # a dgs process
 def test_a_pipe_closed_part_way_through_is_the_same(capsys: pytest.CaptureFixture[str]) -> None:
     """`dgs lessons get ID --json | head -1` on a lesson larger than a pipe's buffer."""
     lesson = {"schema_version": "1.1", "title": "Long", "blocks": [

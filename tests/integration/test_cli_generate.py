@@ -100,6 +100,7 @@ def test_bad_settings_exit_2(
     assert "DGS_GATHERER_PROVIDER" in err
 
 
+@pytest.mark.slow  # the scripted model server
 def test_a_real_provider_is_used_when_configured(
     provider: ScriptedOpenAI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -110,6 +111,7 @@ def test_a_real_provider_is_used_when_configured(
     assert len(provider.requests) == 2
 
 
+@pytest.mark.slow  # the scripted model server
 def test_provider_failure_exits_4_and_never_shows_the_key(
     provider: ScriptedOpenAI, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -144,6 +144,7 @@ def test_list_pages_newest_first_and_unknown_jobs_exit_1(
     assert code == 2
 
 
+@pytest.mark.slow  # a dgs process on a terminal
 def test_watch_on_a_terminal_redraws_one_line_with_phase_progress_and_elapsed_time(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -54,6 +54,7 @@ def schema_of(request: dict[str, Any]) -> Any:
     return request.get("response_format", {}).get("json_schema", {}).get("schema")
 
 
+@pytest.mark.slow  # the scripted model server
 def test_every_step_is_checked_with_the_exact_schema_it_sends(
     provider: ScriptedOpenAI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -85,6 +86,7 @@ def test_every_step_is_checked_with_the_exact_schema_it_sends(
 
 
 @pytest.mark.parametrize("provider", ["openai"], indirect=True)
+@pytest.mark.slow  # the scripted model server
 def test_a_refused_schema_is_reported_with_the_providers_message(
     provider: ScriptedOpenAI, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -102,6 +104,7 @@ def test_a_refused_schema_is_reported_with_the_providers_message(
     assert len(provider.requests) == 4  # each refused step asked once, never retried
 
 
+@pytest.mark.slow  # the scripted model server
 def test_an_unreachable_provider_fails_the_check(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

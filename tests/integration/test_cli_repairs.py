@@ -256,6 +256,7 @@ def test_bad_option_values_exit_2(args: list[str], capsys: pytest.CaptureFixture
     assert exit_info.value.code == 2
 
 
+@pytest.mark.slow  # a dgs process
 def test_a_closed_standard_output_is_exit_141_not_a_bad_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -153,6 +153,7 @@ def test_catalog_lists_widgets_and_positions(capsys: pytest.CaptureFixture[str])
     assert "mcqs" not in out
 
 
+@pytest.mark.slow  # dgs processes
 def test_the_installed_dgs_command_uses_the_same_exit_codes() -> None:
     dgs = shutil.which("dgs")
     assert dgs is not None, "the dgs entry point is installed with the project"

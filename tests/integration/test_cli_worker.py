@@ -11,8 +11,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from adapters.sqs.messages import encode_job_message
 from tests.support.sqs import Queue, SqsQueues
+
+pytestmark = pytest.mark.slow  # each test starts a dgs worker process
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 15) -> None:

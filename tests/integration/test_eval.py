@@ -66,6 +66,7 @@ def stored_lessons(path: Path) -> int:
     return count
 
 
+@pytest.mark.slow  # the scripted model server
 def test_a_scripted_mix_reproduces_its_rates_exactly(
     mixed: ScenarioServer, tmp_path: Path, user_store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -151,6 +152,7 @@ def test_the_progress_bar_redraws_one_line_on_a_terminal() -> None:
     assert frames[2].endswith("\n")
 
 
+@pytest.mark.slow  # the scripted model server
 def test_costs_follow_the_price_table(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -197,6 +199,7 @@ def test_costs_follow_the_price_table(
     assert compared["cost_usd"]["within_range_rate"] is not None
 
 
+@pytest.mark.slow  # the scripted model server
 def test_max_cost_stops_before_the_budget_would_be_exceeded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -226,6 +229,7 @@ def test_max_cost_stops_before_the_budget_would_be_exceeded(
     assert "stopped before exceeding --max-cost" in stdout
 
 
+@pytest.mark.slow  # the scripted model server
 def test_compare_runs_two_configurations_and_reports_differences_with_intervals(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

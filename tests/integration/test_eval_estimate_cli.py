@@ -11,6 +11,8 @@ import pytest
 from tests.support.eval_runs import GATHERER_MODEL, STRUCTURER_MODEL, run_cli, use_openai_prices
 from tests.support.scripted_openai import ScriptedOpenAI
 
+pytestmark = pytest.mark.slow  # every test starts the scripted model server
+
 
 @pytest.fixture
 def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedOpenAI]:

@@ -65,6 +65,9 @@ from tests.support.scripted_openai import (
     slow,
 )
 
+# Every test drives the real openai and agents clients against the scripted model server.
+pytestmark = pytest.mark.slow
+
 CONSTRAINTS = LessonConstraints()
 IDM = sample_idm("Photosynthesis", CONSTRAINTS).model_dump(mode="json")
 LESSON = expand(sample_lesson(sample_idm("Photosynthesis", CONSTRAINTS), "1.1"))

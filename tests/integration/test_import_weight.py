@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each test starts a fresh interpreter
+
 HEAVY = (
     "botocore",
     "boto3",
@@ -57,7 +59,6 @@ def test_an_offline_generation_loads_neither_openai_nor_agents(tmp_path: Path) -
     assert loaded_after(code, tmp_path) == []
 
 
-@pytest.mark.slow  # fresh interpreters
 def test_agents_tracing_is_off_unless_asked_for(tmp_path: Path) -> None:
     code = (
         "from adapters.llm.clients import ProviderClients\n"

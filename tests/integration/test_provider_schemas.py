@@ -140,6 +140,7 @@ async def test_gather_structure_and_repair_pass_the_provider_that_judges_them(
         ("openai", "gemini", "gemini.recursion", "INVALID_ARGUMENT"),
     ],
 )
+@pytest.mark.slow  # the scripted model server
 async def test_a_refused_schema_fails_at_once_naming_the_rule(
     provider: str, judge: str, rule: str, status_word: str, provider_at: Any, tmp_path: Path
 ) -> None:
@@ -180,6 +181,7 @@ def post(server: ScriptedOpenAI, body: dict[str, Any]) -> tuple[int, Any]:
         ("gemini", {"code": 400, "status": "INVALID_ARGUMENT"}),
     ],
 )
+@pytest.mark.slow  # the scripted model server
 def test_the_server_refuses_with_the_error_body_of_the_provider(
     profile: str, expected: dict[str, Any]
 ) -> None:

@@ -7,6 +7,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+# How often the serving thread looks for ``stop``: ``shutdown`` waits up to this long, and
+# socketserver's default (0.5 s) made each test using a server wait ~0.5 s in its teardown.
+POLL_SECONDS = 0.02
+
 
 class LoopbackServer:
     """Serves ``handler`` in a background thread until ``stop``."""
@@ -14,7 +18,9 @@ class LoopbackServer:
     def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(POLL_SECONDS,), daemon=True
+        )
 
     @property
     def origin(self) -> str:
