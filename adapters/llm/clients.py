@@ -9,6 +9,7 @@ from agents import OpenAIChatCompletionsModel, set_tracing_disabled
 from openai import DEFAULT_CONNECTION_LIMITS, AsyncOpenAI
 
 from adapters.llm.config import PROFILES, LlmSettings
+from adapters.llm.connections import pooled_transport
 from adapters.llm.observe import ObservingTransport
 from adapters.llm.plain_messages import PlainMessagesOpenAI
 from application.errors import ProviderUnavailableError
@@ -61,7 +62,7 @@ class ProviderClients:
         # The openai SDK's own connection limits (its default client's): httpx's default
         # keeps 20 connections alive of 100, so a burst of generations would queue for a
         # connection (drawing on their deadlines) and reconnect on every step.
-        transport = httpx2.AsyncHTTPTransport(limits=DEFAULT_CONNECTION_LIMITS)
+        transport = pooled_transport(DEFAULT_CONNECTION_LIMITS)
         http_client = httpx2.AsyncClient(timeout=timeout, transport=ObservingTransport(transport))
         client = PlainMessagesOpenAI(
             base_url=base_url,
