@@ -11,7 +11,7 @@ from openai import DEFAULT_CONNECTION_LIMITS, AsyncOpenAI
 from adapters.llm.config import PROFILES, LlmSettings
 from adapters.llm.connections import pooled_transport
 from adapters.llm.observe import ObservingTransport
-from adapters.llm.plain_messages import PlainMessagesOpenAI
+from adapters.llm.plain_requests import PlainRequestsOpenAI
 from application.errors import ProviderUnavailableError
 from application.ports.generation import ModelRoute
 
@@ -64,7 +64,7 @@ class ProviderClients:
         # connection (drawing on their deadlines) and reconnect on every step.
         transport = pooled_transport(DEFAULT_CONNECTION_LIMITS)
         http_client = httpx2.AsyncClient(timeout=timeout, transport=ObservingTransport(transport))
-        client = PlainMessagesOpenAI(
+        client = PlainRequestsOpenAI(
             base_url=base_url,
             api_key=key or "none",  # local servers (Ollama, vLLM) often need no key
             max_retries=0,  # retries live in adapters.llm.step, and only there

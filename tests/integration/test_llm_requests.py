@@ -1,10 +1,9 @@
-"""The client DGS calls models with sends what the openai SDK sends, without the SDK's
-transform walking plain messages first (``adapters.llm.plain_messages``), against the
-scripted OpenAI-compatible server on 127.0.0.1."""
+"""The client DGS calls models with sends what the openai SDK sends, writing plain-JSON
+requests itself, without the SDK's transform (``adapters.llm.plain_requests``), against
+the scripted OpenAI-compatible server on 127.0.0.1."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -26,7 +25,7 @@ MESSAGES: list[dict[str, Any]] = [
     {"content": "Write the lesson. " * 500 + "Ünïcode, \"quotes\" and \\ stay as they are.", "role": "system"},
     {"role": "user", "content": "Topic: Photosynthesis"},
 ]  # fmt: skip
-RESPONSE_FORMAT = {
+RESPONSE_FORMAT: dict[str, Any] = {
     "type": "json_schema",
     "json_schema": {
         "name": "lesson_1_1",
@@ -81,18 +80,18 @@ async def send(client: AsyncOpenAI, server: ScriptedOpenAI, **arguments: Any) ->
     return server.requests[-1]
 
 
-async def test_plain_messages_are_not_walked_by_the_sdks_transform(
+async def test_a_plain_request_is_not_walked_by_the_sdks_transform(
     clients: ProviderClients, server: ScriptedOpenAI, transformed: list[Any]
 ) -> None:
     body = await send(
         clients.client("compatible"), server, messages=MESSAGES, response_format=RESPONSE_FORMAT
     )
-    assert transformed == [[]]  # the required argument, given empty: nothing to walk
+    assert transformed == []
     assert body["messages"] == MESSAGES
     assert body["response_format"] == RESPONSE_FORMAT
 
 
-async def test_messages_that_are_not_plain_json_go_the_sdks_way(
+async def test_a_request_that_is_not_plain_json_goes_the_sdks_way(
     clients: ProviderClients, server: ScriptedOpenAI, transformed: list[Any]
 ) -> None:
     body = await send(clients.client("compatible"), server, messages=TUPLE_CONTENT)
@@ -108,15 +107,40 @@ async def test_messages_that_are_not_plain_json_go_the_sdks_way(
         {"messages": MESSAGES, "extra_body": {"provider": {"require_parameters": True}}},
         # extra_body wins over a named argument, as the SDK documents
         {"messages": MESSAGES, "extra_body": {"messages": [{"role": "user", "content": "x"}]}},
+        {"messages": MESSAGES, "extra_body": {"response_format": {"type": "json_object"}}},
+        {"messages": MESSAGES, "extra_headers": {"X-Title": "DGS"}, "extra_query": {"q": "1"}},
+        {"messages": MESSAGES, "stream": False, "temperature": 0.5, "timeout": 30.0},
+        {"messages": MESSAGES, "response_format": None, "metadata": None},
         {"messages": TUPLE_CONTENT},
     ],
-    ids=["plain", "extra-body", "extra-body-messages", "not-plain"],
-)
-async def test_the_body_sent_is_the_sdks_own_key_for_key(
+    ids=[
+        "plain", "extra-body", "extra-body-messages", "extra-body-format", "headers-query",
+        "options", "nulls", "not-plain",
+    ],
+)  # fmt: skip
+async def test_the_request_sent_is_the_sdks_own(
     clients: ProviderClients, server: ScriptedOpenAI, arguments: dict[str, Any]
 ) -> None:
-    async with AsyncOpenAI(base_url=server.base_url, api_key=KEY, max_retries=0) as stock:
+    """The same JSON body (members may come in another order) and the same headers."""
+    ours = clients.client("compatible")
+    async with AsyncOpenAI(
+        base_url=server.base_url, api_key=KEY, max_retries=0, timeout=ours.timeout
+    ) as stock:
         expected = await send(stock, server, **arguments)
-    body = await send(clients.client("compatible"), server, **arguments)
-    # The same JSON, its keys in the same order (the bytes a provider reads).
-    assert json.dumps(body) == json.dumps(expected)
+        expected_headers = server.headers[-1]
+    body = await send(ours, server, **arguments)
+    assert body == expected
+    assert server.headers[-1] == expected_headers
+
+
+async def test_the_same_schema_is_written_once_and_sent_alike_every_time(
+    clients: ProviderClients, server: ScriptedOpenAI
+) -> None:
+    client = clients.client("compatible")
+    renamed = {**RESPONSE_FORMAT, "json_schema": {**RESPONSE_FORMAT["json_schema"], "name": "x"}}
+    sent = [
+        await send(client, server, messages=MESSAGES, response_format=response_format)
+        for response_format in (RESPONSE_FORMAT, RESPONSE_FORMAT, renamed)
+    ]
+    assert sent[0] == sent[1]
+    assert sent[2]["response_format"] == renamed  # the name is read on every call
