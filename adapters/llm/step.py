@@ -11,8 +11,9 @@ tools, handoffs, guardrails or hooks. It calls the agent's model (the agents SDK
 output with the agent's output schema, as ``Runner.run`` does for such an agent, without
 the Runner's machinery for everything a step does not use (run state, agent identity
 maps, sandboxes, tool trackers, a dozen tasks): ~1.5 ms of event loop per call, a third
-of a step's own CPU. A completion with no output text is bad output at once, where the
-Runner asked again, up to ten times, and then failed with ``MaxTurnsExceeded``.
+of a step's own CPU. A completion with no output text is read as empty text at once (the
+material fails as bad output; a lesson is unreadable output, repaired once), where the
+Runner asked again, up to ten times, and then failed with an unmapped ``MaxTurnsExceeded``.
 """
 
 from __future__ import annotations
@@ -168,7 +169,8 @@ async def _one_turn(
 
     What ``Runner.run`` makes of a single turn (``agents.run_internal.turn_resolution``):
     a tool call is bad output (the step has no tools), a refusal is ``ModelRefusalError``,
-    the last message's text is the output, read by ``validate_json``.
+    the last message's text is the output, read by ``validate_json``. An answer with no
+    text (the Runner asked again) is read as empty text.
     """
     with _traced(agent, tracing):
         response = await agent.model.get_response(
@@ -186,14 +188,13 @@ async def _one_turn(
     if any(isinstance(item, ResponseFunctionToolCall) for item in response.output):
         raise ModelBehaviorError(f"the model called a tool; the {agent.name} step has none")
     messages = [item for item in response.output if isinstance(item, ResponseOutputMessage)]
-    if messages:
-        refusal = ItemHelpers.extract_refusal(messages[-1])
-        if refusal:
-            raise ModelRefusalError(refusal)
-        text = ItemHelpers.extract_text(messages[-1])
-        if text:
-            return agent.output.validate_json(text), response.usage
-    raise ModelBehaviorError(f"the model gave the {agent.name} step no output")
+    last = messages[-1] if messages else None
+    refusal = ItemHelpers.extract_refusal(last) if last is not None else None
+    if refusal:
+        raise ModelRefusalError(refusal)
+    text = ItemHelpers.extract_text(last) if last is not None else None
+    # No text is read as empty text: material that is not JSON, a lesson to repair.
+    return agent.output.validate_json(text or ""), response.usage
 
 
 @contextmanager

@@ -14,8 +14,9 @@ from agents.tracing import Span, Trace, TracingProcessor
 from adapters.llm.clients import ProviderClients
 from adapters.llm.config import LlmSettings
 from adapters.llm.offline import sample_idm
-from adapters.llm.steps import AgentsGatherer
+from adapters.llm.steps import AgentsGatherer, AgentsStructurer
 from application.errors import BadModelOutputError, ModelRefusedError
+from application.ports.generation import UnreadableOutput
 from domain.generation import LessonConstraints
 from tests.support.scripted_openai import Reply, ScriptedOpenAI, completion, json_completion
 
@@ -60,13 +61,30 @@ def tool_call() -> Reply:
 
 
 @pytest.mark.parametrize("content", ["", None], ids=["empty", "null"])
-async def test_an_answer_without_output_is_bad_output_after_one_call(
+async def test_material_without_text_is_bad_output_after_one_call(
     gatherer: AgentsGatherer, server: ScriptedOpenAI, content: str | None
 ) -> None:
     """Not asked again (the agents Runner asked ten times, then failed unmapped)."""
     server.script(*[completion(content)] * 10)
     with pytest.raises(BadModelOutputError):
         await gatherer.gather("Photosynthesis", CONSTRAINTS)
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("content", ["", None], ids=["empty", "null"])
+async def test_a_lesson_without_text_is_unreadable_output_after_one_call(
+    server: ScriptedOpenAI, content: str | None
+) -> None:
+    """Unreadable output, which the pipeline repairs once (as any lesson it cannot read)."""
+    settings = settings_for(server)
+    clients = ProviderClients(settings)
+    try:
+        server.script(*[completion(content)] * 10)
+        idm = sample_idm("Photosynthesis", CONSTRAINTS)
+        structured = await AgentsStructurer(settings, clients).structure(idm, CONSTRAINTS, "1.1")
+    finally:
+        await clients.close()
+    assert isinstance(structured.lesson, UnreadableOutput)
     assert len(server.requests) == 1
 
 
