@@ -9,7 +9,9 @@ from agents import OpenAIChatCompletionsModel, set_tracing_disabled
 from openai import DEFAULT_CONNECTION_LIMITS, AsyncOpenAI
 
 from adapters.llm.config import PROFILES, LlmSettings
+from adapters.llm.connections import pooled_transport
 from adapters.llm.observe import ObservingTransport
+from adapters.llm.plain_requests import PlainRequestsOpenAI
 from application.errors import ProviderUnavailableError
 from application.ports.generation import ModelRoute
 
@@ -60,9 +62,9 @@ class ProviderClients:
         # The openai SDK's own connection limits (its default client's): httpx's default
         # keeps 20 connections alive of 100, so a burst of generations would queue for a
         # connection (drawing on their deadlines) and reconnect on every step.
-        transport = httpx2.AsyncHTTPTransport(limits=DEFAULT_CONNECTION_LIMITS)
+        transport = pooled_transport(DEFAULT_CONNECTION_LIMITS)
         http_client = httpx2.AsyncClient(timeout=timeout, transport=ObservingTransport(transport))
-        client = AsyncOpenAI(
+        client = PlainRequestsOpenAI(
             base_url=base_url,
             api_key=key or "none",  # local servers (Ollama, vLLM) often need no key
             max_retries=0,  # retries live in adapters.llm.step, and only there

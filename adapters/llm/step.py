@@ -4,6 +4,16 @@ Retries are bounded (``max_attempts``) and stay inside the generation's deadline
 every step of the generation shares: no call runs past it (it is cancelled at the
 deadline), a 429's Retry-After is honoured only when it fits, 5xx and connection failures
 back off within it. Everything else maps to a typed ``GenerationError``.
+
+A step is one model turn: instructions and a prompt in, one structured output out, no
+tools, handoffs, guardrails or hooks. It calls the agent's model (the agents SDK's
+``Model.get_response``: its request building, its response conversion) and reads the
+output with the agent's output schema, as ``Runner.run`` does for such an agent, without
+the Runner's machinery for everything a step does not use (run state, agent identity
+maps, sandboxes, tool trackers, a dozen tasks): ~1.5 ms of event loop per call, a third
+of a step's own CPU. A completion with no output text is read as empty text at once (the
+material fails as bad output; a lesson is unreadable output, repaired once), where the
+Runner asked again, up to ten times, and then failed with an unmapped ``MaxTurnsExceeded``.
 """
 
 from __future__ import annotations
@@ -11,12 +21,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import openai
-from agents import Agent, RunConfig, Runner
+from agents import (
+    AgentOutputSchemaBase,
+    ItemHelpers,
+    Model,
+    ModelSettings,
+    ModelTracing,
+    Usage,
+    agent_span,
+    trace,
+)
 from agents.exceptions import ModelBehaviorError, ModelRefusalError, ModelTimeoutError
+from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessage
 
 from adapters.llm.observe import observing
 from adapters.llm.provider_errors import schema_rejection
@@ -46,6 +68,20 @@ class StepOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class StepAgent:
+    """A step's agent: its model, the model's settings, and the structured output it asks.
+
+    Made once per route (and catalog version) and shared by every call: it holds nothing
+    of a call (each call's instructions are the prompt written for its request).
+    """
+
+    name: str
+    model: Model
+    settings: ModelSettings
+    output: AgentOutputSchemaBase
+
+
+@dataclass(frozen=True, slots=True)
 class StepPolicy:
     """How long and how often a step may try."""
 
@@ -55,7 +91,7 @@ class StepPolicy:
 
 
 async def run_step(
-    agent: Agent[str], prompt: str, instructions: str, policy: StepPolicy, label: str
+    agent: StepAgent, prompt: str, instructions: str, policy: StepPolicy, label: str
 ) -> StepOutcome:
     """Run ``agent`` on ``prompt`` with ``instructions``, retrying what is worth retrying."""
     attempt = 0
@@ -66,14 +102,8 @@ async def run_step(
             raise ProviderTimeoutError(policy.deadline.exceeded(label))
         with observing() as observed:
             try:
-                result = await asyncio.wait_for(
-                    Runner.run(
-                        agent,
-                        prompt,
-                        context=instructions,
-                        run_config=RunConfig(tracing_disabled=not policy.tracing),
-                    ),
-                    timeout=remaining,
+                output, usage = await asyncio.wait_for(
+                    _one_turn(agent, prompt, instructions, policy.tracing), timeout=remaining
                 )
             except ModelRefusalError as exc:
                 raise ModelRefusedError(f"the model refused the {label} step") from exc
@@ -123,14 +153,58 @@ async def run_step(
                 ) from exc
         if observed.truncated:  # a cut-off answer that happened to parse is still cut off
             raise OutputTruncatedError(f"the {label} output hit the token limit")
-        usage = result.context_wrapper.usage
         details = usage.output_tokens_details
         return StepOutcome(
-            result.final_output,
+            output,
             usage.input_tokens,
             usage.output_tokens,
             getattr(details, "reasoning_tokens", 0) or 0,
         )
+
+
+async def _one_turn(
+    agent: StepAgent, prompt: str, instructions: str, tracing: bool
+) -> tuple[Any, Usage]:
+    """One model call and its output read by the agent's output schema; the call's usage.
+
+    What ``Runner.run`` makes of a single turn (``agents.run_internal.turn_resolution``):
+    a tool call is bad output (the step has no tools), a refusal is ``ModelRefusalError``,
+    the last message's text is the output, read by ``validate_json``. An answer with no
+    text (the Runner asked again) is read as empty text.
+    """
+    with _traced(agent, tracing):
+        response = await agent.model.get_response(
+            system_instructions=instructions,
+            input=prompt,
+            model_settings=agent.settings,
+            tools=[],
+            output_schema=agent.output,
+            handoffs=[],
+            tracing=ModelTracing.ENABLED if tracing else ModelTracing.DISABLED,
+            previous_response_id=None,
+            conversation_id=None,
+            prompt=None,
+        )
+    if any(isinstance(item, ResponseFunctionToolCall) for item in response.output):
+        raise ModelBehaviorError(f"the model called a tool; the {agent.name} step has none")
+    messages = [item for item in response.output if isinstance(item, ResponseOutputMessage)]
+    last = messages[-1] if messages else None
+    refusal = ItemHelpers.extract_refusal(last) if last is not None else None
+    if refusal:
+        raise ModelRefusalError(refusal)
+    text = ItemHelpers.extract_text(last) if last is not None else None
+    # No text is read as empty text: material that is not JSON, a lesson to repair.
+    return agent.output.validate_json(text or ""), response.usage
+
+
+@contextmanager
+def _traced(agent: StepAgent, tracing: bool) -> Iterator[None]:
+    """With tracing asked for, the call in a trace of its own, as the Runner makes one."""
+    if not tracing:
+        yield
+        return
+    with trace(f"DGS {agent.name}"), agent_span(agent.name, output_type=agent.output.name()):
+        yield
 
 
 def _retry_after(exc: openai.APIStatusError) -> float | None:

@@ -1,11 +1,11 @@
 """The three agents (Gatherer, Structurer, Repair) behind the generation ports.
 
 Each step has one agent per route (and catalog version), made on first use and reused:
-the agents SDK takes several milliseconds to set one up, and an agent holds nothing of a
-run. The versioned prompt written for a request is the run's context, which the agent's
-instructions return. Each run goes through ``run_step`` (retries, deadline, typed errors)
-and reports usage and cost. The deadline is the generation's (``current_deadline()``),
-shared by all its steps.
+its model, settings and output schema take several milliseconds to set up, and an agent
+holds nothing of a call. The versioned prompt written for a request is the call's
+instructions. Each call goes through ``run_step`` (one model turn; retries, deadline,
+typed errors) and reports usage and cost. The deadline is the generation's
+(``current_deadline()``), shared by all its steps.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from agents import Agent, AgentOutputSchemaBase, ModelSettings, RunContextWrapper
+from agents import AgentOutputSchemaBase, ModelSettings
 
 from adapters.llm.catalogue import cost_usd
 from adapters.llm.clients import ProviderClients
@@ -21,7 +21,7 @@ from adapters.llm.config import PROFILES, LlmSettings, Step
 from adapters.llm.lesson_output import lesson_output, read_lesson
 from adapters.llm.material_output import material_output
 from adapters.llm.prompt_files import gatherer_messages, repair_messages, structurer_messages
-from adapters.llm.step import StepOutcome, StepPolicy, run_step
+from adapters.llm.step import StepAgent, StepOutcome, StepPolicy, run_step
 from application.deadline import Deadline, current_deadline
 from application.ports.generation import Gathered, ModelRoute, Structured
 from application.records import StepUsage
@@ -42,37 +42,31 @@ def output_schema(step: Step, route: ModelRoute, schema_version: str) -> AgentOu
     return lesson_output(schema_version, PROFILES[route.provider].schema_profile)
 
 
-def _instructions(context: RunContextWrapper[str], agent: Agent[str]) -> str:
-    """A run's instructions: its context (the prompt written for that request)."""
-    return context.context
-
-
 class _AgentStep:
     step: Step
 
     def __init__(self, settings: LlmSettings, clients: ProviderClients) -> None:
         self._settings = settings
         self._clients = clients
-        self._agents: dict[tuple[ModelRoute, str], Agent[str]] = {}
+        self._agents: dict[tuple[ModelRoute, str], StepAgent] = {}
 
     def route_for(self, constraints: LessonConstraints) -> ModelRoute:
         """The route of this step for the request's mode."""
         return self._settings.route(self.step, constraints)
 
-    def _agent(self, route: ModelRoute, schema_version: str) -> Agent[str]:
+    def _agent(self, route: ModelRoute, schema_version: str) -> StepAgent:
         """The step's agent for a route and catalog version, made once and reused.
 
-        An agent holds no state of a run: the request's prompt is the run's context.
+        An agent holds no state of a call: the request's prompt is the call's instructions.
         """
         key = (route, schema_version)
         agent = self._agents.get(key)
         if agent is None:
-            agent = Agent(
+            agent = StepAgent(
                 name=self.step,
-                instructions=_instructions,
                 model=self._clients.model(route),
-                output_type=output_schema(self.step, route, schema_version),
-                model_settings=ModelSettings(
+                output=output_schema(self.step, route, schema_version),
+                settings=ModelSettings(
                     max_tokens=_MAX_TOKENS[self.step],
                     extra_body=self._clients.extra_body(route.provider) or None,
                 ),
