@@ -18,6 +18,9 @@ from adapters.llm.config import LlmSettings
 from adapters.llm.connections import pooled_transport
 from tests.support.scripted_openai import ScriptedOpenAI, json_completion
 
+# These tests run the scripted model server (a server: ``make test``, not ``make unit``).
+pytestmark = pytest.mark.slow
+
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
 
 

@@ -18,6 +18,9 @@ from domain.generation import LessonConstraints
 from domain.schema.llm import shared_llm_json_schema
 from tests.support.scripted_openai import ScriptedOpenAI, json_completion
 
+# These tests run the scripted model server (a server: ``make test``, not ``make unit``).
+pytestmark = pytest.mark.slow
+
 KEY = "sk-test-never-sent-anywhere-else"
 IDM = sample_idm("Photosynthesis", LessonConstraints()).model_dump(mode="json")
 # As the agents SDK hands them over: the instructions, then the request's prompt.

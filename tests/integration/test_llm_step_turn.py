@@ -20,6 +20,9 @@ from application.ports.generation import UnreadableOutput
 from domain.generation import LessonConstraints
 from tests.support.scripted_openai import Reply, ScriptedOpenAI, completion, json_completion
 
+# These tests run the scripted model server (a server: ``make test``, not ``make unit``).
+pytestmark = pytest.mark.slow
+
 CONSTRAINTS = LessonConstraints()
 IDM = sample_idm("Photosynthesis", CONSTRAINTS).model_dump(mode="json")
 
