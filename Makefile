@@ -30,7 +30,7 @@ imports:
 tests: ## every test, the slow ones too
 	$(RUN) pytest
 
-unit: ## the fast tests, in under a minute (the `slow` marker: servers, moto, long property runs)
+unit: ## the fast tests, in under a minute (`slow`: moto, test servers, processes, long property runs)
 	$(RUN) pytest -m "not slow"
 
 bench: sync ## validation, Lambda package and cold start, LLM schema sizes (a minute)

@@ -1,5 +1,5 @@
-"""Fixtures shared by every test package: moto's server (DynamoDB, Cognito, SQS) and test
-credentials."""
+"""Fixtures shared by every test package (moto's server for DynamoDB, Cognito and SQS; test
+credentials) and the rule that places each test in ``make unit`` or only ``make test``."""
 
 from __future__ import annotations
 
