@@ -17,6 +17,7 @@ from moto.server import ThreadedMotoServer
 from tests.support.cognito import CognitoIdp, Pool, new_rsa_key
 from tests.support.dynamo_proxy import DynamoProxy
 from tests.support.loopback import LoopbackServer
+from tests.support.scripted_openai import ScriptedOpenAI
 from tests.support.sqs import SqsQueues
 from tests.support.token_attacks import Arsenal, arm
 
@@ -90,6 +91,15 @@ def _slow(item: pytest.Item) -> bool:
         return True
     settings = getattr(getattr(item, "obj", None), "_hypothesis_internal_use_settings", None)
     return settings is not None and settings.max_examples >= LONG_PROPERTY_RUN
+
+
+@pytest.fixture
+def scripted_model() -> Iterator[ScriptedOpenAI]:
+    """The scripted OpenAI-compatible server on 127.0.0.1 (script its replies per test)."""
+    scripted = ScriptedOpenAI()
+    scripted.start()
+    yield scripted
+    scripted.stop()
 
 
 @pytest.fixture(autouse=True)

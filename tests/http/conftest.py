@@ -25,7 +25,6 @@ from entrypoints.container import Container, build_container
 from entrypoints.http_app import build_app
 from entrypoints.settings import load_settings
 from tests.support.logs import preserved_logging
-from tests.support.scripted_openai import ScriptedOpenAI
 
 DEV_KEY = "test-dev-key-0123456789abcdef"
 ORIGIN = "https://dle.example.org"
@@ -119,15 +118,6 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
     client, container, calls = await open_api(tmp_path)
     async with client:
         yield Api(client, container, calls)
-
-
-@pytest.fixture
-def scripted_model() -> Iterator[ScriptedOpenAI]:
-    """The scripted OpenAI-compatible server on 127.0.0.1 (script its replies per test)."""
-    scripted = ScriptedOpenAI()
-    scripted.start()
-    yield scripted
-    scripted.stop()
 
 
 LAMBDA_KEY = "sample-dev-key-change-me-0123"  # the key of deploy/events

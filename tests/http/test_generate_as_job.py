@@ -25,11 +25,6 @@ pytestmark = pytest.mark.slow
 GENERATE = "/v1/lessons/generate"
 
 
-@pytest.fixture
-def server(scripted_model: ScriptedOpenAI) -> ScriptedOpenAI:
-    return scripted_model
-
-
 async def generate(api: JobsApi, **params: str) -> Any:
     return await api.client.post(
         GENERATE, json={"topic": "Photosynthesis"}, params=params, headers=KEY
@@ -41,11 +36,11 @@ def without_request_id(problem: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_a_synchronous_generation_is_a_job_with_the_phases_and_calls_of_one(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
-    script_generation(server)
-    script_generation(server)
-    async with jobs_api(server, tmp_path) as api:
+    script_generation(scripted_model)
+    script_generation(scripted_model)
+    async with jobs_api(scripted_model, tmp_path) as api:
         created = await generate(api)
         lesson_id = created.json()["lesson_id"]
         inline = await api.get(lesson_id)
@@ -66,28 +61,28 @@ async def test_a_synchronous_generation_is_a_job_with_the_phases_and_calls_of_on
     assert inline["totals"]["cost_usd"] == created.json()["meta"]["cost_usd"]
     assert inline["problem"] is None
     assert [job["job_id"] for job in listed] == [queued, lesson_id]  # newest first
-    assert (stored, len(server.requests)) == (2, 4)
+    assert (stored, len(scripted_model.requests)) == (2, 4)
 
 
 async def test_a_cached_synchronous_generation_is_a_job_that_made_no_call(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
-    script_generation(server)
-    async with jobs_api(server, tmp_path) as api:
+    script_generation(scripted_model)
+    async with jobs_api(scripted_model, tmp_path) as api:
         await generate(api)
         again = await generate(api)
         job = await api.get(again.json()["lesson_id"])
     assert again.status_code == 201, again.text
     assert again.json()["meta"]["cache"] == "lesson"
     assert (job["status"], job["phase"], job["calls"]) == ("done", "store", [])
-    assert len(server.requests) == 2  # the first generation's calls only
+    assert len(scripted_model.requests) == 2  # the first generation's calls only
 
 
 async def test_a_failed_synchronous_generation_records_the_problem_it_answered(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
-    server.script(*[error(400, "the model refused this request")] * 6)
-    async with jobs_api(server, tmp_path) as api:
+    scripted_model.script(*[error(400, "the model refused this request")] * 6)
+    async with jobs_api(scripted_model, tmp_path) as api:
         refused = await generate(api)
         failed = (await api.client.get("/v1/jobs?status=failed", headers=KEY)).json()["items"]
         stored = await api.stored()
@@ -100,10 +95,10 @@ async def test_a_failed_synchronous_generation_records_the_problem_it_answered(
 
 @pytest.mark.parametrize("phase", ["collect", "transform"])
 async def test_a_synchronous_generation_canceled_through_its_job_answers_409_and_stores_nothing(
-    server: ScriptedOpenAI, tmp_path: Path, phase: str
+    scripted_model: ScriptedOpenAI, tmp_path: Path, phase: str
 ) -> None:
-    script_generation(server, 1.5)
-    async with concurrent_api(server, tmp_path, DGS_JOB_LEASE_SECONDS="3") as api:
+    script_generation(scripted_model, 1.5)
+    async with concurrent_api(scripted_model, tmp_path, DGS_JOB_LEASE_SECONDS="3") as api:
         waiting = asyncio.ensure_future(generate(api))
         job_id = await running_job(api, phase)
         asked = await api.client.post(f"/v1/jobs/{job_id}/cancel", headers=KEY)
@@ -118,10 +113,10 @@ async def test_a_synchronous_generation_canceled_through_its_job_answers_409_and
 
 
 async def test_a_synchronous_generation_whose_client_went_away_ends_its_job_canceled(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
-    script_generation(server, 1.5)
-    async with concurrent_api(server, tmp_path) as api:
+    script_generation(scripted_model, 1.5)
+    async with concurrent_api(scripted_model, tmp_path) as api:
         waiting = asyncio.ensure_future(generate(api))
         job_id = await running_job(api, "collect")
         waiting.cancel()  # the request's task is cancelled, as on a disconnect

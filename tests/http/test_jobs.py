@@ -4,7 +4,6 @@ the SSE stream, cancel at each phase, idempotent creation, and a failed job's pr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,24 +22,18 @@ from tests.support.scripted_openai import ScriptedOpenAI, error, json_completion
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def server() -> Iterator[ScriptedOpenAI]:
-    scripted = ScriptedOpenAI()
-    scripted.start()
-    yield scripted
-    scripted.stop()
-
-
-def script_generation(server: ScriptedOpenAI, seconds: float = 0.0) -> None:
+def script_generation(scripted_model: ScriptedOpenAI, seconds: float = 0.0) -> None:
     """One generation's two model calls, each answered after ``seconds``."""
-    server.script(slow(json_completion(IDM), seconds), slow(json_completion(LESSON), seconds))
+    scripted_model.script(
+        slow(json_completion(IDM), seconds), slow(json_completion(LESSON), seconds)
+    )
 
 
 async def test_a_job_runs_its_phases_in_order_and_ends_with_its_lesson(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
-    script_generation(server, 0.4)
-    async with jobs_api(server, tmp_path) as api:
+    script_generation(scripted_model, 0.4)
+    async with jobs_api(scripted_model, tmp_path) as api:
         started = await api.start({"topic": "Photosynthesis", "prompt": "mention chlorophyll"})
         job_id = started.json()["job_id"]
         assert started.headers["location"] == f"/v1/jobs/{job_id}"
@@ -81,18 +74,20 @@ async def test_a_job_runs_its_phases_in_order_and_ends_with_its_lesson(
     assert "blocks" in job["lesson"]["lesson_json"]  # shorthand by default
     assert full["lesson"]["lesson_json"] != job["lesson"]["lesson_json"]
     assert job["problem"] is None
-    assert (stored, len(server.requests)) == (1, 2)
-    assert "mention chlorophyll" in str(server.requests[0])  # the prompt reached the Gatherer
+    assert (stored, len(scripted_model.requests)) == (1, 2)
+    assert "mention chlorophyll" in str(
+        scripted_model.requests[0]
+    )  # the prompt reached the Gatherer
 
 
 async def test_the_event_stream_sends_each_state_and_ends_at_the_final_one(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
-    script_generation(server, 0.6)
-    container = build_container(load_settings(scripted_settings(server, tmp_path)))
+    script_generation(scripted_model, 0.6)
+    container = build_container(load_settings(scripted_settings(scripted_model, tmp_path)))
     # Poll fast, and a comment when 0.2 s pass without a change (a model call takes 0.6 s).
     container.job_events_timing.override(providers.Object(JobEvents(0.02, 0.2)))
-    async with jobs_api(server, tmp_path, container) as api:
+    async with jobs_api(scripted_model, tmp_path, container) as api:
         job_id = (await api.start()).json()["job_id"]
         streamed = await api.client.get(f"/v1/jobs/{job_id}/events", headers=KEY)
     assert streamed.status_code == 200
@@ -110,9 +105,9 @@ async def test_the_event_stream_sends_each_state_and_ends_at_the_final_one(
 
 
 async def test_the_event_stream_of_another_or_unknown_job_is_a_404(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
-    async with jobs_api(server, tmp_path) as api:
+    async with jobs_api(scripted_model, tmp_path) as api:
         missing = await api.client.get(
             "/v1/jobs/7f1c9a52-3c1e-4a53-9f43-2f8e1c4d5b6a/events", headers=KEY
         )
@@ -121,12 +116,12 @@ async def test_the_event_stream_of_another_or_unknown_job_is_a_404(
 
 
 async def test_a_queued_job_canceled_never_calls_the_model(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
-    container = build_container(load_settings(scripted_settings(server, tmp_path)))
+    container = build_container(load_settings(scripted_settings(scripted_model, tmp_path)))
     # No worker: the job stays queued until it is canceled.
     container.worker_pool.override(providers.Object(IdlePool()))
-    async with jobs_api(server, tmp_path, container) as api:
+    async with jobs_api(scripted_model, tmp_path, container) as api:
         job_id = (await api.start()).json()["job_id"]
         canceled = await api.client.post(f"/v1/jobs/{job_id}/cancel", headers=KEY)
         again = await api.client.post(f"/v1/jobs/{job_id}/cancel", headers=KEY)
@@ -138,15 +133,15 @@ async def test_a_queued_job_canceled_never_calls_the_model(
     assert canceled.status_code == 200
     assert canceled.json()["status"] == "canceled"
     assert (again.status_code, again.json()["code"]) == (409, "job_finished")
-    assert server.requests == []
+    assert scripted_model.requests == []
 
 
 @pytest.mark.parametrize("phase", ["collect", "transform"])
 async def test_a_running_job_canceled_stops_at_its_step_and_stores_nothing(
-    server: ScriptedOpenAI, tmp_path: Path, phase: str
+    scripted_model: ScriptedOpenAI, tmp_path: Path, phase: str
 ) -> None:
-    script_generation(server, 1.5)
-    async with jobs_api(server, tmp_path, DGS_JOB_LEASE_SECONDS="3") as api:
+    script_generation(scripted_model, 1.5)
+    async with jobs_api(scripted_model, tmp_path, DGS_JOB_LEASE_SECONDS="3") as api:
         job_id = (await api.start()).json()["job_id"]
         await api.until(job_id, "running", phase=phase)
         asked = await api.client.post(f"/v1/jobs/{job_id}/cancel", headers=KEY)
@@ -158,9 +153,11 @@ async def test_a_running_job_canceled_stops_at_its_step_and_stores_nothing(
     assert (ended["lesson_id"], stored) == (None, 0)
 
 
-async def test_a_finished_job_cannot_be_canceled(server: ScriptedOpenAI, tmp_path: Path) -> None:
-    script_generation(server)
-    async with jobs_api(server, tmp_path) as api:
+async def test_a_finished_job_cannot_be_canceled(
+    scripted_model: ScriptedOpenAI, tmp_path: Path
+) -> None:
+    script_generation(scripted_model)
+    async with jobs_api(scripted_model, tmp_path) as api:
         job_id = (await api.start()).json()["job_id"]
         await api.until(job_id, "done")
         refused = await api.client.post(f"/v1/jobs/{job_id}/cancel", headers=KEY)
@@ -172,10 +169,10 @@ async def test_a_finished_job_cannot_be_canceled(server: ScriptedOpenAI, tmp_pat
 
 
 async def test_the_same_idempotency_key_returns_the_same_job(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
-    script_generation(server)
-    async with jobs_api(server, tmp_path) as api:
+    script_generation(scripted_model)
+    async with jobs_api(scripted_model, tmp_path) as api:
         first = await api.start(headers={"Idempotency-Key": "lesson-42"})
         second = await api.start(headers={"Idempotency-Key": "lesson-42"})
         other = await api.client.post(
@@ -189,15 +186,15 @@ async def test_the_same_idempotency_key_returns_the_same_job(
     # The generate route's code for a key reused with another body.
     assert (other.status_code, other.json()["code"]) == (422, "idempotency_key_reused")
     assert [j["job_id"] for j in listed["items"]] == [first.json()["job_id"]]
-    assert len(server.requests) == 2
+    assert len(scripted_model.requests) == 2
 
 
 async def test_a_failed_job_carries_the_problem_the_synchronous_route_answers(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
     refusal = error(400, "the model refused this request")
-    server.script(*[refusal] * 6)
-    async with jobs_api(server, tmp_path) as api:
+    scripted_model.script(*[refusal] * 6)
+    async with jobs_api(scripted_model, tmp_path) as api:
         job_id = (await api.start()).json()["job_id"]
         failed = await api.until(job_id, "failed")
         sync = await api.client.post(
@@ -209,9 +206,9 @@ async def test_a_failed_job_carries_the_problem_the_synchronous_route_answers(
 
 
 async def test_a_job_request_is_checked_like_a_generate_request(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
-    async with jobs_api(server, tmp_path) as api:
+    async with jobs_api(scripted_model, tmp_path) as api:
         long_prompt = await api.client.post(
             "/v1/jobs", json={"topic": "Tides", "prompt": "x" * 301}, headers=KEY
         )
@@ -222,4 +219,4 @@ async def test_a_job_request_is_checked_like_a_generate_request(
     assert (long_prompt.status_code, long_prompt.json()["code"]) == (422, "invalid_body")
     assert (unknown.status_code, unknown.json()["code"]) == (422, "invalid_body")
     assert listed["items"] == []  # nothing invalid is stored
-    assert server.requests == []
+    assert scripted_model.requests == []

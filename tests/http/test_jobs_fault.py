@@ -7,7 +7,6 @@ import json
 import os
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,6 @@ from tests.support.scripted_openai import ScriptedOpenAI, json_completion, slow
 
 pytestmark = pytest.mark.slow
 LEASE_SECONDS = 2.0
-
-
-@pytest.fixture
-def server() -> Iterator[ScriptedOpenAI]:
-    scripted = ScriptedOpenAI()
-    scripted.start()
-    yield scripted
-    scripted.stop()
 
 
 def call(port: int, method: str, path: str, body: Any = None) -> Any:
@@ -53,13 +44,15 @@ def poll(port: int, job_id: str, until: Any, seconds: float) -> tuple[dict[str, 
 
 
 def test_a_job_whose_server_was_killed_ends_after_a_restart_within_its_lease(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
     # The first gather is slow: the server is killed while it waits for it. After the
     # restart the job runs again from its first step (nothing was stored).
-    server.script(slow(json_completion(IDM), 30), json_completion(IDM), json_completion(LESSON))
+    scripted_model.script(
+        slow(json_completion(IDM), 30), json_completion(IDM), json_completion(LESSON)
+    )
     settings = scripted_settings(
-        server,
+        scripted_model,
         tmp_path,
         DGS_JOB_LEASE_SECONDS=str(LEASE_SECONDS),
         DGS_JOB_SWEEP_SECONDS="0.25",
@@ -67,7 +60,7 @@ def test_a_job_whose_server_was_killed_ends_after_a_restart_within_its_lease(
     env = {**os.environ, **settings}
     with served(env) as (port, process, _):
         job_id = call(port, "POST", "/v1/jobs", {"topic": "Photosynthesis"})["job_id"]
-        poll(port, job_id, lambda j: j["phase"] == "collect" and server.requests, 10)
+        poll(port, job_id, lambda j: j["phase"] == "collect" and scripted_model.requests, 10)
         kill_group(process)  # kill -9: no shutdown, the lease is left to expire
     with served(env) as (port, _, output):
         job, waited = poll(port, job_id, lambda j: j["status"] in FINAL, 20)
@@ -76,4 +69,4 @@ def test_a_job_whose_server_was_killed_ends_after_a_restart_within_its_lease(
     # Found once the lease expired (plus a sweep and a run of two instant model calls).
     assert waited < LEASE_SECONDS + 5
     assert [lesson["lesson_id"] for lesson in lessons] == [job["lesson_id"]]
-    assert len(server.requests) == 3  # the abandoned gather, then a whole run
+    assert len(scripted_model.requests) == 3  # the abandoned gather, then a whole run

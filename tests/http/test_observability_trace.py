@@ -4,7 +4,6 @@ trace reaches the model provider on every call (the scripted server records the 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,18 +20,10 @@ TRACEPARENT = f"00-{TRACE_ID}-{CALLER_SPAN}-01"
 VERSION_00 = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
 
 
-@pytest.fixture
-def server() -> Iterator[ScriptedOpenAI]:
-    scripted = ScriptedOpenAI()
-    scripted.start()
-    yield scripted
-    scripted.stop()
-
-
-def sent_traces(server: ScriptedOpenAI) -> list[tuple[str, str, str]]:
+def sent_traces(scripted_model: ScriptedOpenAI) -> list[tuple[str, str, str]]:
     """(trace id, parent id, flags) of each call the provider received."""
     traces = []
-    for headers in server.headers:
+    for headers in scripted_model.headers:
         match = VERSION_00.fullmatch(headers["traceparent"])
         assert match, headers["traceparent"]
         traces.append((match[1], match[2], match[3]))
@@ -41,23 +32,25 @@ def sent_traces(server: ScriptedOpenAI) -> list[tuple[str, str, str]]:
 
 @pytest.mark.slow  # the scripted model server
 async def test_the_callers_trace_reaches_every_model_call(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
-    server.script(json_completion(IDM), json_completion(LESSON))
-    async with scripted_api(server, tmp_path) as (client, _):
+    scripted_model.script(json_completion(IDM), json_completion(LESSON))
+    async with scripted_api(scripted_model, tmp_path) as (client, _):
         response = await client.post(
             GEN,
             json={"topic": "Photosynthesis"},
             headers={**KEY, "traceparent": TRACEPARENT, "tracestate": "congo=t61rcWkgMzE"},
         )
     assert response.status_code == 201, response.text
-    traces = sent_traces(server)
+    traces = sent_traces(scripted_model)
     assert len(traces) == 2  # gather and structure
     assert {trace for trace, _, _ in traces} == {TRACE_ID}
     assert {flags for _, _, flags in traces} == {"01"}  # the caller's sampling decision
     (span,) = {parent for _, parent, _ in traces}  # this service's span, the same for both
     assert span not in (CALLER_SPAN, "0" * 16)
-    assert [headers["tracestate"] for headers in server.headers] == ["congo=t61rcWkgMzE"] * 2
+    assert [headers["tracestate"] for headers in scripted_model.headers] == [
+        "congo=t61rcWkgMzE"
+    ] * 2
 
 
 @pytest.mark.parametrize(
@@ -74,32 +67,32 @@ async def test_the_callers_trace_reaches_every_model_call(
 )
 @pytest.mark.slow  # a generation per traceparent
 async def test_an_invalid_traceparent_starts_a_new_trace(
-    server: ScriptedOpenAI, tmp_path: Path, invalid: str
+    scripted_model: ScriptedOpenAI, tmp_path: Path, invalid: str
 ) -> None:
-    server.script(json_completion(IDM), json_completion(LESSON))
-    async with scripted_api(server, tmp_path) as (client, _):
+    scripted_model.script(json_completion(IDM), json_completion(LESSON))
+    async with scripted_api(scripted_model, tmp_path) as (client, _):
         response = await client.post(
             GEN,
             json={"topic": "Photosynthesis"},
             headers={**KEY, "traceparent": invalid, "tracestate": "congo=t61rcWkgMzE"},
         )
     assert response.status_code == 201, response.text
-    traces = sent_traces(server)
+    traces = sent_traces(scripted_model)
     assert len({trace for trace, _, _ in traces}) == 1
     assert traces[0][0] not in (TRACE_ID, TRACE_ID.upper(), "0" * 32)
-    assert all("tracestate" not in headers for headers in server.headers)  # W3C section 3.3
+    assert all("tracestate" not in headers for headers in scripted_model.headers)  # W3C section 3.3
 
 
 @pytest.mark.slow  # the scripted model server
 async def test_without_a_traceparent_each_request_starts_its_own_trace(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
-    server.script(*[json_completion(value) for value in (IDM, LESSON, IDM, LESSON)])
-    async with scripted_api(server, tmp_path) as (client, _):
+    scripted_model.script(*[json_completion(value) for value in (IDM, LESSON, IDM, LESSON)])
+    async with scripted_api(scripted_model, tmp_path) as (client, _):
         for topic in ("Photosynthesis", "Tides"):
             response = await client.post(GEN, json={"topic": topic}, headers=KEY)
             assert response.status_code == 201, response.text
-    traces = [trace for trace, _, _ in sent_traces(server)]
+    traces = [trace for trace, _, _ in sent_traces(scripted_model)]
     assert traces[0] == traces[1] != traces[2] == traces[3]
 
 

@@ -9,7 +9,7 @@ import json
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -65,7 +65,7 @@ from tests.support.scripted_openai import (
     slow,
 )
 
-# Every test drives the real openai and agents clients against the scripted model server.
+# Every test drives the real openai and agents clients against the scripted model scripted_model.
 pytestmark = pytest.mark.slow
 
 CONSTRAINTS = LessonConstraints()
@@ -84,20 +84,12 @@ def invalid_lesson() -> dict[str, Any]:
     raise AssertionError("the sample lesson has a fillblank")
 
 
-@pytest.fixture
-def server() -> Iterator[ScriptedOpenAI]:
-    scripted = ScriptedOpenAI()
-    scripted.start()
-    yield scripted
-    scripted.stop()
-
-
 @dataclass
 class Pipeline:
     generate: GenerateLesson
     lessons: SqliteLessonRepository
     database: SqliteDatabase
-    server: ScriptedOpenAI
+    scripted_model: ScriptedOpenAI
 
     async def stored(self) -> int:
         return len((await self.lessons.list_summaries(DEV_TENANT, LessonQuery(limit=100))).items)
@@ -124,16 +116,18 @@ def settings_for(base_url: str, **overrides: Any) -> LlmSettings:
 
 
 @pytest.fixture
-async def pipeline(server: ScriptedOpenAI, tmp_path: Path) -> AsyncIterator[Pipeline]:
-    async with make_pipeline(server, tmp_path, settings_for(server.base_url)) as built:
+async def pipeline(scripted_model: ScriptedOpenAI, tmp_path: Path) -> AsyncIterator[Pipeline]:
+    async with make_pipeline(
+        scripted_model, tmp_path, settings_for(scripted_model.base_url)
+    ) as built:
         yield built
 
 
 @asynccontextmanager
 async def make_pipeline(
-    server: ScriptedOpenAI, tmp_path: Path, settings: LlmSettings, repair: bool = True
+    scripted_model: ScriptedOpenAI, tmp_path: Path, settings: LlmSettings, repair: bool = True
 ) -> AsyncIterator[Pipeline]:
-    """The real pipeline: agents steps over the scripted server, SQLite on a temp file."""
+    """The real pipeline: agents steps over the scripted scripted_model, SQLite on a temp file."""
     clock, ids = FakeClock(), RandomIds()
     database = SqliteDatabase(tmp_path / "dgs.sqlite3")
     lessons = SqliteLessonRepository(database, CursorCodec(b"x" * 32), clock)
@@ -151,19 +145,19 @@ async def make_pipeline(
         deadline=timedelta(seconds=settings.deadline),
     )
     try:
-        yield Pipeline(generate, lessons, database, server)
+        yield Pipeline(generate, lessons, database, scripted_model)
     finally:
         await clients.close()
         database.close()
 
 
 async def test_success_is_exactly_two_calls_with_strict_json_schema(pipeline: Pipeline) -> None:
-    pipeline.server.script(
+    pipeline.scripted_model.script(
         json_completion(IDM, prompt_tokens=1200, completion_tokens=800, reasoning_tokens=64),
         json_completion(LESSON, prompt_tokens=2100, completion_tokens=1500),
     )
     generated = await pipeline.generate(GenerateRequest("Photosynthesis"))
-    requests = pipeline.server.requests
+    requests = pipeline.scripted_model.requests
     assert len(requests) == 2
     gather, structure = requests
     assert gather["model"] == "scripted-gatherer"
@@ -199,10 +193,10 @@ async def test_the_shared_schemas_are_sent_as_built_and_left_unchanged(pipeline:
     shared = shared_llm_json_schema("1.1", "grammar")
     before = copy.deepcopy(shared)
     for _ in range(2):
-        pipeline.server.script(json_completion(IDM), json_completion(LESSON))
+        pipeline.scripted_model.script(json_completion(IDM), json_completion(LESSON))
         await pipeline.generate(GenerateRequest("Photosynthesis"))
     assert shared == before
-    sent = [r["response_format"]["json_schema"]["schema"] for r in pipeline.server.requests]
+    sent = [r["response_format"]["json_schema"]["schema"] for r in pipeline.scripted_model.requests]
     assert sent[1] == sent[3] == before
     assert sent[0] == sent[2] == material_output().json_schema()
 
@@ -210,12 +204,12 @@ async def test_the_shared_schemas_are_sent_as_built_and_left_unchanged(pipeline:
 async def test_an_invalid_lesson_is_repaired_once_with_the_full_error_list(
     pipeline: Pipeline,
 ) -> None:
-    pipeline.server.script(
+    pipeline.scripted_model.script(
         json_completion(IDM), json_completion(invalid_lesson()), json_completion(LESSON)
     )
     generated = await pipeline.generate(GenerateRequest("Photosynthesis"))
-    assert len(pipeline.server.requests) == 3
-    repair_request = json.dumps(pipeline.server.requests[2]["messages"])
+    assert len(pipeline.scripted_model.requests) == 3
+    repair_request = json.dumps(pipeline.scripted_model.requests[2]["messages"])
     assert "value.missing_text" in repair_request
     assert "/blocks/" in repair_request
     assert "widgets-1.1.md#fillblank" in repair_request
@@ -231,38 +225,38 @@ async def test_an_invalid_lesson_is_repaired_once_with_the_full_error_list(
 async def test_invalid_before_and_after_repair_stores_nothing_but_the_repair_record(
     pipeline: Pipeline,
 ) -> None:
-    pipeline.server.script(
+    pipeline.scripted_model.script(
         json_completion(IDM), json_completion(invalid_lesson()), json_completion(invalid_lesson())
     )
     with pytest.raises(InvalidLessonError) as info:
         await pipeline.generate(GenerateRequest("Photosynthesis"))
     assert info.value.errors[0]["code"] == "value.missing_text"
-    assert len(pipeline.server.requests) == 3
+    assert len(pipeline.scripted_model.requests) == 3
     assert await pipeline.stored() == 0
     assert [r["outcome"] for r in await pipeline.repairs()] == ["invalid"]
 
 
 async def test_with_repair_off_an_invalid_lesson_fails_after_two_calls(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
     async with make_pipeline(
-        server, tmp_path, settings_for(server.base_url), repair=False
+        scripted_model, tmp_path, settings_for(scripted_model.base_url), repair=False
     ) as pipeline:
-        server.script(json_completion(IDM), json_completion(invalid_lesson()))
+        scripted_model.script(json_completion(IDM), json_completion(invalid_lesson()))
         with pytest.raises(InvalidLessonError):
             await pipeline.generate(GenerateRequest("Photosynthesis"))
-        assert len(server.requests) == 2
+        assert len(scripted_model.requests) == 2
         assert await pipeline.stored() == 0
 
 
 async def test_a_model_without_structured_output_fails_before_any_call(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
-    settings = settings_for(server.base_url, compatible_structured_output=False)
-    async with make_pipeline(server, tmp_path, settings) as pipeline:
+    settings = settings_for(scripted_model.base_url, compatible_structured_output=False)
+    async with make_pipeline(scripted_model, tmp_path, settings) as pipeline:
         with pytest.raises(StructuredOutputUnavailableError):
             await pipeline.generate(GenerateRequest("Photosynthesis"))
-        assert server.requests == []
+        assert scripted_model.requests == []
 
 
 RETRY_AFTER = {"Retry-After": "1"}
@@ -326,7 +320,7 @@ async def test_fault_matrix(
     attempts: int,
     repaired_calls: int,
 ) -> None:
-    pipeline.server.script(*replies)
+    pipeline.scripted_model.script(*replies)
     started = time.monotonic()
     if expected is None:
         generated = await pipeline.generate(GenerateRequest("Photosynthesis"))
@@ -337,36 +331,38 @@ async def test_fault_matrix(
             await pipeline.generate(GenerateRequest("Photosynthesis"))
         assert await pipeline.stored() == 0
         assert await pipeline.repairs() == []  # truncation and refusals are not repaired
-    assert len(pipeline.server.requests) == attempts
+    assert len(pipeline.scripted_model.requests) == attempts
     if replies[0].headers == RETRY_AFTER:
         assert time.monotonic() - started >= 1.0  # the Retry-After was waited for
 
 
 async def test_a_connection_failure_is_retried_then_unavailable(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
     with socket.socket() as probe:  # a port with nothing listening
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
     settings = settings_for(f"http://127.0.0.1:{closed}/v1")
-    async with make_pipeline(server, tmp_path, settings) as pipeline:
+    async with make_pipeline(scripted_model, tmp_path, settings) as pipeline:
         with pytest.raises(ProviderUnavailableError):
             await pipeline.generate(GenerateRequest("Photosynthesis"))
         assert await pipeline.stored() == 0
 
 
 async def test_the_rate_limit_error_carries_the_providers_retry_after(pipeline: Pipeline) -> None:
-    pipeline.server.script(error(429, headers={"Retry-After": "60"}))
+    pipeline.scripted_model.script(error(429, headers={"Retry-After": "60"}))
     with pytest.raises(ProviderRateLimitedError) as info:
         await pipeline.generate(GenerateRequest("Photosynthesis"))
     assert info.value.retry_after == 60.0
 
 
-async def test_streamed_completions_are_understood_by_the_sdk(server: ScriptedOpenAI) -> None:
+async def test_streamed_completions_are_understood_by_the_sdk(
+    scripted_model: ScriptedOpenAI,
+) -> None:
     """The scripted server speaks SSE too: the same answer, streamed, reaches the agent."""
     from agents import Agent, Runner
 
-    settings = settings_for(server.base_url)
+    settings = settings_for(scripted_model.base_url)
     clients = ProviderClients(settings)
     try:
         route = settings.route("gatherer", CONSTRAINTS)
@@ -376,12 +372,12 @@ async def test_streamed_completions_are_understood_by_the_sdk(server: ScriptedOp
             model=clients.model(route),
             output_type=type(sample_idm("x", CONSTRAINTS)),
         )
-        server.script(json_completion(IDM))
+        scripted_model.script(json_completion(IDM))
         result = Runner.run_streamed(agent, "Topic: Photosynthesis")
         async for _ in result.stream_events():
             pass
         assert result.final_output.model_dump(mode="json") == IDM
-        assert server.requests[0]["stream"] is True
+        assert scripted_model.requests[0]["stream"] is True
     finally:
         await clients.close()
 
@@ -405,11 +401,13 @@ async def test_a_connect_timeout_is_a_provider_timeout(
 
 
 async def test_one_deadline_covers_every_model_call_of_a_generation(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
     """Three answers of 0.6 s each fit a 1.5 s deadline one by one, but not together."""
-    async with make_pipeline(server, tmp_path, settings_for(server.base_url, deadline=1.5)) as pipe:
-        server.script(
+    async with make_pipeline(
+        scripted_model, tmp_path, settings_for(scripted_model.base_url, deadline=1.5)
+    ) as pipe:
+        scripted_model.script(
             slow(json_completion(IDM), 0.6),
             slow(json_completion(invalid_lesson()), 0.6),
             slow(json_completion(LESSON), 0.6),
@@ -421,13 +419,19 @@ async def test_one_deadline_covers_every_model_call_of_a_generation(
         assert await pipe.stored() == 0
 
 
-async def test_retries_draw_from_the_same_deadline(server: ScriptedOpenAI, tmp_path: Path) -> None:
+async def test_retries_draw_from_the_same_deadline(
+    scripted_model: ScriptedOpenAI, tmp_path: Path
+) -> None:
     """A Retry-After of 1 s does not fit the 0.7 s the gather step left of a 1.5 s deadline."""
-    async with make_pipeline(server, tmp_path, settings_for(server.base_url, deadline=1.5)) as pipe:
-        server.script(slow(json_completion(IDM), 0.8), error(429, headers={"Retry-After": "1"}))
+    async with make_pipeline(
+        scripted_model, tmp_path, settings_for(scripted_model.base_url, deadline=1.5)
+    ) as pipe:
+        scripted_model.script(
+            slow(json_completion(IDM), 0.8), error(429, headers={"Retry-After": "1"})
+        )
         with pytest.raises(ProviderRateLimitedError):
             await pipe.generate(GenerateRequest("Photosynthesis"))
-        assert len(server.requests) == 2  # no retry was started past the deadline
+        assert len(scripted_model.requests) == 2  # no retry was started past the deadline
         assert await pipe.stored() == 0
 
 
@@ -489,10 +493,10 @@ UNREADABLE = {
 async def test_unreadable_lesson_output_is_repaired_and_only_strict_json_is_stored(
     pipeline: Pipeline, text: str
 ) -> None:
-    pipeline.server.script(json_completion(IDM), completion(text), json_completion(LESSON))
+    pipeline.scripted_model.script(json_completion(IDM), completion(text), json_completion(LESSON))
     generated = await pipeline.generate(GenerateRequest("Photosynthesis"))
-    assert len(pipeline.server.requests) == 3
-    repair_request = json.dumps(pipeline.server.requests[2]["messages"], ensure_ascii=False)
+    assert len(pipeline.scripted_model.requests) == 3
+    repair_request = json.dumps(pipeline.scripted_model.requests[2]["messages"], ensure_ascii=False)
     assert "json." in repair_request  # an error that says why the output was unreadable
     assert "Sample lesson from the offline provider" in repair_request  # the raw text itself
     assert generated.record.meta.repaired is True
@@ -506,11 +510,11 @@ async def test_unreadable_lesson_output_is_repaired_and_only_strict_json_is_stor
 async def test_unreadable_output_twice_is_invalid_model_output_and_stores_nothing(
     pipeline: Pipeline, text: str
 ) -> None:
-    pipeline.server.script(json_completion(IDM), completion(text), completion(text))
+    pipeline.scripted_model.script(json_completion(IDM), completion(text), completion(text))
     with pytest.raises(GenerationError) as info:
         await pipeline.generate(GenerateRequest("Photosynthesis"))
     assert info.value.code == "invalid_model_output"
-    assert len(pipeline.server.requests) == 3
+    assert len(pipeline.scripted_model.requests) == 3
     assert await pipeline.stored() == 0
     assert [r["outcome"] for r in await pipeline.repairs()] == ["invalid"]
 
@@ -519,7 +523,7 @@ async def test_unreadable_output_twice_is_invalid_model_output_and_stores_nothin
 async def test_a_pattern_validation_cannot_check_is_repaired_never_a_crash(
     pipeline: Pipeline, pattern: str
 ) -> None:
-    pipeline.server.script(
+    pipeline.scripted_model.script(
         json_completion(IDM),
         json_completion(lesson_with_pattern(pattern)),
         json_completion(lesson_with_pattern(pattern)),
@@ -528,7 +532,7 @@ async def test_a_pattern_validation_cannot_check_is_repaired_never_a_crash(
         await pipeline.generate(GenerateRequest("Photosynthesis"))
     # Unreadable to validation, or an error validation names: either way one repair, a 502.
     assert info.value.code in {"invalid_model_output", "invalid_after_repair"}
-    assert len(pipeline.server.requests) == 3
+    assert len(pipeline.scripted_model.requests) == 3
     assert await pipeline.stored() == 0
 
 
@@ -537,10 +541,10 @@ async def test_gathered_material_with_nan_is_bad_model_output(
     pipeline: Pipeline, token: str
 ) -> None:
     text = json.dumps(IDM).replace('"Photosynthesis"', token, 1)
-    pipeline.server.script(completion(text))
+    pipeline.scripted_model.script(completion(text))
     with pytest.raises(BadModelOutputError):
         await pipeline.generate(GenerateRequest("Photosynthesis"))
-    assert len(pipeline.server.requests) == 1  # the material is not repaired
+    assert len(pipeline.scripted_model.requests) == 1  # the material is not repaired
     assert await pipeline.stored() == 0
 
 
@@ -551,7 +555,7 @@ GEN = "/v1/lessons/generate"
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
 def storage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """The settings selecting a store: SQLite on a file, or DynamoDB on moto's server."""
+    """The settings selecting a store: SQLite on a file, or DynamoDB on moto's scripted_model."""
     if request.param == "sqlite":
         return {}
     proxy: DynamoProxy = request.getfixturevalue("moto_proxy")
@@ -566,7 +570,7 @@ def storage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
 
 @asynccontextmanager
 async def scripted_api(
-    server: ScriptedOpenAI, tmp_path: Path, **extra: str
+    scripted_model: ScriptedOpenAI, tmp_path: Path, **extra: str
 ) -> AsyncIterator[tuple[httpx2.AsyncClient, Container]]:
     """The whole app, its settings naming the scripted server as the provider of every step.
 
@@ -575,7 +579,7 @@ async def scripted_api(
     """
     environ = api_settings(
         tmp_path,
-        DGS_COMPATIBLE_BASE_URL=server.base_url,
+        DGS_COMPATIBLE_BASE_URL=scripted_model.base_url,
         DGS_COMPATIBLE_API_KEY="sk-test-never-sent-anywhere-else",
         DGS_GATHERER_PROVIDER="compatible",
         DGS_STRUCTURER_PROVIDER="compatible",
@@ -602,7 +606,7 @@ async def stored_lessons(container: Container) -> list[Any]:
 
 @pytest.mark.slow  # waits out a deadline
 async def test_a_slow_generation_ends_at_its_deadline_and_frees_its_key(
-    server: ScriptedOpenAI, tmp_path: Path
+    scripted_model: ScriptedOpenAI, tmp_path: Path
 ) -> None:
     """The observed failure, at 1/50 scale: 3 slow calls, a retry while the first runs.
 
@@ -612,11 +616,11 @@ async def test_a_slow_generation_ends_at_its_deadline_and_frees_its_key(
     """
     # Long enough steps that a loaded machine keeps the order: the retry lands while the
     # second call runs, well before the deadline.
-    async with scripted_api(server, tmp_path, DGS_GENERATION_DEADLINE_SECONDS="3") as (
+    async with scripted_api(scripted_model, tmp_path, DGS_GENERATION_DEADLINE_SECONDS="3") as (
         client,
         container,
     ):
-        server.script(
+        scripted_model.script(
             slow(json_completion(IDM), 1.2),
             slow(json_completion(invalid_lesson()), 1.2),
             slow(json_completion(LESSON), 1.2),
@@ -633,7 +637,7 @@ async def test_a_slow_generation_ends_at_its_deadline_and_frees_its_key(
         assert (failed.status_code, failed.json()["code"]) == (504, "provider_timeout")
         assert time.monotonic() - started < 3 + 1.0
         assert await stored_lessons(container) == []
-        server.script(json_completion(IDM), json_completion(LESSON))
+        scripted_model.script(json_completion(IDM), json_completion(LESSON))
         retried = await client.post(GEN, json=body, headers=KEY)
         assert retried.status_code == 201, retried.text
         assert retried.json()["meta"]["cache"] is None  # the failed attempt cached nothing
@@ -641,11 +645,13 @@ async def test_a_slow_generation_ends_at_its_deadline_and_frees_its_key(
 
 
 async def test_what_the_pipeline_stores_reads_back_on_every_path(
-    server: ScriptedOpenAI, tmp_path: Path, storage: dict[str, str]
+    scripted_model: ScriptedOpenAI, tmp_path: Path, storage: dict[str, str]
 ) -> None:
     """A lesson first written with NaN is repaired; GET, replay and cache hit all read it."""
-    async with scripted_api(server, tmp_path, **storage) as (client, container):
-        server.script(json_completion(IDM), completion(text_with("NaN")), json_completion(LESSON))
+    async with scripted_api(scripted_model, tmp_path, **storage) as (client, container):
+        scripted_model.script(
+            json_completion(IDM), completion(text_with("NaN")), json_completion(LESSON)
+        )
         body = {"topic": "Photosynthesis", "idempotency_key": "read-1"}
         created = await client.post(GEN + "?format=full", json=body, headers=KEY)
         assert created.status_code == 201, created.text
@@ -659,7 +665,7 @@ async def test_what_the_pipeline_stores_reads_back_on_every_path(
         )
         assert cached.status_code == 201, cached.text
         assert cached.json()["meta"]["cache"] == "lesson"
-        assert len(server.requests) == 3  # gather, structure (NaN), repair; then no call
+        assert len(scripted_model.requests) == 3  # gather, structure (NaN), repair; then no call
         records = await stored_lessons(container)
         assert len(records) == 2
         for record in records:  # the strict reader every read path uses
@@ -668,10 +674,10 @@ async def test_what_the_pipeline_stores_reads_back_on_every_path(
 
 
 async def test_unreadable_output_twice_is_a_502_that_stores_and_caches_nothing(
-    server: ScriptedOpenAI, tmp_path: Path, storage: dict[str, str]
+    scripted_model: ScriptedOpenAI, tmp_path: Path, storage: dict[str, str]
 ) -> None:
-    async with scripted_api(server, tmp_path, **storage) as (client, container):
-        server.script(
+    async with scripted_api(scripted_model, tmp_path, **storage) as (client, container):
+        scripted_model.script(
             json_completion(IDM), completion(text_with("NaN")), completion(text_with("Infinity"))
         )
         body = {"topic": "Photosynthesis", "idempotency_key": "bad-1"}
@@ -679,8 +685,8 @@ async def test_unreadable_output_twice_is_a_502_that_stores_and_caches_nothing(
         assert (failed.status_code, failed.json()["code"]) == (502, "invalid_model_output")
         assert failed.json()["errors"][0]["code"].startswith("json.")
         assert await stored_lessons(container) == []
-        server.script(json_completion(IDM), json_completion(LESSON))
+        scripted_model.script(json_completion(IDM), json_completion(LESSON))
         retried = await client.post(GEN, json=body, headers=KEY)  # the key was released
         assert retried.status_code == 201, retried.text
         assert retried.json()["meta"]["cache"] is None
-        assert len(server.requests) == 5  # nothing of the failure was reused
+        assert len(scripted_model.requests) == 5  # nothing of the failure was reused

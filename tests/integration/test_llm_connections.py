@@ -4,7 +4,7 @@ connections are probed through the socket itself, and one the server closed is n
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -18,18 +18,10 @@ from adapters.llm.config import LlmSettings
 from adapters.llm.connections import pooled_transport
 from tests.support.scripted_openai import ScriptedOpenAI, json_completion
 
-# These tests run the scripted model server (a server: ``make test``, not ``make unit``).
+# These tests run the scripted model server (a scripted_model: ``make test``, not ``make unit``).
 pytestmark = pytest.mark.slow
 
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
-
-
-@pytest.fixture
-def server() -> Iterator[ScriptedOpenAI]:
-    scripted = ScriptedOpenAI()
-    scripted.start()
-    yield scripted
-    scripted.stop()
 
 
 @pytest.fixture
@@ -47,25 +39,25 @@ def attribute_lookups(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 
 async def test_an_idle_connection_is_probed_without_anyios_attribute_table(
-    server: ScriptedOpenAI, attribute_lookups: list[Any]
+    scripted_model: ScriptedOpenAI, attribute_lookups: list[Any]
 ) -> None:
     """The pool probes every idle connection on every request: it must stay cheap."""
     settings = LlmSettings(
         keys={"DGS_COMPATIBLE_API_KEY": "sk-test"},
-        compatible_base_url=server.base_url,
+        compatible_base_url=scripted_model.base_url,
         providers={"gatherer": "compatible"},
     )
     clients = ProviderClients(settings)
     try:
         client = clients.client("compatible")
         messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "x"}]
-        server.script(json_completion({}), json_completion({}))
+        scripted_model.script(json_completion({}), json_completion({}))
         await client.chat.completions.create(model="g", messages=messages)  # connects
         attribute_lookups.clear()
         await client.chat.completions.create(model="g", messages=messages)  # reuses it
     finally:
         await clients.close()
-    assert len(server.requests) == 2
+    assert len(scripted_model.requests) == 2
     assert attribute_lookups == []
 
 

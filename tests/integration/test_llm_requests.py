@@ -4,7 +4,7 @@ the scripted OpenAI-compatible server on 127.0.0.1."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,7 +18,7 @@ from domain.generation import LessonConstraints
 from domain.schema.llm import shared_llm_json_schema
 from tests.support.scripted_openai import ScriptedOpenAI, json_completion
 
-# These tests run the scripted model server (a server: ``make test``, not ``make unit``).
+# These tests run the scripted model server (a scripted_model: ``make test``, not ``make unit``).
 pytestmark = pytest.mark.slow
 
 KEY = "sk-test-never-sent-anywhere-else"
@@ -42,20 +42,12 @@ TUPLE_CONTENT = [{"role": "user", "content": (PART,)}]
 
 
 @pytest.fixture
-def server() -> Iterator[ScriptedOpenAI]:
-    scripted = ScriptedOpenAI()
-    scripted.start()
-    yield scripted
-    scripted.stop()
-
-
-@pytest.fixture
-async def clients(server: ScriptedOpenAI) -> AsyncIterator[ProviderClients]:
+async def clients(scripted_model: ScriptedOpenAI) -> AsyncIterator[ProviderClients]:
     settings = LlmSettings(
         keys={"DGS_COMPATIBLE_API_KEY": KEY},
         providers={"gatherer": "compatible", "structurer": "compatible"},
         models={"gatherer": "g", "structurer": "s"},
-        compatible_base_url=server.base_url,
+        compatible_base_url=scripted_model.base_url,
     )
     made = ProviderClients(settings)
     yield made
@@ -76,18 +68,23 @@ def transformed(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return seen
 
 
-async def send(client: AsyncOpenAI, server: ScriptedOpenAI, **arguments: Any) -> dict[str, Any]:
+async def send(
+    client: AsyncOpenAI, scripted_model: ScriptedOpenAI, **arguments: Any
+) -> dict[str, Any]:
     """One Chat Completions call, as the agents SDK makes it; the body the server got."""
-    server.script(json_completion(IDM))
+    scripted_model.script(json_completion(IDM))
     await client.chat.completions.create(model="s", max_tokens=12000, **arguments)
-    return server.requests[-1]
+    return scripted_model.requests[-1]
 
 
 async def test_a_plain_request_is_not_walked_by_the_sdks_transform(
-    clients: ProviderClients, server: ScriptedOpenAI, transformed: list[Any]
+    clients: ProviderClients, scripted_model: ScriptedOpenAI, transformed: list[Any]
 ) -> None:
     body = await send(
-        clients.client("compatible"), server, messages=MESSAGES, response_format=RESPONSE_FORMAT
+        clients.client("compatible"),
+        scripted_model,
+        messages=MESSAGES,
+        response_format=RESPONSE_FORMAT,
     )
     assert transformed == []
     assert body["messages"] == MESSAGES
@@ -95,9 +92,9 @@ async def test_a_plain_request_is_not_walked_by_the_sdks_transform(
 
 
 async def test_a_request_that_is_not_plain_json_goes_the_sdks_way(
-    clients: ProviderClients, server: ScriptedOpenAI, transformed: list[Any]
+    clients: ProviderClients, scripted_model: ScriptedOpenAI, transformed: list[Any]
 ) -> None:
-    body = await send(clients.client("compatible"), server, messages=TUPLE_CONTENT)
+    body = await send(clients.client("compatible"), scripted_model, messages=TUPLE_CONTENT)
     assert transformed == [TUPLE_CONTENT]
     assert body["messages"] == [{"role": "user", "content": [PART]}]
 
@@ -122,27 +119,27 @@ async def test_a_request_that_is_not_plain_json_goes_the_sdks_way(
     ],
 )  # fmt: skip
 async def test_the_request_sent_is_the_sdks_own(
-    clients: ProviderClients, server: ScriptedOpenAI, arguments: dict[str, Any]
+    clients: ProviderClients, scripted_model: ScriptedOpenAI, arguments: dict[str, Any]
 ) -> None:
     """The same JSON body (members may come in another order) and the same headers."""
     ours = clients.client("compatible")
     async with AsyncOpenAI(
-        base_url=server.base_url, api_key=KEY, max_retries=0, timeout=ours.timeout
+        base_url=scripted_model.base_url, api_key=KEY, max_retries=0, timeout=ours.timeout
     ) as stock:
-        expected = await send(stock, server, **arguments)
-        expected_headers = server.headers[-1]
-    body = await send(ours, server, **arguments)
+        expected = await send(stock, scripted_model, **arguments)
+        expected_headers = scripted_model.headers[-1]
+    body = await send(ours, scripted_model, **arguments)
     assert body == expected
-    assert server.headers[-1] == expected_headers
+    assert scripted_model.headers[-1] == expected_headers
 
 
 async def test_the_same_schema_is_written_once_and_sent_alike_every_time(
-    clients: ProviderClients, server: ScriptedOpenAI
+    clients: ProviderClients, scripted_model: ScriptedOpenAI
 ) -> None:
     client = clients.client("compatible")
     renamed = {**RESPONSE_FORMAT, "json_schema": {**RESPONSE_FORMAT["json_schema"], "name": "x"}}
     sent = [
-        await send(client, server, messages=MESSAGES, response_format=response_format)
+        await send(client, scripted_model, messages=MESSAGES, response_format=response_format)
         for response_format in (RESPONSE_FORMAT, RESPONSE_FORMAT, renamed)
     ]
     assert sent[0] == sent[1]

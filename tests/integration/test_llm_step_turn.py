@@ -20,35 +20,27 @@ from application.ports.generation import UnreadableOutput
 from domain.generation import LessonConstraints
 from tests.support.scripted_openai import Reply, ScriptedOpenAI, completion, json_completion
 
-# These tests run the scripted model server (a server: ``make test``, not ``make unit``).
+# These tests run the scripted model server (a scripted_model: ``make test``, not ``make unit``).
 pytestmark = pytest.mark.slow
 
 CONSTRAINTS = LessonConstraints()
 IDM = sample_idm("Photosynthesis", CONSTRAINTS).model_dump(mode="json")
 
 
-@pytest.fixture
-def server() -> Iterator[ScriptedOpenAI]:
-    scripted = ScriptedOpenAI()
-    scripted.start()
-    yield scripted
-    scripted.stop()
-
-
-def settings_for(server: ScriptedOpenAI, **overrides: Any) -> LlmSettings:
+def settings_for(scripted_model: ScriptedOpenAI, **overrides: Any) -> LlmSettings:
     values: dict[str, Any] = {
         "keys": {"DGS_COMPATIBLE_API_KEY": "sk-test-never-sent-anywhere-else"},
         "providers": {"gatherer": "compatible", "structurer": "compatible"},
         "models": {"gatherer": "g", "structurer": "s"},
-        "compatible_base_url": server.base_url,
+        "compatible_base_url": scripted_model.base_url,
         "max_attempts": 1,
     }
     return LlmSettings(**{**values, **overrides})
 
 
 @pytest.fixture
-async def gatherer(server: ScriptedOpenAI) -> AsyncIterator[AgentsGatherer]:
-    settings = settings_for(server)
+async def gatherer(scripted_model: ScriptedOpenAI) -> AsyncIterator[AgentsGatherer]:
+    settings = settings_for(scripted_model)
     clients = ProviderClients(settings)
     yield AgentsGatherer(settings, clients)
     await clients.close()
@@ -65,58 +57,60 @@ def tool_call() -> Reply:
 
 @pytest.mark.parametrize("content", ["", None], ids=["empty", "null"])
 async def test_material_without_text_is_bad_output_after_one_call(
-    gatherer: AgentsGatherer, server: ScriptedOpenAI, content: str | None
+    gatherer: AgentsGatherer, scripted_model: ScriptedOpenAI, content: str | None
 ) -> None:
     """Not asked again (the agents Runner asked ten times, then failed unmapped)."""
-    server.script(*[completion(content)] * 10)
+    scripted_model.script(*[completion(content)] * 10)
     with pytest.raises(BadModelOutputError):
         await gatherer.gather("Photosynthesis", CONSTRAINTS)
-    assert len(server.requests) == 1
+    assert len(scripted_model.requests) == 1
 
 
 @pytest.mark.parametrize("content", ["", None], ids=["empty", "null"])
 async def test_a_lesson_without_text_is_unreadable_output_after_one_call(
-    server: ScriptedOpenAI, content: str | None
+    scripted_model: ScriptedOpenAI, content: str | None
 ) -> None:
     """Unreadable output, which the pipeline repairs once (as any lesson it cannot read)."""
-    settings = settings_for(server)
+    settings = settings_for(scripted_model)
     clients = ProviderClients(settings)
     try:
-        server.script(*[completion(content)] * 10)
+        scripted_model.script(*[completion(content)] * 10)
         idm = sample_idm("Photosynthesis", CONSTRAINTS)
         structured = await AgentsStructurer(settings, clients).structure(idm, CONSTRAINTS, "1.1")
     finally:
         await clients.close()
     assert isinstance(structured.lesson, UnreadableOutput)
-    assert len(server.requests) == 1
+    assert len(scripted_model.requests) == 1
 
 
-async def test_a_tool_call_is_bad_output(gatherer: AgentsGatherer, server: ScriptedOpenAI) -> None:
-    server.script(tool_call())
+async def test_a_tool_call_is_bad_output(
+    gatherer: AgentsGatherer, scripted_model: ScriptedOpenAI
+) -> None:
+    scripted_model.script(tool_call())
     with pytest.raises(BadModelOutputError):
         await gatherer.gather("Photosynthesis", CONSTRAINTS)
-    assert len(server.requests) == 1
+    assert len(scripted_model.requests) == 1
 
 
 async def test_a_refusal_beside_text_is_a_refusal(
-    gatherer: AgentsGatherer, server: ScriptedOpenAI
+    gatherer: AgentsGatherer, scripted_model: ScriptedOpenAI
 ) -> None:
-    server.script(completion(json.dumps(IDM), refusal="I won't."))
+    scripted_model.script(completion(json.dumps(IDM), refusal="I won't."))
     with pytest.raises(ModelRefusedError):
         await gatherer.gather("Photosynthesis", CONSTRAINTS)
 
 
 async def test_the_answer_and_its_usage_are_the_steps(
-    gatherer: AgentsGatherer, server: ScriptedOpenAI
+    gatherer: AgentsGatherer, scripted_model: ScriptedOpenAI
 ) -> None:
-    server.script(
+    scripted_model.script(
         json_completion(IDM, prompt_tokens=1200, completion_tokens=800, reasoning_tokens=64)
     )
     gathered = await gatherer.gather("Photosynthesis", CONSTRAINTS)
     assert gathered.idm.model_dump(mode="json") == IDM
     usage = gathered.usage
     assert (usage.input_tokens, usage.output_tokens, usage.reasoning_tokens) == (1200, 800, 64)
-    (request,) = server.requests
+    (request,) = scripted_model.requests
     assert [m["role"] for m in request["messages"]] == ["system", "user"]
     assert request["max_tokens"] == 6000
 
@@ -160,12 +154,12 @@ def collected() -> Iterator[Collected]:
 
 
 async def test_with_tracing_asked_for_each_call_is_traced_with_its_generation(
-    server: ScriptedOpenAI, collected: Collected
+    scripted_model: ScriptedOpenAI, collected: Collected
 ) -> None:
-    settings = settings_for(server, tracing=True)
+    settings = settings_for(scripted_model, tracing=True)
     clients = ProviderClients(settings)
     try:
-        server.script(json_completion(IDM))
+        scripted_model.script(json_completion(IDM))
         await AgentsGatherer(settings, clients).gather("Photosynthesis", CONSTRAINTS)
     finally:
         await clients.close()
